@@ -1,0 +1,135 @@
+// Package api is Sangathan's HTTP layer: the Gin router, its middleware, one handler file per
+// resource and the OpenAPI document. Handlers decode, call one service method and encode;
+// the rules live in services.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sangathan/sangathan/services"
+)
+
+// Body limits.
+const (
+	MaxJSONBody   = 1 << 20  // 1 MiB for JSON requests
+	MaxImportBody = 64 << 20 // 64 MiB for CSV imports (the full UP booth list is about 11 MiB)
+)
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are what the API needs, wired by cmd/sangathan.
+type Deps struct {
+	Log     *slog.Logger
+	DB      Pinger
+	Auth    *services.Auth
+	Units   *services.Units
+	Imports *services.Imports
+	Exports *services.Exports
+	// SecureCookies marks the refresh cookie Secure; on for anything but plain-HTTP development.
+	SecureCookies bool
+	// TrustedProxies are the addresses whose X-Forwarded-For is believed (for login limits).
+	TrustedProxies []string
+	// Frontend serves the web UI at /, if set.
+	Frontend http.Handler
+}
+
+// Server holds the router and the services behind it.
+type Server struct {
+	Deps
+	auth    *services.Auth
+	router  *gin.Engine
+	metrics *metrics
+	reg     *prometheus.Registry
+}
+
+// New builds the router.
+func New(d Deps) (*Server, error) {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s := &Server{Deps: d, auth: d.Auth, router: r, metrics: newMetrics(reg), reg: reg}
+	r.Use(withRequestID, securityHeaders, s.metrics.observe(d.Log), recoverProblem(d.Log))
+	s.routes()
+	r.NoRoute(func(c *gin.Context) {
+		if d.Frontend != nil && c.Request.Method == http.MethodGet && !isAPIPath(c.Request.URL.Path) {
+			d.Frontend.ServeHTTP(c.Writer, c.Request)
+			return
+		}
+		fail(c, http.StatusNotFound, "no such route")
+	})
+	r.NoMethod(func(c *gin.Context) {
+		fail(c, http.StatusMethodNotAllowed, "this route does not take "+c.Request.Method)
+	})
+	return s, nil
+}
+
+func isAPIPath(p string) bool {
+	return len(p) >= 4 && p[:4] == "/api"
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Routes lists the registered method and path pairs (for the OpenAPI completeness test).
+func (s *Server) Routes() gin.RoutesInfo { return s.router.Routes() }
+
+func (s *Server) routes() {
+	r := s.router
+	json := limitBody(MaxJSONBody)
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+
+	v1 := r.Group("/api/v1")
+	v1.GET("/openapi.json", serveOpenAPI)
+	v1.POST("/auth/login", json, s.login)
+	v1.POST("/auth/refresh", json, s.refresh)
+	v1.POST("/auth/logout", json, s.logout)
+
+	a := v1.Group("", s.authenticate)
+	a.GET("/me", s.me)
+
+	a.POST("/units", json, s.createUnit)
+	a.GET("/units", s.listUnits)
+	a.GET("/units/:id", s.getUnit)
+	a.GET("/units/:id/children", s.listChildren)
+	a.PATCH("/units/:id", json, s.updateUnit)
+	a.DELETE("/units/:id", s.deleteUnit)
+
+	a.POST("/imports/units", limitBody(MaxImportBody), s.importUnits)
+	a.GET("/exports/units.csv", s.exportUnits)
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	if err := s.DB.Ping(c.Request.Context()); err != nil {
+		s.Log.Warn("readiness check failed", "err", err)
+		fail(c, http.StatusServiceUnavailable, "the database does not answer")
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}

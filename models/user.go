@@ -1,0 +1,52 @@
+package models
+
+import "time"
+
+// Role is what a user may do; every permission applies to the user's scope unit and below.
+type Role string
+
+// The roles, most powerful first.
+const (
+	RoleAdmin               Role = "admin"
+	RoleStateOffice         Role = "state_office"
+	RoleDistrictCoordinator Role = "district_coordinator"
+	RoleBoothWorker         Role = "booth_worker"
+	RoleViewer              Role = "viewer"
+)
+
+// Roles lists every role, most powerful first.
+var Roles = []Role{RoleAdmin, RoleStateOffice, RoleDistrictCoordinator, RoleBoothWorker, RoleViewer}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, v := range Roles {
+		if v == r {
+			return true
+		}
+	}
+	return false
+}
+
+// User is an account that logs in.
+type User struct {
+	ID           int64
+	Username     string
+	PasswordHash string
+	Role         Role
+	ScopeUnitID  *int64
+	PersonID     *int64
+	Active       bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// RefreshToken is the stored hash of an opaque refresh token.
+type RefreshToken struct {
+	ID        int64
+	UserID    int64
+	Family    string
+	TokenHash string
+	ExpiresAt time.Time
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}

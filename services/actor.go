@@ -1,0 +1,60 @@
+package services
+
+import (
+	"strings"
+	"time"
+
+	"github.com/sangathan/sangathan/models"
+)
+
+// Actor is the authenticated user on whose behalf a service method runs.
+type Actor struct {
+	UserID   int64
+	Username string
+	Role     models.Role
+	// ScopeUnitID and ScopePath are the actor's scope unit; an admin has no scope unit and sees all.
+	ScopeUnitID *int64
+	ScopePath   string
+	PersonID    *int64
+	// RequestID ties the actor's writes to the request that made them.
+	RequestID string
+}
+
+// Everywhere reports whether the actor's scope is the whole installation.
+func (a Actor) Everywhere() bool { return a.Role == models.RoleAdmin && a.ScopeUnitID == nil }
+
+// Sees reports whether a unit with the given path is inside the actor's scope.
+func (a Actor) Sees(path string) bool {
+	if a.Everywhere() {
+		return true
+	}
+	return a.ScopePath != "" && strings.HasPrefix(path, a.ScopePath)
+}
+
+// rank orders roles: a lower number is more powerful.
+func rank(r models.Role) int {
+	for i, v := range models.Roles {
+		if v == r {
+			return i
+		}
+	}
+	return len(models.Roles)
+}
+
+// Outranks reports whether role a is strictly more powerful than role b.
+func Outranks(a, b models.Role) bool { return rank(a) < rank(b) }
+
+// canManageUnits reports whether the actor's role may create, change and delete units in its scope.
+func (a Actor) canManageUnits() bool {
+	switch a.Role {
+	case models.RoleAdmin, models.RoleStateOffice, models.RoleDistrictCoordinator:
+		return true
+	}
+	return false
+}
+
+// Clock tells the time; tests inject a fixed one.
+type Clock func() time.Time
+
+// SystemClock is the real clock in UTC.
+func SystemClock() time.Time { return time.Now().UTC() }

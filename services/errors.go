@@ -1,0 +1,132 @@
+// Package services holds Sangathan's business rules: one service per area, each method taking
+// a context and the acting user, checking scope, validating and running in one transaction.
+// Services know nothing of HTTP.
+package services
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// Code classifies an error for callers; the API maps each code to one HTTP status.
+type Code string
+
+// The error codes.
+const (
+	EInvalid         Code = "invalid"         // the input failed validation (422)
+	EMalformed       Code = "malformed"       // the input could not be read at all (400)
+	ENotFound        Code = "not_found"       // no such object, or not visible to the actor (404)
+	EConflict        Code = "conflict"        // a uniqueness or state rule (409)
+	EUnauthenticated Code = "unauthenticated" // no valid credentials (401)
+	EForbidden       Code = "forbidden"       // outside the actor's role or scope (403)
+	ERateLimited     Code = "rate_limited"    // too many attempts (429)
+	EUnavailable     Code = "unavailable"     // the database does not answer (503)
+	EInternal        Code = "internal"        // anything else (500)
+)
+
+// FieldError names one bad field. Line is set for CSV imports (the header is line 1).
+type FieldError struct {
+	Line    int    `json:"line,omitempty"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is a typed application error.
+type Error struct {
+	Code    Code
+	Message string
+	Fields  []FieldError
+	// RetryAfter is a hint in seconds for ERateLimited.
+	RetryAfter int
+	// Data carries a result that travels with the error (an import's counts).
+	Data any
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return string(e.Code) + ": " + e.Message
+	}
+	parts := make([]string, 0, len(e.Fields))
+	for _, f := range e.Fields {
+		parts = append(parts, f.Field+": "+f.Message)
+	}
+	return string(e.Code) + ": " + e.Message + " (" + strings.Join(parts, "; ") + ")"
+}
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err, EInternal for foreign errors and "" for nil.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ENotFound
+	}
+	return EInternal
+}
+
+// ErrorMessage returns the client-safe message of err.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// Fields collects field errors for a Validate method.
+type Fields []FieldError
+
+// Add records that field is wrong.
+func (f *Fields) Add(field, format string, args ...any) {
+	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns an EInvalid error holding the fields, or nil when there are none.
+func (f Fields) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &Error{Code: EInvalid, Message: "validation failed", Fields: f}
+}
+
+// invalid is a shortcut for one bad field.
+func invalid(field, format string, args ...any) error {
+	var f Fields
+	f.Add(field, format, args...)
+	return f.Err()
+}
+
+// dbErr translates database errors: unique violations become conflicts, missing rows not found.
+// Anything else is wrapped as internal with op as its prefix.
+func dbErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return Errorf(ENotFound, "not found")
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return Errorf(EConflict, "already exists")
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
+		return Errorf(EConflict, "still referenced by other records")
+	case errors.Is(err, gorm.ErrCheckConstraintViolated):
+		return Errorf(EInvalid, "a value breaks a database rule")
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

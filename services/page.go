@@ -1,0 +1,63 @@
+package services
+
+import (
+	"encoding/base64"
+	"strconv"
+)
+
+// Paging limits for every list.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// PageRequest asks for one page of a list ordered by id.
+type PageRequest struct {
+	Limit  int
+	Cursor string
+}
+
+// Page is one page of a list and the cursor of the next, "" at the end.
+type Page[T any] struct {
+	Items      []T
+	NextCursor string
+}
+
+// bounds validates the request and returns the limit and the id to continue after.
+func (p PageRequest) bounds() (limit int, after int64, err error) {
+	limit = p.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultLimit
+	case limit < 0 || limit > MaxLimit:
+		return 0, 0, invalid("limit", "must be between 1 and %d", MaxLimit)
+	}
+	if p.Cursor != "" {
+		raw, derr := base64.RawURLEncoding.DecodeString(p.Cursor)
+		if derr != nil {
+			return 0, 0, invalid("cursor", "is not a cursor this server issued")
+		}
+		after, derr = strconv.ParseInt(string(raw), 10, 64)
+		if derr != nil || after < 0 {
+			return 0, 0, invalid("cursor", "is not a cursor this server issued")
+		}
+	}
+	return limit, after, nil
+}
+
+func encodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
+}
+
+// paginate trims a result fetched with limit+1 rows and sets the next cursor.
+func paginate[T any](rows []T, limit int, id func(T) int64) Page[T] {
+	p := Page[T]{Items: rows}
+	if len(rows) > limit {
+		p.Items = rows[:limit]
+		p.NextCursor = encodeCursor(id(rows[limit-1]))
+	}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	return p
+}

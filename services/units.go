@@ -1,0 +1,600 @@
+package services
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/sangathan/sangathan/models"
+)
+
+// Units manages the organisation tree.
+type Units struct {
+	db  *gorm.DB
+	now Clock
+}
+
+// NewUnits returns the units service.
+func NewUnits(db *gorm.DB, now Clock) *Units { return &Units{db: db, now: now} }
+
+// Population holds census figures of a unit (Census of India 2011 for districts).
+type Population struct {
+	Total    *int64
+	SC       *int64
+	ST       *int64
+	Muslim   *int64
+	Minority *int64
+}
+
+// Coverage is booth coverage: the booths under a unit and how many have a complete committee.
+type Coverage struct {
+	Booths   int64
+	Complete int64
+}
+
+// Share is Complete/Booths, 0 when there are no booths.
+func (c Coverage) Share() float64 {
+	if c.Booths == 0 {
+		return 0
+	}
+	return float64(c.Complete) / float64(c.Booths)
+}
+
+// UnitInput is a new unit.
+type UnitInput struct {
+	Level           models.Level
+	ParentID        *int64
+	Code            string
+	Name            string
+	NameHi          string
+	Number          *int
+	Reserved        string
+	ParliamentaryID *int64
+	Electors        *int
+	Population      *Population
+}
+
+var codePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// unitFields holds the fields that the API and the CSV import validate alike.
+type unitFields struct {
+	Level      models.Level
+	Code       string
+	Name       string
+	NameHi     string
+	Number     *int
+	Reserved   string
+	Electors   *int
+	Population *Population
+	HasParl    bool
+}
+
+// validate checks field formats; rules that need the database (parents, uniqueness) come later.
+func (u unitFields) validate() Fields {
+	var f Fields
+	if !u.Level.Valid() {
+		f.Add("level", "must be one of national, state, district, parliamentary, assembly, sector, booth")
+	}
+	switch {
+	case u.Code == "":
+		f.Add("code", "is required")
+	case !codePattern.MatchString(u.Code):
+		f.Add("code", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	switch {
+	case strings.TrimSpace(u.Name) == "":
+		f.Add("name", "is required")
+	case utf8.RuneCountInString(u.Name) > 200:
+		f.Add("name", "must be at most 200 characters")
+	}
+	if utf8.RuneCountInString(u.NameHi) > 200 {
+		f.Add("name_hi", "must be at most 200 characters")
+	}
+	if u.Number != nil && *u.Number < 0 {
+		f.Add("number", "must not be negative")
+	}
+	switch u.Reserved {
+	case "":
+	case models.ReservedSC, models.ReservedST:
+		if u.Level != models.LevelAssembly && u.Level != models.LevelParliamentary {
+			f.Add("reserved", "applies only to assembly and parliamentary constituencies")
+		}
+	default:
+		f.Add("reserved", "must be SC, ST or empty")
+	}
+	if u.HasParl && u.Level != models.LevelAssembly {
+		f.Add("parliamentary_id", "applies only to assembly constituencies")
+	}
+	if u.Electors != nil && *u.Electors < 0 {
+		f.Add("electors", "must not be negative")
+	}
+	if p := u.Population; p != nil {
+		for _, v := range []struct {
+			name string
+			n    *int64
+		}{{"population.total", p.Total}, {"population.sc", p.SC}, {"population.st", p.ST}, {"population.muslim", p.Muslim}, {"population.minority", p.Minority}} {
+			if v.n != nil && *v.n < 0 {
+				f.Add(v.name, "must not be negative")
+			}
+		}
+		if p.Total != nil {
+			for _, v := range []struct {
+				name string
+				n    *int64
+			}{{"population.sc", p.SC}, {"population.st", p.ST}, {"population.muslim", p.Muslim}, {"population.minority", p.Minority}} {
+				if v.n != nil && *v.n > *p.Total {
+					f.Add(v.name, "must not exceed population.total")
+				}
+			}
+		}
+		if p.Muslim != nil && p.Minority != nil && *p.Muslim > *p.Minority {
+			f.Add("population.muslim", "must not exceed population.minority")
+		}
+	}
+	return f
+}
+
+func (u *unitFields) normalise() {
+	u.Code = strings.TrimSpace(u.Code)
+	u.Name = strings.TrimSpace(u.Name)
+	u.NameHi = strings.TrimSpace(u.NameHi)
+	u.Reserved = strings.ToUpper(strings.TrimSpace(u.Reserved))
+}
+
+func (in UnitInput) fields() unitFields {
+	uf := unitFields{Level: in.Level, Code: in.Code, Name: in.Name, NameHi: in.NameHi, Number: in.Number,
+		Reserved: in.Reserved, Electors: in.Electors, Population: in.Population, HasParl: in.ParliamentaryID != nil}
+	uf.normalise()
+	return uf
+}
+
+// Validate checks the fields of a new unit.
+func (in UnitInput) Validate() error {
+	f := in.fields().validate()
+	if in.Level.Valid() && in.ParentID == nil && !in.Level.ParentOptional() {
+		f.Add("parent_id", "is required for a %s", in.Level)
+	}
+	return f.Err()
+}
+
+func applyPopulation(u *models.Unit, p *Population) {
+	if p == nil {
+		u.PopulationTotal, u.PopulationSC, u.PopulationST, u.PopulationMuslim, u.PopulationMinority = nil, nil, nil, nil, nil
+		return
+	}
+	u.PopulationTotal, u.PopulationSC, u.PopulationST, u.PopulationMuslim, u.PopulationMinority = p.Total, p.SC, p.ST, p.Muslim, p.Minority
+}
+
+// UnitPopulation returns the census figures of u, nil when none are stored.
+func UnitPopulation(u models.Unit) *Population {
+	if u.PopulationTotal == nil && u.PopulationSC == nil && u.PopulationST == nil && u.PopulationMuslim == nil && u.PopulationMinority == nil {
+		return nil
+	}
+	return &Population{Total: u.PopulationTotal, SC: u.PopulationSC, ST: u.PopulationST, Muslim: u.PopulationMuslim, Minority: u.PopulationMinority}
+}
+
+// Create adds a unit under its parent. Returns Invalid for bad fields or a parent of the wrong
+// level, NotFound when the parent is not visible, Forbidden outside the actor's role, Conflict
+// for a duplicate code.
+func (s *Units) Create(ctx context.Context, actor Actor, in UnitInput) (models.Unit, error) {
+	if !actor.canManageUnits() {
+		return models.Unit{}, Errorf(EForbidden, "your role may not change units")
+	}
+	if err := in.Validate(); err != nil {
+		return models.Unit{}, err
+	}
+	uf := in.fields()
+	var out models.Unit
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		u := models.Unit{Level: uf.Level, Code: uf.Code, Name: uf.Name, NameHi: uf.NameHi,
+			SearchText: models.SearchText(uf.Name, uf.NameHi), Number: uf.Number, Reserved: uf.Reserved,
+			Electors: uf.Electors}
+		applyPopulation(&u, uf.Population)
+		parentPath := ""
+		if in.ParentID != nil {
+			parent, err := s.visible(tx, actor, *in.ParentID, "parent_id")
+			if err != nil {
+				return err
+			}
+			if !uf.Level.MayHaveParent(parent.Level) {
+				return invalid("parent_id", "a %s cannot be placed under a %s", uf.Level, parent.Level)
+			}
+			u.ParentID = &parent.ID
+			u.Depth = parent.Depth + 1
+			parentPath = parent.Path
+		} else if !actor.Everywhere() {
+			return Errorf(EForbidden, "only an administrator may create a top-level unit")
+		}
+		if in.ParliamentaryID != nil {
+			pc, err := s.visibleAnyScope(tx, *in.ParliamentaryID, "parliamentary_id")
+			if err != nil {
+				return err
+			}
+			if pc.Level != models.LevelParliamentary {
+				return invalid("parliamentary_id", "must be a parliamentary constituency")
+			}
+			u.ParliamentaryID = &pc.ID
+		}
+		if err := s.codeFree(tx, u.Code, 0); err != nil {
+			return err
+		}
+		// The path holds the unit's own id, known only after the insert.
+		u.Path = "/pending/" + u.Code
+		now := s.now()
+		u.CreatedAt, u.UpdatedAt = now, now
+		if err := tx.Create(&u).Error; err != nil {
+			return dbErr("create unit", err)
+		}
+		u.Path = models.ChildPath(parentPath, u.ID)
+		if err := tx.Model(&u).Update("path", u.Path).Error; err != nil {
+			return dbErr("create unit", err)
+		}
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+func (s *Units) codeFree(tx *gorm.DB, code string, except int64) error {
+	var n int64
+	if err := tx.Model(&models.Unit{}).Where("code = ? AND id <> ?", code, except).Count(&n).Error; err != nil {
+		return dbErr("check code", err)
+	}
+	if n > 0 {
+		return &Error{Code: EConflict, Message: "a unit with this code already exists", Fields: []FieldError{{Field: "code", Message: "is already used by another unit"}}}
+	}
+	return nil
+}
+
+// visible loads a unit the actor may see; field names the input that referred to it.
+func (s *Units) visible(tx *gorm.DB, actor Actor, id int64, field string) (models.Unit, error) {
+	var u models.Unit
+	err := tx.Where("id = ?", id).Take(&u).Error
+	if err == nil && !actor.Sees(u.Path) {
+		err = gorm.ErrRecordNotFound
+	}
+	if err != nil {
+		if ErrorCode(dbErr("load unit", err)) == ENotFound {
+			if field == "" {
+				return u, Errorf(ENotFound, "unit not found")
+			}
+			return u, invalid(field, "no such unit")
+		}
+		return u, dbErr("load unit", err)
+	}
+	return u, nil
+}
+
+// visibleAnyScope loads a unit that may lie outside the actor's subtree: a parliamentary
+// constituency crosses district lines, so a district's assembly may name one the actor does not
+// otherwise see.
+func (s *Units) visibleAnyScope(tx *gorm.DB, id int64, field string) (models.Unit, error) {
+	var u models.Unit
+	if err := tx.Where("id = ?", id).Take(&u).Error; err != nil {
+		if ErrorCode(dbErr("load unit", err)) == ENotFound {
+			return u, invalid(field, "no such unit")
+		}
+		return u, dbErr("load unit", err)
+	}
+	return u, nil
+}
+
+// UnitDetail is a unit with its breadcrumb, child count and booth coverage.
+type UnitDetail struct {
+	Unit          models.Unit
+	Ancestors     []models.Unit // root first, excluding the unit itself
+	ChildrenCount int64
+	Coverage      Coverage
+}
+
+// Get returns one unit. Returns NotFound when it does not exist or lies outside the actor's scope.
+func (s *Units) Get(ctx context.Context, actor Actor, id int64) (UnitDetail, error) {
+	db := s.db.WithContext(ctx)
+	u, err := s.visible(db, actor, id, "")
+	if err != nil {
+		return UnitDetail{}, err
+	}
+	d := UnitDetail{Unit: u}
+	ids := u.AncestorIDs()
+	if len(ids) > 1 {
+		if err := db.Where("id IN ?", ids[:len(ids)-1]).Order("depth").Find(&d.Ancestors).Error; err != nil {
+			return d, dbErr("load ancestors", err)
+		}
+	}
+	if err := db.Model(&models.Unit{}).Where("parent_id = ?", u.ID).Count(&d.ChildrenCount).Error; err != nil {
+		return d, dbErr("count children", err)
+	}
+	cov, err := s.coverage(db, []models.Unit{u})
+	if err != nil {
+		return d, err
+	}
+	d.Coverage = cov[u.ID]
+	if d.Ancestors == nil {
+		d.Ancestors = []models.Unit{}
+	}
+	return d, nil
+}
+
+// boothRangeJoin joins booths b under each unit c by path range; see models.SubtreeRange.
+const boothRangeJoin = "JOIN units b ON b.level = 'booth' AND b.path >= c.path AND b.path < substr(c.path, 1, length(c.path) - 1) || '0'"
+
+// coverage counts booths (and, once committees exist, complete ones) under each unit in one
+// query per kind: by tree range for ordinary units, through their assemblies for Lok Sabha seats.
+func (s *Units) coverage(db *gorm.DB, units []models.Unit) (map[int64]Coverage, error) {
+	out := make(map[int64]Coverage, len(units))
+	var tree, parl []int64
+	for _, u := range units {
+		out[u.ID] = Coverage{}
+		if u.Level == models.LevelParliamentary {
+			parl = append(parl, u.ID)
+		} else {
+			tree = append(tree, u.ID)
+		}
+	}
+	type row struct {
+		ID     int64
+		Booths int64
+	}
+	var rows []row
+	if len(tree) > 0 {
+		if err := db.Raw("SELECT c.id AS id, count(b.id) AS booths FROM units c "+boothRangeJoin+" WHERE c.id IN ? GROUP BY c.id", tree).Scan(&rows).Error; err != nil {
+			return nil, dbErr("count booths", err)
+		}
+	}
+	if len(parl) > 0 {
+		var prow []row
+		if err := db.Raw("SELECT c.parliamentary_id AS id, count(b.id) AS booths FROM units c "+boothRangeJoin+" WHERE c.parliamentary_id IN ? GROUP BY c.parliamentary_id", parl).Scan(&prow).Error; err != nil {
+			return nil, dbErr("count booths", err)
+		}
+		rows = append(rows, prow...)
+	}
+	for _, r := range rows {
+		out[r.ID] = Coverage{Booths: r.Booths}
+	}
+	return out, nil
+}
+
+// UnitFilter narrows a unit list.
+type UnitFilter struct {
+	Level    models.Level
+	ParentID *int64
+	Under    *int64
+	Q        string
+	Page     PageRequest
+}
+
+// List returns units inside the actor's scope that match the filter, ordered by id. Returns
+// Invalid for a bad filter and NotFound when parent_id or under names a unit the actor cannot see.
+func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[models.Unit], error) {
+	limit, after, err := f.Page.bounds()
+	if err != nil {
+		return Page[models.Unit]{}, err
+	}
+	if f.Level != "" && !f.Level.Valid() {
+		return Page[models.Unit]{}, invalid("level", "must be one of national, state, district, parliamentary, assembly, sector, booth")
+	}
+	db := s.db.WithContext(ctx)
+	q := db.Model(&models.Unit{}).Where("id > ?", after)
+	if !actor.Everywhere() {
+		lo, hi := models.SubtreeRange(actor.ScopePath)
+		q = q.Where("path >= ? AND path < ?", lo, hi)
+	}
+	if f.Level != "" {
+		q = q.Where("level = ?", f.Level)
+	}
+	if f.ParentID != nil {
+		if _, err := s.visible(db, actor, *f.ParentID, "parent_id"); err != nil {
+			return Page[models.Unit]{}, asNotFound(err)
+		}
+		q = q.Where("parent_id = ?", *f.ParentID)
+	}
+	if f.Under != nil {
+		under, err := s.visible(db, actor, *f.Under, "under")
+		if err != nil {
+			return Page[models.Unit]{}, asNotFound(err)
+		}
+		lo, hi := models.SubtreeRange(under.Path)
+		q = q.Where("path >= ? AND path < ?", lo, hi)
+	}
+	if t := strings.TrimSpace(f.Q); t != "" {
+		if utf8.RuneCountInString(t) > 100 {
+			return Page[models.Unit]{}, invalid("q", "must be at most 100 characters")
+		}
+		q = q.Where("search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
+	}
+	var rows []models.Unit
+	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return Page[models.Unit]{}, dbErr("list units", err)
+	}
+	return paginate(rows, limit, func(u models.Unit) int64 { return u.ID }), nil
+}
+
+// asNotFound turns "no such unit" in a filter into a 404 for the filter's unit.
+func asNotFound(err error) error {
+	if ErrorCode(err) == EInvalid {
+		return Errorf(ENotFound, "unit not found")
+	}
+	return err
+}
+
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// ChildUnit is a child with its booth coverage.
+type ChildUnit struct {
+	Unit     models.Unit
+	Coverage Coverage
+}
+
+// Children lists the children of a unit with their coverage. Returns NotFound outside scope.
+func (s *Units) Children(ctx context.Context, actor Actor, id int64, pr PageRequest) (Page[ChildUnit], error) {
+	page, err := s.List(ctx, actor, UnitFilter{ParentID: &id, Page: pr})
+	if err != nil {
+		return Page[ChildUnit]{}, err
+	}
+	cov, err := s.coverage(s.db.WithContext(ctx), page.Items)
+	if err != nil {
+		return Page[ChildUnit]{}, err
+	}
+	out := Page[ChildUnit]{Items: make([]ChildUnit, 0, len(page.Items)), NextCursor: page.NextCursor}
+	for _, u := range page.Items {
+		out.Items = append(out.Items, ChildUnit{Unit: u, Coverage: cov[u.ID]})
+	}
+	return out, nil
+}
+
+// Nullable is a patch field that can be left alone (Set false), cleared (Value nil) or set.
+type Nullable[T any] struct {
+	Set   bool
+	Value *T
+}
+
+// UnitPatch changes some fields of a unit; nil pointers and unset Nullables leave fields alone.
+type UnitPatch struct {
+	ParentID        *int64
+	Code            *string
+	Name            *string
+	NameHi          *string
+	Reserved        *string
+	Number          Nullable[int]
+	Electors        Nullable[int]
+	ParliamentaryID Nullable[int64]
+	Population      Nullable[Population]
+}
+
+// Update changes a unit; a new parent moves it with its whole subtree. Returns NotFound outside
+// scope, Invalid for bad fields or a parent of the wrong level or inside the unit's own subtree,
+// Conflict for a duplicate code, Forbidden for roles that may not change units.
+func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) (models.Unit, error) {
+	if !actor.canManageUnits() {
+		return models.Unit{}, Errorf(EForbidden, "your role may not change units")
+	}
+	var out models.Unit
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		u, err := s.visible(tx, actor, id, "")
+		if err != nil {
+			return err
+		}
+		uf := unitFields{Level: u.Level, Code: u.Code, Name: u.Name, NameHi: u.NameHi, Number: u.Number,
+			Reserved: u.Reserved, Electors: u.Electors, Population: UnitPopulation(u), HasParl: u.ParliamentaryID != nil}
+		if p.Code != nil {
+			uf.Code = *p.Code
+		}
+		if p.Name != nil {
+			uf.Name = *p.Name
+		}
+		if p.NameHi != nil {
+			uf.NameHi = *p.NameHi
+		}
+		if p.Reserved != nil {
+			uf.Reserved = *p.Reserved
+		}
+		if p.Number.Set {
+			uf.Number = p.Number.Value
+		}
+		if p.Electors.Set {
+			uf.Electors = p.Electors.Value
+		}
+		if p.Population.Set {
+			uf.Population = p.Population.Value
+		}
+		if p.ParliamentaryID.Set {
+			uf.HasParl = p.ParliamentaryID.Value != nil
+		}
+		uf.normalise()
+		if err := uf.validate().Err(); err != nil {
+			return err
+		}
+		if uf.Code != u.Code {
+			if err := s.codeFree(tx, uf.Code, u.ID); err != nil {
+				return err
+			}
+		}
+		if p.ParliamentaryID.Set {
+			u.ParliamentaryID = nil
+			if p.ParliamentaryID.Value != nil {
+				pc, err := s.visibleAnyScope(tx, *p.ParliamentaryID.Value, "parliamentary_id")
+				if err != nil {
+					return err
+				}
+				if pc.Level != models.LevelParliamentary {
+					return invalid("parliamentary_id", "must be a parliamentary constituency")
+				}
+				u.ParliamentaryID = &pc.ID
+			}
+		}
+		u.Code, u.Name, u.NameHi, u.Number, u.Reserved, u.Electors = uf.Code, uf.Name, uf.NameHi, uf.Number, uf.Reserved, uf.Electors
+		u.SearchText = models.SearchText(u.Name, u.NameHi)
+		applyPopulation(&u, uf.Population)
+		u.UpdatedAt = s.now()
+		if p.ParentID != nil && (u.ParentID == nil || *u.ParentID != *p.ParentID) {
+			if err := s.move(tx, actor, &u, *p.ParentID); err != nil {
+				return err
+			}
+		}
+		if err := tx.Select("*").Omit("created_at").Save(&u).Error; err != nil {
+			return dbErr("update unit", err)
+		}
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+// move re-parents u and rewrites the paths of its whole subtree in one statement.
+func (s *Units) move(tx *gorm.DB, actor Actor, u *models.Unit, parentID int64) error {
+	parent, err := s.visible(tx, actor, parentID, "parent_id")
+	if err != nil {
+		return err
+	}
+	if !u.Level.MayHaveParent(parent.Level) {
+		return invalid("parent_id", "a %s cannot be placed under a %s", u.Level, parent.Level)
+	}
+	if strings.HasPrefix(parent.Path, u.Path) {
+		return invalid("parent_id", "a unit cannot be moved under itself")
+	}
+	oldPath := u.Path
+	newPath := models.ChildPath(parent.Path, u.ID)
+	lo, hi := models.SubtreeRange(oldPath)
+	depthDelta := parent.Depth + 1 - u.Depth
+	if err := tx.Exec("UPDATE units SET path = ? || substr(path, ?), depth = depth + ? WHERE path >= ? AND path < ?",
+		newPath, len(oldPath)+1, depthDelta, lo, hi).Error; err != nil {
+		return dbErr("move unit", err)
+	}
+	u.ParentID, u.Path, u.Depth = &parent.ID, newPath, parent.Depth+1
+	return nil
+}
+
+// Delete removes a unit. Returns Conflict when it has children or is referenced (for example by
+// users or assemblies of a Lok Sabha seat), NotFound outside scope, Forbidden for read-only roles.
+func (s *Units) Delete(ctx context.Context, actor Actor, id int64) error {
+	if !actor.canManageUnits() {
+		return Errorf(EForbidden, "your role may not change units")
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		u, err := s.visible(tx, actor, id, "")
+		if err != nil {
+			return err
+		}
+		if actor.ScopeUnitID != nil && *actor.ScopeUnitID == u.ID {
+			return Errorf(EForbidden, "you may not delete your own scope unit")
+		}
+		var n int64
+		if err := tx.Model(&models.Unit{}).Where("parent_id = ? OR parliamentary_id = ?", u.ID, u.ID).Count(&n).Error; err != nil {
+			return dbErr("delete unit", err)
+		}
+		if n > 0 {
+			return Errorf(EConflict, "the unit has child units or assemblies pointing at it; remove them first")
+		}
+		res := tx.Delete(&models.Unit{}, u.ID)
+		if res.Error != nil {
+			return dbErr("delete unit", res.Error)
+		}
+		return nil
+	})
+}
