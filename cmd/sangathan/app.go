@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sangathan/sangathan/database"
+	"github.com/sangathan/sangathan/services"
+)
+
+// config is read from the environment; flags may override some of it.
+type config struct {
+	Addr           string
+	DatabaseURL    string
+	DataDir        string
+	JWTSecret      string
+	AdminPassword  string
+	SecureCookies  *bool
+	TrustedProxies []string
+	LogFormat      string
+}
+
+func loadConfig() config {
+	c := config{
+		Addr:          env("SANGATHAN_ADDR", ":8080"),
+		DatabaseURL:   os.Getenv("SANGATHAN_DATABASE_URL"),
+		DataDir:       env("SANGATHAN_DATA_DIR", "data"),
+		JWTSecret:     os.Getenv("SANGATHAN_JWT_SECRET"),
+		AdminPassword: os.Getenv("SANGATHAN_ADMIN_PASSWORD"),
+		LogFormat:     env("SANGATHAN_LOG_FORMAT", "text"),
+	}
+	if v := os.Getenv("SANGATHAN_SECURE_COOKIES"); v != "" {
+		b := v != "false" && v != "0"
+		c.SecureCookies = &b
+	}
+	for _, p := range strings.Split(os.Getenv("SANGATHAN_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
+	return c
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func newLogger(c config) *slog.Logger {
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, nil))
+}
+
+// app is the wired set of services.
+type app struct {
+	cfg     config
+	log     *slog.Logger
+	db      *database.DB
+	auth    *services.Auth
+	units   *services.Units
+	users   *services.Users
+	imports *services.Imports
+	exports *services.Exports
+}
+
+// openApp opens and migrates the database and builds the services.
+func openApp(ctx context.Context, c config) (*app, error) {
+	log := newLogger(c)
+	db, err := database.Open(ctx, database.Options{URL: c.DatabaseURL, SQLitePath: filepath.Join(c.DataDir, "sangathan.db")})
+	if err != nil {
+		return nil, err
+	}
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("database migrated", "applied", n, "dialect", db.Dialect)
+	}
+	secret, err := jwtSecret(c)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	clock := services.SystemClock
+	auth, err := services.NewAuth(db.DB, clock, services.AuthConfig{Secret: secret})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	units := services.NewUnits(db.DB, clock)
+	return &app{
+		cfg: c, log: log, db: db, auth: auth, units: units,
+		users:   services.NewUsers(db.DB, clock, auth),
+		imports: services.NewImports(db.DB, clock, units),
+		exports: services.NewExports(db.DB, units),
+	}, nil
+}
+
+func (a *app) Close() error { return a.db.Close() }
+
+// jwtSecret returns the configured key, or one generated on first use and kept in the data
+// directory (mode 0600) so that tokens survive restarts.
+func jwtSecret(c config) ([]byte, error) {
+	if c.JWTSecret != "" {
+		if len(c.JWTSecret) < 32 {
+			return nil, errors.New("SANGATHAN_JWT_SECRET must be at least 32 characters")
+		}
+		return []byte(c.JWTSecret), nil
+	}
+	path := filepath.Join(c.DataDir, "jwt-secret")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	secret := hex.EncodeToString(raw)
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return []byte(secret), nil
+}

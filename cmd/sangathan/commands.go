@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/sangathan/sangathan/migrations"
+	"github.com/sangathan/sangathan/models"
+	"github.com/sangathan/sangathan/services"
+)
+
+func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
+	sub := "up"
+	if len(args) > 0 {
+		sub = args[0]
+	}
+	c := loadConfig()
+	switch sub {
+	case "up":
+		a, err := openApp(ctx, c) // opening migrates
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		fmt.Fprintln(out, "database is up to date")
+		return nil
+	case "status":
+		a, err := openApp(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		sqlDB, err := a.db.DB.DB()
+		if err != nil {
+			return err
+		}
+		list, err := migrations.List(ctx, sqlDB, a.db.Dialect)
+		if err != nil {
+			return err
+		}
+		for _, m := range list {
+			state := "pending"
+			if m.Applied {
+				state = "applied"
+			}
+			fmt.Fprintf(out, "%05d  %-8s %s\n", m.Version, state, m.Name)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: migrate takes up or status", errUsage)
+}
+
+// parseInterleaved parses flags that may come before or after the positional arguments.
+func parseInterleaved(fl *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fl.Parse(args); err != nil {
+			return nil, errUsage
+		}
+		args = fl.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func cmdImport(ctx context.Context, args []string, out io.Writer) error {
+	fl := flag.NewFlagSet("import", flag.ContinueOnError)
+	mode := fl.String("mode", string(services.AllOrNothing), "all_or_nothing or valid_rows")
+	pos, err := parseInterleaved(fl, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 || pos[0] != "units" {
+		return fmt.Errorf("%w: import units FILE", errUsage)
+	}
+	r, closeFn, err := openInput(pos[1])
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	a, err := openApp(ctx, loadConfig())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	start := time.Now()
+	res, err := a.imports.Units(ctx, services.System, r, services.ImportMode(*mode))
+	printRowErrors(out, res.Errors, err)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "inserted %d, updated %d, %d rows with errors, in %s\n", res.Inserted, res.Updated, len(res.Errors), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func printRowErrors(out io.Writer, rowErrs []services.FieldError, err error) {
+	var se *services.Error
+	if errors.As(err, &se) && len(se.Fields) > 0 {
+		rowErrs = se.Fields
+	}
+	for _, e := range rowErrs {
+		fmt.Fprintf(out, "line %d: %s: %s\n", e.Line, e.Field, e.Message)
+	}
+}
+
+// openInput opens a file, "-" for stdin, decompressing .gz files.
+func openInput(name string) (io.Reader, func(), error) {
+	var f io.ReadCloser = os.Stdin
+	if name != "-" {
+		var err error
+		if f, err = os.Open(name); err != nil {
+			return nil, nil, err
+		}
+	}
+	br := bufio.NewReaderSize(f, 1<<16)
+	if strings.HasSuffix(name, ".gz") {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return gz, func() { gz.Close(); f.Close() }, nil
+	}
+	return br, func() { f.Close() }, nil
+}
+
+func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
+	fl := flag.NewFlagSet("export", flag.ContinueOnError)
+	under := fl.String("under", "", "export only this unit (by code) and everything below it")
+	outName := fl.String("out", "", "write to this file instead of standard output")
+	pos, err := parseInterleaved(fl, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || pos[0] != "units" {
+		return fmt.Errorf("%w: export units", errUsage)
+	}
+	a, err := openApp(ctx, loadConfig())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var underID *int64
+	if *under != "" {
+		u, err := a.units.UnitByCode(ctx, services.System, *under)
+		if err != nil {
+			return fmt.Errorf("--under %s: %w", *under, err)
+		}
+		underID = &u.ID
+	}
+	lo, hi, err := a.exports.CheckUnits(ctx, services.System, underID)
+	if err != nil {
+		return err
+	}
+	w := stdout
+	if *outName != "" {
+		f, err := os.Create(*outName)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if err := a.exports.Units(ctx, lo, hi, bw); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func cmdUser(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("%w: user create --username U --password P --role R [--scope CODE]", errUsage)
+	}
+	fl := flag.NewFlagSet("user create", flag.ContinueOnError)
+	username := fl.String("username", "", "login name")
+	password := fl.String("password", "", "password (at least 10 characters)")
+	role := fl.String("role", "", "admin, state_office, district_coordinator, booth_worker or viewer")
+	scope := fl.String("scope", "", "code of the scope unit (not for admin)")
+	if err := fl.Parse(args[1:]); err != nil {
+		return errUsage
+	}
+	a, err := openApp(ctx, loadConfig())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	in := services.UserInput{Username: *username, Password: *password, Role: models.Role(*role)}
+	if *scope != "" {
+		u, err := a.units.UnitByCode(ctx, services.System, *scope)
+		if err != nil {
+			return fmt.Errorf("--scope %s: %w", *scope, err)
+		}
+		in.ScopeUnitID = &u.ID
+	}
+	u, err := a.users.Create(ctx, services.System, in)
+	if err != nil {
+		printRowErrors(out, nil, err)
+		return err
+	}
+	fmt.Fprintf(out, "created user %s (id %d, role %s)\n", u.Username, u.ID, u.Role)
+	return nil
+}

@@ -1,0 +1,78 @@
+// Command sangathan is the one binary of Sangathan: the server and its maintenance commands.
+//
+//	sangathan serve [--demo] [--addr :8080]
+//	sangathan migrate [up|status]
+//	sangathan import units FILE.csv[.gz] [--mode all_or_nothing|valid_rows]
+//	sangathan export units [--under CODE] [--out FILE]
+//	sangathan user create --username U --password P --role R [--scope CODE]
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `sangathan — booth-level party organisation management
+
+Usage:
+  sangathan serve [--demo] [--addr :8080]      run the HTTP server (the default command)
+  sangathan migrate [up|status]                apply or list database migrations
+  sangathan import units FILE [--mode M]       load a units CSV (.csv or .csv.gz, - for stdin)
+  sangathan export units [--under CODE] [--out FILE]
+                                               write units as CSV (stdout by default)
+  sangathan user create --username U --password P --role R [--scope CODE]
+                                               create an account
+
+Configuration (environment):
+  SANGATHAN_ADDR            listen address (default :8080)
+  SANGATHAN_DATABASE_URL    postgres://… ; empty: embedded SQLite in the data directory
+  SANGATHAN_DATA_DIR        data directory (default ./data)
+  SANGATHAN_JWT_SECRET      token signing key; empty: generated once and kept in the data directory
+  SANGATHAN_ADMIN_PASSWORD  password of the first admin; empty: a random one is printed once
+  SANGATHAN_SECURE_COOKIES  "false" to allow the refresh cookie over plain HTTP (default true; --demo: false)
+  SANGATHAN_TRUSTED_PROXIES comma-separated proxy addresses whose X-Forwarded-For is believed
+  SANGATHAN_LOG_FORMAT      text (default) or json
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "sangathan:", err)
+		if errors.Is(err, errUsage) {
+			fmt.Fprint(os.Stderr, "\n"+usage)
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("bad usage")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, args, stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, args, stdout)
+	case "import":
+		return cmdImport(ctx, args, stdout)
+	case "export":
+		return cmdExport(ctx, args, stdout)
+	case "user":
+		return cmdUser(ctx, args, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sangathan/sangathan/api"
+	"github.com/sangathan/sangathan/demodata"
+	"github.com/sangathan/sangathan/frontend"
+	"github.com/sangathan/sangathan/models"
+	"github.com/sangathan/sangathan/services"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := loadConfig()
+	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	demo := fl.Bool("demo", false, "load the demo data (Uttar Pradesh) on first start")
+	fl.StringVar(&c.Addr, "addr", c.Addr, "listen address")
+	if err := fl.Parse(args); err != nil {
+		return errUsage
+	}
+	a, err := openApp(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	if err := a.bootstrapAdmin(ctx, stdout); err != nil {
+		return err
+	}
+	if *demo {
+		if err := a.loadDemo(ctx, stdout); err != nil {
+			return err
+		}
+	}
+	secure := !*demo
+	if c.SecureCookies != nil {
+		secure = *c.SecureCookies
+	}
+	srv, err := api.New(api.Deps{Log: a.log, DB: a.db, Auth: a.auth, Units: a.units, Imports: a.imports, Exports: a.exports,
+		SecureCookies: secure, TrustedProxies: c.TrustedProxies, Frontend: frontend.Handler()})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+		WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	fmt.Fprintf(stdout, "Sangathan is listening on %s — open %s in a browser; the API is at %s/api/v1\n", ln.Addr(), baseURL(ln.Addr()), baseURL(ln.Addr()))
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	a.log.Info("stopped")
+	return nil
+}
+
+func baseURL(addr net.Addr) string {
+	host, port, _ := net.SplitHostPort(addr.String())
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// bootstrapAdmin creates the first account, "admin", when there are none.
+func (a *app) bootstrapAdmin(ctx context.Context, out io.Writer) error {
+	n, err := a.users.Count(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw := a.cfg.AdminPassword
+	generated := pw == ""
+	if generated {
+		pw = randomPassword()
+	}
+	if _, err := a.users.Create(ctx, services.System, services.UserInput{Username: "admin", Password: pw, Role: models.RoleAdmin}); err != nil {
+		return fmt.Errorf("create the first admin: %w", err)
+	}
+	if generated {
+		fmt.Fprintf(out, "Created user admin with password %s — it is shown only this once.\n", pw)
+	} else {
+		fmt.Fprintln(out, "Created user admin with the password from SANGATHAN_ADMIN_PASSWORD.")
+	}
+	return nil
+}
+
+func randomPassword() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return strings.NewReplacer("-", "x", "_", "y").Replace(base64.RawURLEncoding.EncodeToString(b))
+}
+
+// loadDemo loads Uttar Pradesh — the state, its districts and constituencies, and the booths of a
+// few districts — when the database has no units yet.
+func (a *app) loadDemo(ctx context.Context, out io.Writer) error {
+	n, err := a.units.Count(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	start := time.Now()
+	res, err := a.imports.Units(ctx, services.System, demodata.Units(), services.AllOrNothing)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	booths, err := demodata.BoothsOf(demodata.DemoDistricts...)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	res2, err := a.imports.Units(ctx, services.System, booths, services.AllOrNothing)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	fmt.Fprintf(out, "Loaded demo data: %d units of Uttar Pradesh and %d booths of %s in %s.\n",
+		res.Inserted, res2.Inserted, strings.Join(demodata.DemoDistricts, ", "), time.Since(start).Round(time.Millisecond))
+	return nil
+}
