@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -295,7 +296,7 @@ func (s *Imports) Units(ctx context.Context, actor Actor, r io.Reader, mode Impo
 		return res, nil
 	}
 	err = bulkTx(ctx, s.db, func(tx *gorm.DB, copyRows copyFunc) error {
-		ins, upd, werr := s.writeUnits(tx, copyRows, actor, good, byCode)
+		ins, upd, werr := s.writeUnits(tx, copyRows, actor, good, byCode, stored)
 		res.Inserted, res.Updated = ins, upd
 		return werr
 	})
@@ -416,7 +417,7 @@ func (s *Imports) resolve(actor Actor, rows []*unitRow, byCode map[string]*unitR
 
 // writeUnits stores the good rows: moves and updates of stored units first, then the new units
 // in one bulk load with ids taken up front so that paths can be computed before the insert.
-func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good []*unitRow, byCode map[string]*unitRow) (inserted, updated int, err error) {
+func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good []*unitRow, byCode map[string]*unitRow, stored map[string]*models.Unit) (inserted, updated int, err error) {
 	now := s.now()
 	var fresh []*unitRow
 	for _, ur := range good {
@@ -437,10 +438,7 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 			continue
 		}
 		if p := byCode[ur.parentCode]; p == nil || p.existing != nil {
-			var parent models.Unit
-			if err := tx.Where("code = ?", ur.parentCode).Take(&parent).Error; err != nil {
-				return 0, 0, dbErr("import units", err)
-			}
+			parent := stored[ur.parentCode] // ids do not change, so the copy read before the transaction serves
 			if ur.existing.ParentID == nil || *ur.existing.ParentID != parent.ID {
 				if err := s.units.move(tx, actor, ur.existing, parent.ID); err != nil {
 					return 0, 0, fmt.Errorf("line %d: %w", ur.line, err)
@@ -502,26 +500,25 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 		id := storedNow[ur.parlCode].ID
 		return &id
 	}
-	// Updates of stored units, parliamentary constituencies first so that assemblies can point at new ones.
+	// Updates of stored units go through a staging table and one set-based UPDATE.
+	// The parliamentary link may name a unit inserted below; it is set after the inserts.
+	var staged [][]any
 	for _, ur := range good {
 		if ur.existing == nil {
 			continue
 		}
-		u := ur.existing
-		u.Name, u.NameHi, u.Number, u.Reserved, u.Electors = ur.f.Name, ur.f.NameHi, ur.f.Number, ur.f.Reserved, ur.f.Electors
-		u.SearchText = models.SearchText(u.Name, u.NameHi)
-		applyPopulation(u, ur.f.Population)
-		u.UpdatedAt = now
-		// ParliamentaryID may name a unit inserted below; set it after the inserts.
-		if err := tx.Model(&models.Unit{}).Where("id = ?", u.ID).Updates(map[string]any{
-			"name": u.Name, "name_hi": u.NameHi, "search_text": u.SearchText, "number": u.Number, "reserved": u.Reserved,
-			"electors": u.Electors, "population_total": u.PopulationTotal, "population_sc": u.PopulationSC,
-			"population_st": u.PopulationST, "population_muslim": u.PopulationMuslim, "population_minority": u.PopulationMinority,
-			"updated_at": now,
-		}).Error; err != nil {
-			return 0, 0, dbErr(fmt.Sprintf("import units: line %d", ur.line), err)
+		var pop Population
+		if ur.f.Population != nil {
+			pop = *ur.f.Population
 		}
-		updated++
+		staged = append(staged, []any{ur.existing.ID, ur.f.Name, ur.f.NameHi, models.SearchText(ur.f.Name, ur.f.NameHi), ur.f.Number,
+			ur.f.Reserved, ur.f.Electors, pop.Total, pop.SC, pop.ST, pop.Muslim, pop.Minority})
+	}
+	if len(staged) > 0 {
+		if err := updateFromStaging(tx, copyRows, staged, now); err != nil {
+			return 0, 0, err
+		}
+		updated = len(staged)
 	}
 	cols := []string{"id", "level", "parent_id", "path", "depth", "code", "name", "name_hi", "search_text", "number", "reserved",
 		"parliamentary_id", "electors", "population_total", "population_sc", "population_st", "population_muslim", "population_minority",
@@ -586,4 +583,37 @@ func reserveIDs(tx *gorm.DB, n int) ([]int64, error) {
 		ids = append(ids, max+int64(i))
 	}
 	return ids, nil
+}
+
+// stagedColumns are the unit fields an import may change on a stored unit.
+var stagedColumns = []string{"id", "name", "name_hi", "search_text", "number", "reserved", "electors",
+	"population_total", "population_sc", "population_st", "population_muslim", "population_minority"}
+
+// updateFromStaging loads new values into a temporary table and applies them in one UPDATE.
+func updateFromStaging(tx *gorm.DB, copyRows copyFunc, rows [][]any, now time.Time) error {
+	ddl := `CREATE TEMPORARY TABLE import_units (id BIGINT PRIMARY KEY, name TEXT, name_hi TEXT, search_text TEXT,
+		number INTEGER, reserved TEXT, electors INTEGER, population_total BIGINT, population_sc BIGINT,
+		population_st BIGINT, population_muslim BIGINT, population_minority BIGINT)`
+	if isPostgres(tx) {
+		ddl += " ON COMMIT DROP"
+	}
+	if err := tx.Exec(ddl).Error; err != nil {
+		return dbErr("import units: staging", err)
+	}
+	if err := copyRows("import_units", stagedColumns, rows); err != nil {
+		return err
+	}
+	set := make([]string, 0, len(stagedColumns))
+	for _, c := range stagedColumns[1:] {
+		set = append(set, c+" = s."+c)
+	}
+	if err := tx.Exec("UPDATE units SET "+strings.Join(set, ", ")+", updated_at = ? FROM import_units s WHERE units.id = s.id", now).Error; err != nil {
+		return dbErr("import units: update", err)
+	}
+	if !isPostgres(tx) {
+		if err := tx.Exec("DROP TABLE import_units").Error; err != nil {
+			return dbErr("import units: staging", err)
+		}
+	}
+	return nil
 }
