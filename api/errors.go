@@ -75,11 +75,21 @@ func writeProblem(c *gin.Context, p problem) {
 
 // fail writes a problem with a status and detail that did not come from a service.
 func fail(c *gin.Context, status int, detail string, fields ...services.FieldError) {
-	code := "error"
-	for k, v := range statusOf {
-		if v == status {
-			code = string(k)
+	code, ok := problemTypes[status]
+	if !ok {
+		code = "error"
+		for k, v := range statusOf {
+			if v == status {
+				code = string(k)
+			}
 		}
 	}
 	writeProblem(c, problem{Type: problemBase + code, Title: http.StatusText(status), Status: status, Detail: detail, Instance: c.Request.URL.Path, Errors: fields})
+}
+
+// problemTypes name the statuses that no service code produces.
+var problemTypes = map[int]string{
+	http.StatusRequestEntityTooLarge: "too_large",
+	http.StatusUnsupportedMediaType:  "unsupported_media_type",
+	http.StatusMethodNotAllowed:      "method_not_allowed",
 }

@@ -22,7 +22,7 @@ func loadOpenAPI(t *testing.T) *openapi3.T {
 	return doc
 }
 
-func newTestServer(t *testing.T) *Server {
+func newRoutesOnlyServer(t *testing.T) *Server {
 	t.Helper()
 	s, err := New(Deps{})
 	if err != nil {
@@ -77,7 +77,7 @@ func registeredRoutes(s *Server) map[string]bool {
 func TestOpenAPICoversEveryRoute(t *testing.T) {
 	doc := loadOpenAPI(t)
 	documented := documentedOperations(doc)
-	registered := registeredRoutes(newTestServer(t))
+	registered := registeredRoutes(newRoutesOnlyServer(t))
 	if len(registered) == 0 {
 		t.Fatal("the router lists no routes")
 	}
@@ -137,7 +137,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 }
 
 func TestOpenAPIServed(t *testing.T) {
-	s := newTestServer(t)
+	s := newRoutesOnlyServer(t)
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/openapi.json", nil))
 	if rec.Code != http.StatusOK {

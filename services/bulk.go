@@ -79,7 +79,8 @@ func insertBatches(tx *gorm.DB, table string, columns []string, rows [][]any) er
 	if len(rows) == 0 {
 		return nil
 	}
-	per := 30000 / len(columns)
+	// Small statements: the SQLite driver binds parameters in time that grows with their number.
+	per := max(1, 500/len(columns))
 	head := "INSERT INTO " + table + " (" + joinCols(columns) + ") VALUES "
 	one := "(" + placeholders(len(columns)) + ")"
 	for start := 0; start < len(rows); start += per {

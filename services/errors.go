@@ -4,8 +4,13 @@
 package services
 
 import (
+	"database/sql"
+	"database/sql/driver"
+	"net"
+
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgconn"
 	"strings"
 
 	"gorm.io/gorm"
@@ -43,15 +48,28 @@ type Error struct {
 	RetryAfter int
 	// Data carries a result that travels with the error (an import's counts).
 	Data any
+	// cause is the underlying error, for logs only.
+	cause error
 }
+
+// Unwrap returns the underlying error, if any.
+func (e *Error) Unwrap() error { return e.cause }
 
 func (e *Error) Error() string {
 	if len(e.Fields) == 0 {
 		return string(e.Code) + ": " + e.Message
 	}
-	parts := make([]string, 0, len(e.Fields))
-	for _, f := range e.Fields {
-		parts = append(parts, f.Field+": "+f.Message)
+	parts := make([]string, 0, 4)
+	for i, f := range e.Fields {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(e.Fields)-3))
+			break
+		}
+		if f.Line > 0 {
+			parts = append(parts, fmt.Sprintf("line %d: %s: %s", f.Line, f.Field, f.Message))
+		} else {
+			parts = append(parts, f.Field+": "+f.Message)
+		}
 	}
 	return string(e.Code) + ": " + e.Message + " (" + strings.Join(parts, "; ") + ")"
 }
@@ -127,6 +145,17 @@ func dbErr(op string, err error) error {
 		return Errorf(EConflict, "still referenced by other records")
 	case errors.Is(err, gorm.ErrCheckConstraintViolated):
 		return Errorf(EInvalid, "a value breaks a database rule")
+	case unavailable(err):
+		return &Error{Code: EUnavailable, Message: "the database is not available; try again shortly", cause: err}
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// unavailable reports whether err means the database could not be reached, rather than that it
+// refused the statement.
+func unavailable(err error) bool {
+	var netErr *net.OpError
+	var connErr *pgconn.ConnectError
+	return errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr) ||
+		errors.As(err, &connErr) || strings.Contains(err.Error(), "database is closed")
 }

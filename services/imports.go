@@ -194,7 +194,7 @@ func optInt64(field, s string, errs *[]FieldError, line int) *int64 {
 
 // importFailed is the error of an all-or-nothing import with bad rows; the result rides along.
 func importFailed(res ImportResult) error {
-	return &Error{Code: EInvalid, Message: fmt.Sprintf("%d rows have errors; nothing was written", countLines(res.Errors)), Fields: res.Errors, Data: res}
+	return &Error{Code: EInvalid, Message: fmt.Sprintf("%d of the file's rows have errors; nothing was written", countLines(res.Errors)), Fields: res.Errors, Data: res}
 }
 
 func countLines(errs []FieldError) int {
@@ -282,7 +282,7 @@ func (s *Imports) Units(ctx context.Context, actor Actor, r io.Reader, mode Impo
 		return ImportResult{}, err
 	}
 	errs = append(errs, s.resolve(actor, rows, byCode, stored)...)
-	res := ImportResult{Errors: sortErrors(errs)}
+	res := ImportResult{Errors: capErrors(sortErrors(errs))}
 	if len(res.Errors) > 0 && mode == AllOrNothing {
 		return res, importFailed(res)
 	}
@@ -296,7 +296,7 @@ func (s *Imports) Units(ctx context.Context, actor Actor, r io.Reader, mode Impo
 		return res, nil
 	}
 	err = bulkTx(ctx, s.db, func(tx *gorm.DB, copyRows copyFunc) error {
-		ins, upd, werr := s.writeUnits(tx, copyRows, actor, good, byCode, stored)
+		ins, upd, werr := s.writeUnits(tx, copyRows, actor, good, byCode, stored, t.col)
 		res.Inserted, res.Updated = ins, upd
 		return werr
 	})
@@ -417,7 +417,9 @@ func (s *Imports) resolve(actor Actor, rows []*unitRow, byCode map[string]*unitR
 
 // writeUnits stores the good rows: moves and updates of stored units first, then the new units
 // in one bulk load with ids taken up front so that paths can be computed before the insert.
-func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good []*unitRow, byCode map[string]*unitRow, stored map[string]*models.Unit) (inserted, updated int, err error) {
+// Columns missing from the file's header leave those fields of stored units as they are; a
+// column that is present but empty clears the field.
+func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good []*unitRow, byCode map[string]*unitRow, stored map[string]*models.Unit, header map[string]int) (inserted, updated int, err error) {
 	now := s.now()
 	var fresh []*unitRow
 	for _, ur := range good {
@@ -515,7 +517,7 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 			ur.f.Reserved, ur.f.Electors, pop.Total, pop.SC, pop.ST, pop.Muslim, pop.Minority})
 	}
 	if len(staged) > 0 {
-		if err := updateFromStaging(tx, copyRows, staged, now); err != nil {
+		if err := updateFromStaging(tx, copyRows, staged, header, now); err != nil {
 			return 0, 0, err
 		}
 		updated = len(staged)
@@ -546,6 +548,9 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 		id := parlID(ur)
 		var current *int64
 		if ur.existing != nil {
+			if _, present := header["parliamentary_code"]; !present {
+				continue
+			}
 			current = ur.existing.ParliamentaryID
 		}
 		if (id == nil && current == nil) || (id != nil && current != nil && *id == *current) {
@@ -590,7 +595,7 @@ var stagedColumns = []string{"id", "name", "name_hi", "search_text", "number", "
 	"population_total", "population_sc", "population_st", "population_muslim", "population_minority"}
 
 // updateFromStaging loads new values into a temporary table and applies them in one UPDATE.
-func updateFromStaging(tx *gorm.DB, copyRows copyFunc, rows [][]any, now time.Time) error {
+func updateFromStaging(tx *gorm.DB, copyRows copyFunc, rows [][]any, header map[string]int, now time.Time) error {
 	ddl := `CREATE TEMPORARY TABLE import_units (id BIGINT PRIMARY KEY, name TEXT, name_hi TEXT, search_text TEXT,
 		number INTEGER, reserved TEXT, electors INTEGER, population_total BIGINT, population_sc BIGINT,
 		population_st BIGINT, population_muslim BIGINT, population_minority BIGINT)`
@@ -605,7 +610,15 @@ func updateFromStaging(tx *gorm.DB, copyRows copyFunc, rows [][]any, now time.Ti
 	}
 	set := make([]string, 0, len(stagedColumns))
 	for _, c := range stagedColumns[1:] {
-		set = append(set, c+" = s."+c)
+		_, present := header[c]
+		if c == "search_text" {
+			_, n := header["name"]
+			_, h := header["name_hi"]
+			present = n || h
+		}
+		if present {
+			set = append(set, c+" = s."+c)
+		}
 	}
 	if err := tx.Exec("UPDATE units SET "+strings.Join(set, ", ")+", updated_at = ? FROM import_units s WHERE units.id = s.id", now).Error; err != nil {
 		return dbErr("import units: update", err)
@@ -616,4 +629,13 @@ func updateFromStaging(tx *gorm.DB, copyRows copyFunc, rows [][]any, now time.Ti
 		}
 	}
 	return nil
+}
+
+// capErrors keeps an answer readable: past MaxImportErrors, one last entry says how many more.
+func capErrors(errs []FieldError) []FieldError {
+	if len(errs) <= MaxImportErrors {
+		return errs
+	}
+	more := len(errs) - MaxImportErrors
+	return append(errs[:MaxImportErrors:MaxImportErrors], FieldError{Field: "file", Message: fmt.Sprintf("%d more errors not shown; fix these and import again", more)})
 }

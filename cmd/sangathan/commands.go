@@ -109,7 +109,11 @@ func printRowErrors(out io.Writer, rowErrs []services.FieldError, err error) {
 	if errors.As(err, &se) && len(se.Fields) > 0 {
 		rowErrs = se.Fields
 	}
-	for _, e := range rowErrs {
+	for i, e := range rowErrs {
+		if i == 200 {
+			fmt.Fprintf(out, "… and %d more\n", len(rowErrs)-200)
+			break
+		}
 		fmt.Fprintf(out, "line %d: %s: %s\n", e.Line, e.Field, e.Message)
 	}
 }
