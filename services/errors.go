@@ -136,9 +136,17 @@ func dbErr(op string, err error) error {
 	if errors.As(err, &e) {
 		return err
 	}
+	// The SQLite driver translates only some constraint errors; its messages name the rest.
+	msg := err.Error()
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return Errorf(ENotFound, "not found")
+	case strings.Contains(msg, "FOREIGN KEY constraint failed"):
+		return Errorf(EConflict, "still referenced by other records")
+	case strings.Contains(msg, "UNIQUE constraint failed"):
+		return Errorf(EConflict, "already exists")
+	case strings.Contains(msg, "CHECK constraint failed"):
+		return Errorf(EInvalid, "a value breaks a database rule")
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return Errorf(EConflict, "already exists")
 	case errors.Is(err, gorm.ErrForeignKeyViolated):

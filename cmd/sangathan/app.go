@@ -78,6 +78,7 @@ type app struct {
 // openApp opens and migrates the database and builds the services.
 func openApp(ctx context.Context, c config) (*app, error) {
 	log := newLogger(c)
+	slog.SetDefault(log)
 	db, err := database.Open(ctx, database.Options{URL: c.DatabaseURL, SQLitePath: filepath.Join(c.DataDir, "sangathan.db")})
 	if err != nil {
 		return nil, err
