@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sangathan/sangathan/database/dbtest"
+	"github.com/sangathan/sangathan/demodata"
+)
+
+// setup points the binary at a fresh data directory and, when tests run on PostgreSQL, a fresh
+// database.
+func setup(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("SANGATHAN_DATA_DIR", dir)
+	t.Setenv("SANGATHAN_DATABASE_URL", dbtest.URL(t))
+	t.Setenv("SANGATHAN_JWT_SECRET", "")
+	t.Setenv("SANGATHAN_ADMIN_PASSWORD", "")
+	t.Setenv("SANGATHAN_ADDR", "127.0.0.1:0")
+	return dir
+}
+
+func runCmd(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	return out.String(), err
+}
+
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	return p
+}
+
+func TestImportThenExportRoundTrips(t *testing.T) {
+	setup(t)
+	units := writeFile(t, "units.csv", mustRead(t, demodata.Units()))
+	out, err := runCmd(t, "import", "units", units)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "inserted 559, updated 0")
+
+	out, err = runCmd(t, "export", "units", "--under", "UP-LUCKNOW")
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	// Lucknow district and its 9 assemblies.
+	require.Len(t, lines, 1+1+9)
+	assert.True(t, strings.HasPrefix(lines[0], "level,code,name,name_hi,parent_code"))
+	assert.Contains(t, lines[1], "district,UP-LUCKNOW,Lucknow,लखनऊ,UP,")
+
+	// The same file again updates every row and inserts none.
+	out, err = runCmd(t, "import", "units", units)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "inserted 0, updated 559")
+
+	full := filepath.Join(t.TempDir(), "all.csv")
+	_, err = runCmd(t, "export", "units", "--out", full)
+	require.NoError(t, err)
+	b, err := os.ReadFile(full)
+	require.NoError(t, err)
+	assert.Equal(t, 1+559, strings.Count(string(b), "\n"))
+}
+
+func TestImportRefusesABadFileAndWritesNothing(t *testing.T) {
+	setup(t)
+	bad := writeFile(t, "bad.csv", "level,code,name,parent_code\nstate,ZZ,Zedland,\ndistrict,ZZ-A,Alpha,ZZ\ndistrict,ZZ-B,Beta,NOPE\n")
+	out, err := runCmd(t, "import", "units", bad)
+	require.Error(t, err)
+	assert.Contains(t, out, "line 4: parent_code: no unit with this code")
+
+	out, err = runCmd(t, "export", "units")
+	require.NoError(t, err)
+	assert.Equal(t, 1, strings.Count(out, "\n"), "only the header: nothing was written")
+
+	out, err = runCmd(t, "import", "units", bad, "--mode", "valid_rows")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "inserted 2, updated 0, 1 rows with errors")
+}
+
+func TestUserCreate(t *testing.T) {
+	setup(t)
+	_, err := runCmd(t, "import", "units", writeFile(t, "u.csv", "level,code,name,parent_code\nstate,ZZ,Zedland,\ndistrict,ZZ-A,Alpha,ZZ\n"))
+	require.NoError(t, err)
+
+	out, err := runCmd(t, "user", "create", "--username", "coord.alpha", "--password", "a-long-password", "--role", "district_coordinator", "--scope", "ZZ-A")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "created user coord.alpha")
+
+	_, err = runCmd(t, "user", "create", "--username", "coord.alpha", "--password", "a-long-password", "--role", "district_coordinator", "--scope", "ZZ-A")
+	assert.ErrorContains(t, err, "taken")
+	_, err = runCmd(t, "user", "create", "--username", "state.one", "--password", "a-long-password", "--role", "state_office", "--scope", "ZZ-A")
+	assert.ErrorContains(t, err, "scope", "a state office account needs a state as its scope")
+	_, err = runCmd(t, "user", "create", "--username", "x", "--password", "short", "--role", "viewer", "--scope", "ZZ")
+	assert.Error(t, err)
+}
+
+func TestMigrateStatus(t *testing.T) {
+	setup(t)
+	out, err := runCmd(t, "migrate", "status")
+	require.NoError(t, err)
+	assert.Regexp(t, `00001\s+applied\s+00001_foundation.sql`, out)
+}
+
+func TestUnknownCommandIsUsageError(t *testing.T) {
+	_, err := runCmd(t, "frobnicate")
+	assert.ErrorIs(t, err, errUsage)
+}
+
+func TestJWTSecretIsGeneratedOnceAndKeptPrivate(t *testing.T) {
+	dir := t.TempDir()
+	c := config{DataDir: dir}
+	s1, err := jwtSecret(c)
+	require.NoError(t, err)
+	s2, err := jwtSecret(c)
+	require.NoError(t, err)
+	assert.Equal(t, s1, s2)
+	assert.GreaterOrEqual(t, len(s1), 32)
+	fi, err := os.Stat(filepath.Join(dir, "jwt-secret"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+
+	_, err = jwtSecret(config{DataDir: dir, JWTSecret: "too-short"})
+	assert.Error(t, err)
+}
+
+// TestServeDemoAndShutDown starts the real server with demo data, logs in as the first admin
+// with the printed password, reads the tree, and stops it the way SIGTERM does.
+func TestServeDemoAndShutDown(t *testing.T) {
+	setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo"}, pw, io.Discard)
+		pw.Close()
+	}()
+
+	var password, base string
+	sc := bufio.NewScanner(pr)
+	pwRe := regexp.MustCompile(`Created user admin with password (\S+)`)
+	addrRe := regexp.MustCompile(`open (http://\S+) in a browser`)
+	for base == "" && sc.Scan() {
+		line := sc.Text()
+		if m := pwRe.FindStringSubmatch(line); m != nil {
+			password = m[1]
+		}
+		if m := addrRe.FindStringSubmatch(line); m != nil {
+			base = m[1]
+		}
+		assert.NotContains(t, line, "error")
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	require.NotEmpty(t, base, "the server printed where to log in")
+	require.NotEmpty(t, password, "the first admin's password was printed")
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	body := strings.NewReader(`{"username":"admin","password":"` + password + `"}`)
+	resp, err := client.Post(base+"/api/v1/auth/login", "application/json", body)
+	require.NoError(t, err)
+	var session struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&session))
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/units?level=district&limit=500", nil)
+	req.Header.Set("Authorization", "Bearer "+session.AccessToken)
+	resp, err = client.Do(req)
+	require.NoError(t, err)
+	var list struct {
+		Items []struct {
+			Code string `json:"code"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+	resp.Body.Close()
+	assert.Len(t, list.Items, 75, "every district of Uttar Pradesh")
+
+	resp, err = client.Get(base + "/")
+	require.NoError(t, err)
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Contains(t, string(page), "संगठन")
+
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err, "a signal ends the server cleanly")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not shut down")
+	}
+}
+
+func mustRead(t *testing.T, r io.Reader) string {
+	t.Helper()
+	b, err := io.ReadAll(r)
+	require.NoError(t, err)
+	return string(b)
+}
