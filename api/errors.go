@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -37,8 +36,9 @@ var statusOf = map[services.Code]int{
 
 const problemBase = "https://sangathan.app/problems/"
 
-// writeError writes err as problem+json. Internal errors are logged in full and reported to
-// the client only as "internal error", tagged with the request id.
+// writeError writes err as problem+json. Server-side failures (5xx) are logged in full to the
+// server's log; internal errors are reported to the client only as "internal error", tagged with
+// the request id.
 func writeError(c *gin.Context, err error) {
 	code := services.ErrorCode(err)
 	status, ok := statusOf[code]
@@ -53,8 +53,15 @@ func writeError(c *gin.Context, err error) {
 			c.Header("Retry-After", strconv.Itoa(se.RetryAfter))
 		}
 	}
+	if status >= http.StatusInternalServerError {
+		// The client learns little; the server's log gets the whole story, cause included.
+		attrs := []any{"request_id", requestID(c), "route", c.FullPath(), "status", status, "err", err}
+		if se != nil && se.Unwrap() != nil {
+			attrs = append(attrs, "cause", se.Unwrap())
+		}
+		logger(c).ErrorContext(c.Request.Context(), "request failed", attrs...)
+	}
 	if status == http.StatusInternalServerError {
-		slog.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c), "route", c.FullPath(), "err", err)
 		p.Detail = "internal error; quote request id " + requestID(c)
 	}
 	if status == http.StatusUnauthorized {

@@ -19,6 +19,7 @@ import (
 const (
 	ctxRequestID = "sangathan.request_id"
 	ctxActor     = "sangathan.actor"
+	ctxLog       = "sangathan.log"
 	headerReqID  = "X-Request-ID"
 )
 
@@ -38,6 +39,24 @@ func withRequestID(c *gin.Context) {
 }
 
 func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
+
+// withLogger hands the server's logger to error paths that have only the request.
+func withLogger(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Set(ctxLog, log)
+		c.Next()
+	}
+}
+
+// logger is the server's logger (Deps.Log), or the process default outside a request of the server.
+func logger(c *gin.Context) *slog.Logger {
+	if v, ok := c.Get(ctxLog); ok {
+		if l, ok := v.(*slog.Logger); ok && l != nil {
+			return l
+		}
+	}
+	return slog.Default()
+}
 
 // metrics records the count and latency of requests by route pattern (never by raw path, which
 // would make a series per id).

@@ -69,7 +69,7 @@ func New(d Deps) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{Deps: d, auth: d.Auth, router: r, metrics: newMetrics(reg), reg: reg}
-	r.Use(withRequestID, securityHeaders, s.metrics.observe(d.Log), recoverProblem(d.Log))
+	r.Use(withRequestID, withLogger(d.Log), securityHeaders, s.metrics.observe(d.Log), recoverProblem(d.Log))
 	s.routes()
 	r.NoRoute(func(c *gin.Context) {
 		if d.Frontend != nil && c.Request.Method == http.MethodGet && !isAPIPath(c.Request.URL.Path) {

@@ -40,13 +40,14 @@ func (s *Exports) CheckUnits(ctx context.Context, actor Actor, under *int64) (lo
 	return lo, hi, nil
 }
 
-// Units streams the units in [lo, hi) as CSV to w, parents before children (path order), in
-// one query whose rows are written as they arrive.
+// Units streams the units in [lo, hi) as CSV to w, parents before children, in one query whose
+// rows are written as they arrive. Rows are ordered by depth and code, not path: paths hold ids,
+// which differ between databases, so path order would make export → import → export unstable.
 func (s *Exports) Units(ctx context.Context, lo, hi string, w io.Writer) error {
 	rows, err := s.db.WithContext(ctx).Raw(`SELECT u.level, u.code, u.name, u.name_hi, p.code, u.number, u.reserved, pc.code,
 		u.electors, u.population_total, u.population_sc, u.population_st, u.population_muslim, u.population_minority
 		FROM units u LEFT JOIN units p ON p.id = u.parent_id LEFT JOIN units pc ON pc.id = u.parliamentary_id
-		WHERE u.path >= ? AND u.path < ? ORDER BY u.path`, lo, hi).Rows()
+		WHERE u.path >= ? AND u.path < ? ORDER BY u.depth, u.code`, lo, hi).Rows()
 	if err != nil {
 		return dbErr("export units", err)
 	}

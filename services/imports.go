@@ -136,7 +136,10 @@ func readCSV(r io.Reader, allowed, required []string) (*csvTable, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		var line int
+		if err == nil {
+			line, _ = cr.FieldPos(0) // FieldPos panics after a parse error
+		}
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
@@ -395,6 +398,9 @@ func (s *Imports) resolve(actor Actor, rows []*unitRow, byCode map[string]*unitR
 		}
 		if ur.parlCode != "" && !ur.bad {
 			if p := byCode[ur.parlCode]; p != nil {
+				if state[p] == 0 {
+					visit(p) // the seat may come later in the file and turn out bad
+				}
 				if p.f.Level != models.LevelParliamentary {
 					fail(ur, "parliamentary_code", "is not a parliamentary constituency")
 				} else if p.bad {
@@ -513,7 +519,11 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 		if ur.f.Population != nil {
 			pop = *ur.f.Population
 		}
-		staged = append(staged, []any{ur.existing.ID, ur.f.Name, ur.f.NameHi, models.SearchText(ur.f.Name, ur.f.NameHi), ur.f.Number,
+		nameHi := ur.f.NameHi
+		if _, present := header["name_hi"]; !present {
+			nameHi = ur.existing.NameHi // kept as stored, so search must keep finding it
+		}
+		staged = append(staged, []any{ur.existing.ID, ur.f.Name, ur.f.NameHi, models.SearchText(ur.f.Name, nameHi), ur.f.Number,
 			ur.f.Reserved, ur.f.Electors, pop.Total, pop.SC, pop.ST, pop.Muslim, pop.Minority})
 	}
 	if len(staged) > 0 {

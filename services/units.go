@@ -229,7 +229,8 @@ func (s *Units) Create(ctx context.Context, actor Actor, in UnitInput) (models.U
 			return dbErr("create unit", err)
 		}
 		u.Path = models.ChildPath(parentPath, u.ID)
-		if err := tx.Model(&u).Update("path", u.Path).Error; err != nil {
+		// UpdateColumn: a plain Update would stamp updated_at with GORM's clock, not s.now.
+		if err := tx.Model(&u).UpdateColumn("path", u.Path).Error; err != nil {
 			return dbErr("create unit", err)
 		}
 		out = u
@@ -537,7 +538,8 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 				return err
 			}
 		}
-		if err := tx.Select("*").Omit("created_at").Save(&u).Error; err != nil {
+		// SkipHooks keeps u.UpdatedAt (from s.now) instead of GORM's own timestamp.
+		if err := tx.Session(&gorm.Session{SkipHooks: true}).Select("*").Omit("created_at").Save(&u).Error; err != nil {
 			return dbErr("update unit", err)
 		}
 		out = u
@@ -552,6 +554,12 @@ func (s *Units) move(tx *gorm.DB, actor Actor, u *models.Unit, parentID int64) e
 	if err != nil {
 		return err
 	}
+	// An import may already have moved u along with an ancestor: work from the stored path.
+	var cur models.Unit
+	if err := tx.Select("path", "depth").Where("id = ?", u.ID).Take(&cur).Error; err != nil {
+		return dbErr("move unit", err)
+	}
+	u.Path, u.Depth = cur.Path, cur.Depth
 	if !u.Level.MayHaveParent(parent.Level) {
 		return invalid("parent_id", "a %s cannot be placed under a %s", u.Level, parent.Level)
 	}
@@ -562,8 +570,8 @@ func (s *Units) move(tx *gorm.DB, actor Actor, u *models.Unit, parentID int64) e
 	newPath := models.ChildPath(parent.Path, u.ID)
 	lo, hi := models.SubtreeRange(oldPath)
 	depthDelta := parent.Depth + 1 - u.Depth
-	if err := tx.Exec("UPDATE units SET path = ? || substr(path, ?), depth = depth + ? WHERE path >= ? AND path < ?",
-		newPath, len(oldPath)+1, depthDelta, lo, hi).Error; err != nil {
+	if err := tx.Exec("UPDATE units SET path = ? || substr(path, ?), depth = depth + ?, parent_id = CASE WHEN id = ? THEN ? ELSE parent_id END WHERE path >= ? AND path < ?",
+		newPath, len(oldPath)+1, depthDelta, u.ID, parent.ID, lo, hi).Error; err != nil {
 		return dbErr("move unit", err)
 	}
 	u.ParentID, u.Path, u.Depth = &parent.ID, newPath, parent.Depth+1

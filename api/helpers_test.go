@@ -1,0 +1,467 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/sangathan/sangathan/database"
+	"github.com/sangathan/sangathan/database/dbtest"
+	"github.com/sangathan/sangathan/models"
+	"github.com/sangathan/sangathan/services"
+)
+
+// testSecret is the HS256 key of every test server (the service wants at least 32 bytes).
+var testSecret = []byte("sangathan-api-tests-hs256-key-0123456789")
+
+// testPassword is the password of every account mkUser creates.
+const testPassword = "booth-level-organisation-2024"
+
+// testClock is the clock injected into the services: fixed until a test advances it.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// testServer is the real router over real services on a fresh database.
+type testServer struct {
+	*Server
+	db      *database.DB
+	clock   *testClock
+	auth    *services.Auth
+	units   *services.Units
+	imports *services.Imports
+	exports *services.Exports
+	users   *services.Users
+	// fx is the little tree every server starts with (empty for newEmptyServer).
+	fx fixture
+	// admin is an administrator without a scope unit, logged in through the API.
+	admin testUser
+}
+
+// testUser is an account and an access token minted by the real login.
+type testUser struct {
+	ID       string
+	Username string
+	Password string
+	Token    string
+	Refresh  string
+}
+
+type serverOptions struct {
+	log     *slog.Logger
+	fixture bool
+}
+
+// newTestServer returns a server on a fresh database holding the fixture tree and an admin.
+func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	return startServer(t, serverOptions{fixture: true})
+}
+
+// newEmptyServer returns a server whose database holds only the admin account.
+func newEmptyServer(t *testing.T) *testServer {
+	t.Helper()
+	return startServer(t, serverOptions{})
+}
+
+// newLoggedServer returns a server with the fixture whose log goes to buf.
+func newLoggedServer(t *testing.T, buf *syncBuffer) *testServer {
+	t.Helper()
+	return startServer(t, serverOptions{fixture: true, log: slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+}
+
+func startServer(t *testing.T, o serverOptions) *testServer {
+	t.Helper()
+	db := dbtest.New(t)
+	clock := &testClock{now: time.Date(2024, 3, 15, 10, 30, 0, 0, time.UTC)}
+	auth, err := services.NewAuth(db.DB, clock.Now, services.AuthConfig{Secret: testSecret, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatalf("NewAuth: %v", err)
+	}
+	units := services.NewUnits(db.DB, clock.Now)
+	s := &testServer{
+		db: db, clock: clock, auth: auth, units: units,
+		imports: services.NewImports(db.DB, clock.Now, units),
+		exports: services.NewExports(db.DB, units),
+		users:   services.NewUsers(db.DB, clock.Now, auth),
+	}
+	log := o.log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s.Server, err = New(Deps{Log: log, DB: db, Auth: auth, Units: units, Imports: s.imports, Exports: s.exports})
+	if err != nil {
+		t.Fatalf("api.New: %v", err)
+	}
+	if o.fixture {
+		s.fx = loadFixture(t, s)
+	}
+	s.admin = s.mkUser(t, models.RoleAdmin, "")
+	return s
+}
+
+// do sends one request through the router. body is JSON-encoded unless it is a string or
+// []byte (sent as is, labelled JSON) or csvText (labelled text/csv); nil sends no body.
+func (s *testServer) do(t *testing.T, method, path, token string, body any) *httptest.ResponseRecorder {
+	t.Helper()
+	var r io.Reader
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+		contentType = ""
+	case csvText:
+		r, contentType = strings.NewReader(string(b)), "text/csv; charset=utf-8"
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		enc, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("encode request body: %v", err)
+		}
+		r = bytes.NewReader(enc)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return s.send(req)
+}
+
+// send serves a prepared request.
+func (s *testServer) send(req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+// csvText is a request body sent as text/csv.
+type csvText string
+
+var userSeq atomic.Int64
+
+// mkUser creates an account through the users service as the installation itself and logs it
+// in through POST /api/v1/auth/login. scopeUnitID is an API id, "" for none.
+func (s *testServer) mkUser(t *testing.T, role models.Role, scopeUnitID string) testUser {
+	t.Helper()
+	in := services.UserInput{Username: fmt.Sprintf("%s-%d", strings.ReplaceAll(string(role), "_", "-"), userSeq.Add(1)), Password: testPassword, Role: role}
+	if scopeUnitID != "" {
+		id, err := strconv.ParseInt(scopeUnitID, 10, 64)
+		if err != nil {
+			t.Fatalf("mkUser: scope %q: %v", scopeUnitID, err)
+		}
+		in.ScopeUnitID = &id
+	}
+	u, err := s.users.Create(context.Background(), services.System, in)
+	if err != nil {
+		t.Fatalf("mkUser(%s): %v", role, err)
+	}
+	ses := s.loginSession(t, in.Username, testPassword)
+	return testUser{ID: strconv.FormatInt(u.ID, 10), Username: in.Username, Password: testPassword, Token: ses.AccessToken, Refresh: ses.RefreshToken}
+}
+
+// login logs in through the API and returns the access token.
+func (s *testServer) login(t *testing.T, username, password string) string {
+	t.Helper()
+	return s.loginSession(t, username, password).AccessToken
+}
+
+func (s *testServer) loginSession(t *testing.T, username, password string) sessionJSON {
+	t.Helper()
+	rec := s.do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": username, "password": password})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("login %s = %d, want 200: %s", username, rec.Code, rec.Body)
+	}
+	return decode[sessionJSON](t, rec)
+}
+
+// sessionJSON is the answer to login and refresh as a client reads it.
+type sessionJSON struct {
+	AccessToken  string   `json:"access_token"`
+	TokenType    string   `json:"token_type"`
+	ExpiresIn    int      `json:"expires_in"`
+	RefreshToken string   `json:"refresh_token"`
+	User         userJSON `json:"user"`
+}
+
+type userJSON struct {
+	ID          string  `json:"id"`
+	Username    string  `json:"username"`
+	Role        string  `json:"role"`
+	ScopeUnitID *string `json:"scope_unit_id"`
+	PersonID    *string `json:"person_id"`
+}
+
+// unitJSON is a unit as a client reads it; the detail and child fields are empty elsewhere.
+type unitJSON struct {
+	ID              string          `json:"id"`
+	Level           string          `json:"level"`
+	ParentID        *string         `json:"parent_id"`
+	Code            string          `json:"code"`
+	Name            string          `json:"name"`
+	NameHi          string          `json:"name_hi"`
+	Number          *int            `json:"number"`
+	Reserved        string          `json:"reserved"`
+	ParliamentaryID *string         `json:"parliamentary_id"`
+	Electors        *int            `json:"electors"`
+	Population      *populationJSON `json:"population"`
+	Depth           int             `json:"depth"`
+	Ancestors       []unitRef       `json:"ancestors"`
+	ChildrenCount   int64           `json:"children_count"`
+	Coverage        *coverageJSON   `json:"coverage"`
+}
+
+type unitList struct {
+	Items      []unitJSON `json:"items"`
+	NextCursor *string    `json:"next_cursor"`
+}
+
+type importJSON struct {
+	Inserted int                   `json:"inserted"`
+	Updated  int                   `json:"updated"`
+	Errors   []services.FieldError `json:"errors"`
+}
+
+// decode reads a JSON answer into T.
+func decode[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+		t.Fatalf("decode %T: %v\nbody: %s", v, err, rec.Body)
+	}
+	return v
+}
+
+// wantStatus fails the test unless rec has the status.
+func wantStatus(t *testing.T, rec *httptest.ResponseRecorder, status int) {
+	t.Helper()
+	if rec.Code != status {
+		t.Fatalf("status = %d, want %d; body: %s", rec.Code, status, rec.Body)
+	}
+}
+
+// wantProblem checks that rec is an RFC 9457 problem with the status and returns it.
+func wantProblem(t *testing.T, rec *httptest.ResponseRecorder, status int) problem {
+	t.Helper()
+	wantStatus(t, rec, status)
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Fatalf("Content-Type = %q, want application/problem+json; body: %s", ct, rec.Body)
+	}
+	var p problem
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+		t.Fatalf("problem body is not JSON: %v: %s", err, rec.Body)
+	}
+	if p.Status != status || p.Type == "" || p.Title == "" {
+		t.Fatalf("problem = %+v, want status %d with type and title", p, status)
+	}
+	return p
+}
+
+// problemFields lists the fields a problem names, sorted.
+func problemFields(p problem) []string {
+	var out []string
+	for _, f := range p.Errors {
+		out = append(out, f.Field)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// apiCase is one row of a table of requests.
+type apiCase struct {
+	name       string
+	method     string
+	path       string
+	actor      string // a key of the tokens map; "" sends no token
+	body       any
+	wantStatus int
+	// wantFields, for 4xx answers, are fields the problem's errors[] must name.
+	wantFields []string
+}
+
+// runCases sends each case as its actor and checks the status; error answers must be problems.
+func runCases(t *testing.T, s *testServer, tokens map[string]string, cases []apiCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tok, ok := tokens[tc.actor]
+			if tc.actor != "" && !ok {
+				t.Fatalf("no token for actor %q", tc.actor)
+			}
+			rec := s.do(t, tc.method, tc.path, tok, tc.body)
+			if tc.wantStatus < 400 {
+				wantStatus(t, rec, tc.wantStatus)
+				return
+			}
+			p := wantProblem(t, rec, tc.wantStatus)
+			got := problemFields(p)
+			for _, f := range tc.wantFields {
+				if !slices.Contains(got, f) {
+					t.Errorf("errors[] names %v, want it to name %q; body: %s", got, f, rec.Body)
+				}
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// The fixture tree, by key (its code is the fixture prefix, "-" and the key):
+//
+//	UP  state
+//	├── LKO  district Lucknow
+//	│   ├── LKOW  assembly Lucknow West (in Lok Sabha seat PC) ── booths LKOW-1, LKOW-2
+//	│   └── LKOC  assembly Lucknow Cantt, SC                   ── booth LKOC-1
+//	├── AGR  district Agra
+//	│   └── AGRC  assembly Agra Cantt (in PC, across district lines)
+//	│       ├── booth AGRC-1
+//	│       └── AGRC-S1  sector ── booth AGRC-2
+//	└── PC  parliamentary Lucknow
+//
+// Booths: LKO 3, AGR 2, PC 4 (through its assemblies), UP 5.
+const fixtureCSV = `level,code,name,name_hi,parent_code,number,reserved,parliamentary_code,electors,population_total,population_sc,population_st,population_muslim,population_minority
+booth,{p}-LKOW-1,Primary School Aminabad,प्राथमिक विद्यालय अमीनाबाद,{p}-LKOW,1,,,1012,,,,,
+booth,{p}-LKOW-2,Girls Inter College Room 2,बालिका इंटर कॉलेज कक्ष 2,{p}-LKOW,2,,,987,,,,,
+state,{p}-UP,Uttar Pradesh,उत्तर प्रदेश,,9,,,,199812341,41357608,1134273,38483967,39917065
+district,{p}-LKO,Lucknow,लखनऊ,{p}-UP,162,,,,4589838,645413,10451,1197230,1239411
+district,{p}-AGR,Agra,आगरा,{p}-UP,118,,,,4418797,991325,7255,411313,459387
+parliamentary,{p}-PC,Lucknow,लखनऊ,{p}-UP,35,,,,,,,,
+assembly,{p}-LKOW,Lucknow West,लखनऊ पश्चिम,{p}-LKO,172,,{p}-PC,1999,,,,,
+assembly,{p}-LKOC,Lucknow Cantt,लखनऊ कैंट,{p}-LKO,175,SC,,640,,,,,
+assembly,{p}-AGRC,Agra Cantt,आगरा कैंट,{p}-AGR,87,SC,{p}-PC,1350,,,,,
+booth,{p}-LKOC-1,Cantonment Board School,छावनी परिषद विद्यालय,{p}-LKOC,1,,,640,,,,,
+booth,{p}-AGRC-1,Sadar Bazar Primary School,सदर बाज़ार प्राथमिक विद्यालय,{p}-AGRC,1,,,700,,,,,
+sector,{p}-AGRC-S1,Sector 1,सेक्टर 1,{p}-AGRC,1,,,,,,,,
+booth,{p}-AGRC-2,Rajpur Chungi Community Hall,राजपुर चुंगी सामुदायिक भवन,{p}-AGRC-S1,2,,,650,,,,,
+`
+
+// fixtureKeys are the keys of the fixture's units.
+var fixtureKeys = []string{"UP", "LKO", "AGR", "PC", "LKOW", "LKOC", "AGRC", "AGRC-S1", "LKOW-1", "LKOW-2", "LKOC-1", "AGRC-1", "AGRC-2"}
+
+// fixture knows the ids and codes of the fixture tree.
+type fixture struct {
+	prefix string
+	ids    map[string]string
+}
+
+// id returns the API id of the fixture unit with key.
+func (f fixture) id(key string) string {
+	id, ok := f.ids[key]
+	if !ok {
+		panic("no fixture unit " + key)
+	}
+	return id
+}
+
+// code returns the code of the fixture unit with key.
+func (f fixture) code(key string) string { return f.prefix + "-" + key }
+
+// codes returns the codes of the keys, sorted.
+func (f fixture) codes(keys ...string) []string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, f.code(k))
+	}
+	slices.Sort(out)
+	return out
+}
+
+var fixtureSeq atomic.Int64
+
+// loadFixture imports the fixture tree through the CSV import service, with codes unique to
+// this server.
+func loadFixture(t *testing.T, s *testServer) fixture {
+	t.Helper()
+	fx := fixture{prefix: fmt.Sprintf("T%d", fixtureSeq.Add(1)), ids: map[string]string{}}
+	ctx := context.Background()
+	res, err := s.imports.Units(ctx, services.System, strings.NewReader(strings.ReplaceAll(fixtureCSV, "{p}", fx.prefix)), services.AllOrNothing)
+	if err != nil {
+		t.Fatalf("import fixture: %v", err)
+	}
+	if res.Inserted != len(fixtureKeys) {
+		t.Fatalf("import fixture: inserted %d units, want %d (errors %v)", res.Inserted, len(fixtureKeys), res.Errors)
+	}
+	for _, k := range fixtureKeys {
+		u, err := s.units.UnitByCode(ctx, services.System, fx.code(k))
+		if err != nil {
+			t.Fatalf("fixture unit %s: %v", k, err)
+		}
+		fx.ids[k] = strconv.FormatInt(u.ID, 10)
+	}
+	return fx
+}
+
+// listCodes walks every page of a unit list and returns the codes, sorted.
+func (s *testServer) listCodes(t *testing.T, token, path string) []string {
+	t.Helper()
+	var codes []string
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	next := path
+	for page := 0; ; page++ {
+		if page > 100 {
+			t.Fatalf("%s: more than 100 pages", path)
+		}
+		rec := s.do(t, http.MethodGet, next, token, nil)
+		wantStatus(t, rec, http.StatusOK)
+		l := decode[unitList](t, rec)
+		for _, u := range l.Items {
+			codes = append(codes, u.Code)
+		}
+		if l.NextCursor == nil {
+			break
+		}
+		next = path + sep + "cursor=" + *l.NextCursor
+	}
+	slices.Sort(codes)
+	return codes
+}

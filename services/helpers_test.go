@@ -1,0 +1,323 @@
+package services_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/sangathan/sangathan/database"
+	"github.com/sangathan/sangathan/database/dbtest"
+	"github.com/sangathan/sangathan/models"
+	"github.com/sangathan/sangathan/services"
+)
+
+// testSecret signs access tokens in tests; it is never written to.
+var testSecret = []byte("sangathan-test-secret-0123456789abcdef")
+
+// clock is a fixed clock that a test moves by hand.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)} }
+
+// Now is the services.Clock of the test.
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// env is one test's services over its own fresh database.
+type env struct {
+	db      *database.DB
+	clock   *clock
+	units   *services.Units
+	imports *services.Imports
+	exports *services.Exports
+	auth    *services.Auth
+	users   *services.Users
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db := dbtest.New(t)
+	c := newClock()
+	units := services.NewUnits(db.DB, c.Now)
+	auth, err := services.NewAuth(db.DB, c.Now, services.AuthConfig{Secret: testSecret, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatalf("NewAuth: %v", err)
+	}
+	return &env{
+		db:      db,
+		clock:   c,
+		units:   units,
+		imports: services.NewImports(db.DB, c.Now, units),
+		exports: services.NewExports(db.DB, units),
+		auth:    auth,
+		users:   services.NewUsers(db.DB, c.Now, auth),
+	}
+}
+
+var seq atomic.Int64
+
+// uniq returns a code no other call returns, usable as a unit code or (lower-cased) a username.
+func uniq(prefix string) string { return fmt.Sprintf("%s-%d", prefix, seq.Add(1)) }
+
+// scoped is an actor of role whose scope is u.
+func scoped(role models.Role, u models.Unit) services.Actor {
+	id := u.ID
+	return services.Actor{UserID: seq.Add(1) + 1_000_000, Username: uniq("actor"), Role: role, ScopeUnitID: &id, ScopePath: u.Path}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+}
+
+// wantErr fails unless err has code; with fields it also requires exactly those field names.
+func wantErr(t *testing.T, err error, code services.Code, fields ...string) *services.Error {
+	t.Helper()
+	if got := services.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+	var e *services.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v is not a *services.Error", err)
+	}
+	if fields != nil {
+		got := make([]string, 0, len(e.Fields))
+		for _, f := range e.Fields {
+			got = append(got, f.Field)
+		}
+		slices.Sort(got)
+		want := slices.Clone(fields)
+		slices.Sort(want)
+		if d := cmp.Diff(want, got); d != "" {
+			t.Fatalf("error fields (-want +got):\n%s\nerror: %v", d, err)
+		}
+	}
+	return e
+}
+
+// mustCreate creates a unit through the service.
+func (e *env) mustCreate(t *testing.T, actor services.Actor, in services.UnitInput) models.Unit {
+	t.Helper()
+	u, err := e.units.Create(context.Background(), actor, in)
+	if err != nil {
+		t.Fatalf("create %s %s: %v", in.Level, in.Code, err)
+	}
+	return u
+}
+
+// newRoot creates a state with a unique code as the installation.
+func (e *env) newRoot(t *testing.T) models.Unit {
+	t.Helper()
+	code := uniq("ST")
+	return e.mustCreate(t, services.System, services.UnitInput{Level: models.LevelState, Code: code, Name: "State " + code})
+}
+
+// newChild creates a unit of level under parent with a unique code.
+func (e *env) newChild(t *testing.T, level models.Level, parent models.Unit) models.Unit {
+	t.Helper()
+	code := uniq(strings.ToUpper(string(level[:2])))
+	return e.mustCreate(t, services.System, services.UnitInput{Level: level, ParentID: &parent.ID, Code: code, Name: "Unit " + code})
+}
+
+// tree is a small organisation: a Lok Sabha seat whose two assemblies lie in two districts.
+//
+//	state
+//	├── pc (parliamentary)
+//	├── d1 ── a1 (pc) ── s1 ── b1, b2
+//	│          └── b3
+//	└── d2 ── a2 (pc) ── b4
+type tree struct {
+	state, pc, d1, d2, a1, a2, s1, b1, b2, b3, b4 models.Unit
+}
+
+func (e *env) newTree(t *testing.T) tree {
+	t.Helper()
+	var tr tree
+	tr.state = e.newRoot(t)
+	tr.pc = e.newChild(t, models.LevelParliamentary, tr.state)
+	tr.d1 = e.newChild(t, models.LevelDistrict, tr.state)
+	tr.d2 = e.newChild(t, models.LevelDistrict, tr.state)
+	assembly := func(d models.Unit) models.Unit {
+		code := uniq("AC")
+		return e.mustCreate(t, services.System, services.UnitInput{Level: models.LevelAssembly, ParentID: &d.ID, Code: code,
+			Name: "Assembly " + code, ParliamentaryID: &tr.pc.ID})
+	}
+	tr.a1 = assembly(tr.d1)
+	tr.a2 = assembly(tr.d2)
+	tr.s1 = e.newChild(t, models.LevelSector, tr.a1)
+	tr.b1 = e.newChild(t, models.LevelBooth, tr.s1)
+	tr.b2 = e.newChild(t, models.LevelBooth, tr.s1)
+	tr.b3 = e.newChild(t, models.LevelBooth, tr.a1)
+	tr.b4 = e.newChild(t, models.LevelBooth, tr.a2)
+	return tr
+}
+
+// twinDistricts creates districts under state until one's id is a decimal prefix of
+// another's ("/1/2/" and "/1/23/"), the case where a careless prefix match leaks a sibling.
+func (e *env) twinDistricts(t *testing.T, state models.Unit) (short, long models.Unit) {
+	t.Helper()
+	var made []models.Unit
+	for range 200 {
+		d := e.newChild(t, models.LevelDistrict, state)
+		for _, m := range made {
+			if strings.HasPrefix(d.Path, strings.TrimSuffix(m.Path, "/")) {
+				return m, d
+			}
+		}
+		made = append(made, d)
+	}
+	t.Fatal("no two districts with prefix ids after 200 inserts")
+	return
+}
+
+// loadUnit reads a unit straight from the database, bypassing the service.
+func loadUnit(t *testing.T, db *database.DB, id int64) models.Unit {
+	t.Helper()
+	var u models.Unit
+	if err := db.Where("id = ?", id).Take(&u).Error; err != nil {
+		t.Fatalf("load unit %d: %v", id, err)
+	}
+	return u
+}
+
+func unitByCode(t *testing.T, db *database.DB, code string) models.Unit {
+	t.Helper()
+	var u models.Unit
+	if err := db.Where("code = ?", code).Take(&u).Error; err != nil {
+		t.Fatalf("load unit %s: %v", code, err)
+	}
+	return u
+}
+
+func unitExists(t *testing.T, db *database.DB, code string) bool {
+	t.Helper()
+	var n int64
+	if err := db.Model(&models.Unit{}).Where("code = ?", code).Count(&n).Error; err != nil {
+		t.Fatalf("count units: %v", err)
+	}
+	return n > 0
+}
+
+func countUnits(t *testing.T, db *database.DB) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Model(&models.Unit{}).Count(&n).Error; err != nil {
+		t.Fatalf("count units: %v", err)
+	}
+	return n
+}
+
+// snapshot is every stored unit, every column, in id order: equal snapshots mean nothing was written.
+func snapshot(t *testing.T, db *database.DB) []models.Unit {
+	t.Helper()
+	var us []models.Unit
+	if err := db.Order("id").Find(&us).Error; err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	return us
+}
+
+// checkTree verifies the materialised paths of every stored unit against its parent.
+func checkTree(t *testing.T, db *database.DB) {
+	t.Helper()
+	byID := map[int64]models.Unit{}
+	for _, u := range snapshot(t, db) {
+		byID[u.ID] = u
+	}
+	for _, u := range byID {
+		if u.ParentID == nil {
+			if u.Path != models.ChildPath("", u.ID) || u.Depth != 0 {
+				t.Errorf("root %s: path %q depth %d", u.Code, u.Path, u.Depth)
+			}
+			continue
+		}
+		p, ok := byID[*u.ParentID]
+		if !ok {
+			t.Errorf("%s: parent %d missing", u.Code, *u.ParentID)
+			continue
+		}
+		if !u.Level.MayHaveParent(p.Level) {
+			t.Errorf("%s: a %s under a %s", u.Code, u.Level, p.Level)
+		}
+		if u.Path != models.ChildPath(p.Path, u.ID) || u.Depth != p.Depth+1 {
+			t.Errorf("%s: path %q depth %d; parent %s has path %q depth %d", u.Code, u.Path, u.Depth, p.Code, p.Path, p.Depth)
+		}
+	}
+}
+
+// csvFile joins a header and rows into a CSV body.
+func csvFile(header string, rows ...string) string {
+	return strings.Join(append([]string{header}, rows...), "\n") + "\n"
+}
+
+func (e *env) importUnits(t *testing.T, actor services.Actor, mode services.ImportMode, body string) services.ImportResult {
+	t.Helper()
+	res, err := e.imports.Units(context.Background(), actor, strings.NewReader(body), mode)
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	return res
+}
+
+// exportUnits exports the subtree under (nil: the actor's scope) as CSV text.
+func (e *env) exportUnits(t *testing.T, actor services.Actor, under *int64) string {
+	t.Helper()
+	ctx := context.Background()
+	lo, hi, err := e.exports.CheckUnits(ctx, actor, under)
+	if err != nil {
+		t.Fatalf("check export: %v", err)
+	}
+	var buf bytes.Buffer
+	if err := e.exports.Units(ctx, lo, hi, &buf); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	return buf.String()
+}
+
+// lineField is an import error without its wording.
+type lineField struct {
+	Line  int
+	Field string
+}
+
+func lineFields(errs []services.FieldError) []lineField {
+	out := make([]lineField, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, lineField{e.Line, e.Field})
+	}
+	return out
+}
+
+func ids(us []models.Unit) []int64 {
+	out := make([]int64, 0, len(us))
+	for _, u := range us {
+		out = append(out, u.ID)
+	}
+	return out
+}
