@@ -204,7 +204,9 @@ func TestRefresh(t *testing.T) {
 		wantStatus(t, s.do(t, http.MethodGet, "/api/v1/me", next.AccessToken, nil), http.StatusOK)
 
 		wantUnauthenticated(t, refresh(t, first.RefreshToken))
-		// Presenting a used token means a copy is loose: the whole login is revoked.
+		// Presenting a used token after the grace means a copy is loose: the whole login is revoked.
+		s.clock.Advance(services.ReuseGrace)
+		wantUnauthenticated(t, refresh(t, first.RefreshToken))
 		wantUnauthenticated(t, refresh(t, next.RefreshToken))
 	})
 

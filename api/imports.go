@@ -51,7 +51,7 @@ func (s *Server) exportUnits(c *gin.Context) {
 	if !ok {
 		return
 	}
-	lo, hi, err := s.Exports.CheckUnits(c.Request.Context(), actor(c), under)
+	sel, err := s.Exports.CheckUnits(c.Request.Context(), actor(c), under)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -59,7 +59,7 @@ func (s *Server) exportUnits(c *gin.Context) {
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="units.csv"`)
 	c.Status(http.StatusOK)
-	if err := s.Exports.Units(c.Request.Context(), lo, hi, c.Writer); err != nil {
+	if err := s.Exports.Units(c.Request.Context(), sel, c.Writer); err != nil {
 		// The header is gone; all we can do is log and cut the stream short.
 		s.Log.Error("export units failed", "request_id", requestID(c), "err", err)
 		if errors.Is(err, context.Canceled) {

@@ -401,10 +401,6 @@ func TestImportRealUPData(t *testing.T) {
 func TestImportSameNewCodesConcurrently(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t)
-	if s.db.Dialector.Name() == "postgres" {
-		t.Skip("BUG: on PostgreSQL, imports racing to insert one new code fail with 500: the COPY's unique violation " +
-			"(SQLSTATE 23505, units_code_key) is not translated to a conflict, and the code was looked up before the write transaction")
-	}
 	body := "level,code,name,parent_code\nbooth,RACE-IMP,Raced booth," + s.fx.code("LKOW") + "\n"
 	const n = 12
 	statuses := make([]int, n)

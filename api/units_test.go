@@ -722,8 +722,6 @@ func TestCreateSameCodeConcurrently(t *testing.T) {
 // a 422 naming the field, never a 500, and the same on both databases.
 func TestValuesTheDatabaseCannotStoreAre422(t *testing.T) {
 	t.Parallel()
-	t.Skip("BUG: services validate neither NUL bytes, nor UTF-8 in CSV imports, nor the INTEGER range of number/electors: " +
-		"PostgreSQL answers 500 (invalid byte sequence / integer out of range) while SQLite stores the value (201/200)")
 	s := newTestServer(t)
 	fx := s.fx
 	booth := func(k string, v any) map[string]any {

@@ -25,6 +25,9 @@ const (
 	Audience        = "sangathan-api"
 	AccessTokenTTL  = 15 * time.Minute
 	RefreshTokenTTL = 30 * 24 * time.Hour
+	// ReuseGrace is how soon after its rotation a refresh token may be presented again (by a
+	// second tab racing the first) without revoking the whole login; it is still refused.
+	ReuseGrace = 10 * time.Second
 )
 
 // AuthConfig configures the auth service.
@@ -101,6 +104,9 @@ type Claims struct {
 // for an unknown user and a wrong password) and RateLimited after too many failures.
 func (a *Auth) Login(ctx context.Context, username, password, clientIP string) (Session, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
+	if !cleanText(username) || len(username) > 64 {
+		username = "" // matches no account, and still costs a hash comparison below
+	}
 	if wait := a.limiter.Wait(username, clientIP); wait > 0 {
 		return Session{}, &Error{Code: ERateLimited, Message: "too many login attempts; try again later", RetryAfter: int(wait.Seconds()) + 1}
 	}
@@ -158,7 +164,8 @@ func (a *Auth) issue(tx *gorm.DB, u models.User, family string) (Session, error)
 }
 
 // Refresh exchanges a refresh token for a new pair; the old token stops working. Presenting a
-// token that was already used revokes its whole family, since someone else holds a copy.
+// token that was already used (more than ReuseGrace ago) revokes its whole family, since someone
+// else holds a copy.
 // Returns Unauthenticated for unknown, expired, used or revoked tokens and inactive users.
 func (a *Auth) Refresh(ctx context.Context, token string) (Session, error) {
 	var s Session
@@ -173,7 +180,9 @@ func (a *Auth) Refresh(ctx context.Context, token string) (Session, error) {
 			return dbErr("refresh", err)
 		}
 		if rt.RevokedAt != nil {
-			reused = true
+			// Two tabs refreshing at once present the same token moments apart; only a token
+			// replayed after ReuseGrace is taken as a stolen copy.
+			reused = now.Sub(*rt.RevokedAt) >= ReuseGrace
 			return Errorf(EUnauthenticated, "refresh token already used")
 		}
 		if !now.Before(rt.ExpiresAt) {
@@ -184,8 +193,7 @@ func (a *Auth) Refresh(ctx context.Context, token string) (Session, error) {
 		if res.Error != nil {
 			return dbErr("refresh", res.Error)
 		}
-		if res.RowsAffected != 1 {
-			reused = true
+		if res.RowsAffected != 1 { // a concurrent refresh with the same token won
 			return Errorf(EUnauthenticated, "refresh token already used")
 		}
 		var u models.User

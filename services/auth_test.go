@@ -222,7 +222,8 @@ func TestAuthRefreshRotates(t *testing.T) {
 	third, err := e.auth.Refresh(ctx, second.RefreshToken)
 	noErr(t, err)
 
-	// The used token is refused, and presenting it revokes the whole login.
+	// The used token is refused, and presenting it after the grace revokes the whole login.
+	e.clock.Advance(services.ReuseGrace)
 	_, err = e.auth.Refresh(ctx, first.RefreshToken)
 	wantErr(t, err, services.EUnauthenticated)
 	_, err = e.auth.Refresh(ctx, third.RefreshToken)
@@ -245,6 +246,7 @@ func TestAuthRefreshReuseRevokesOnlyItsLogin(t *testing.T) {
 
 	rotated, err := e.auth.Refresh(ctx, phone.RefreshToken)
 	noErr(t, err)
+	e.clock.Advance(time.Minute)
 	_, err = e.auth.Refresh(ctx, phone.RefreshToken) // stolen copy
 	wantErr(t, err, services.EUnauthenticated)
 	_, err = e.auth.Refresh(ctx, rotated.RefreshToken)
@@ -431,4 +433,23 @@ func TestAuthAuthenticateReadsTheUserAfresh(t *testing.T) {
 	noErr(t, e.db.Exec("UPDATE users SET active = ? WHERE id = ?", false, u.ID).Error)
 	_, err = e.auth.Authenticate(ctx, s.AccessToken)
 	wantErr(t, err, services.EUnauthenticated)
+}
+
+// TestAuthRefreshRaceWithinGraceKeepsTheLogin: a second tab presenting the token it shared with
+// the first, moments after the first rotated it, is refused but does not log the user out.
+func TestAuthRefreshRaceWithinGraceKeepsTheLogin(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	u := e.newUser(t, models.RoleAdmin, nil)
+	ses := e.login(t, u.Username)
+
+	rotated, err := e.auth.Refresh(ctx, ses.RefreshToken)
+	noErr(t, err)
+	e.clock.Advance(services.ReuseGrace - time.Second)
+	_, err = e.auth.Refresh(ctx, ses.RefreshToken)
+	wantErr(t, err, services.EUnauthenticated)
+	if _, err := e.auth.Refresh(ctx, rotated.RefreshToken); err != nil {
+		t.Errorf("a replay within the grace revoked the login: %v", err)
+	}
 }

@@ -137,7 +137,19 @@ func dbErr(op string, err error) error {
 		return err
 	}
 	// The SQLite driver translates only some constraint errors; its messages name the rest.
+	// COPY bypasses GORM, so PostgreSQL's own codes are read too.
 	msg := err.Error()
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505":
+			return Errorf(EConflict, "already exists")
+		case "23503":
+			return Errorf(EConflict, "still referenced by other records")
+		case "23514", "22P05", "22021", "22003":
+			return Errorf(EInvalid, "a value breaks a database rule")
+		}
+	}
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return Errorf(ENotFound, "not found")

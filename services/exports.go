@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -21,33 +22,47 @@ type Exports struct {
 // NewExports returns the export service.
 func NewExports(db *gorm.DB, units *Units) *Exports { return &Exports{db: db, units: units} }
 
-// CheckUnits returns the subtree an export of units covers, so that callers can refuse a bad
-// request before they start streaming. under nil means the actor's whole scope.
-// Returns NotFound when under is outside the actor's scope.
-func (s *Exports) CheckUnits(ctx context.Context, actor Actor, under *int64) (lo, hi string, err error) {
-	switch {
-	case under != nil:
-		u, err := s.units.visible(s.db.WithContext(ctx), actor, *under, "")
-		if err != nil {
-			return "", "", err
-		}
-		lo, hi = models.SubtreeRange(u.Path)
-	case actor.Everywhere():
-		lo, hi = "/", "0"
-	default:
-		lo, hi = models.SubtreeRange(actor.ScopePath)
-	}
-	return lo, hi, nil
+// UnitSelection is the set of units an export covers, checked against the actor's scope.
+type UnitSelection struct {
+	conds []string
+	args  []any
 }
 
-// Units streams the units in [lo, hi) as CSV to w, parents before children, in one query whose
+// CheckUnits returns the units an export covers, so that callers can refuse a bad request before
+// they start streaming: under and everything below it (for a Lok Sabha constituency, its
+// assemblies and below), within the actor's scope; under nil means the actor's whole scope.
+// Returns NotFound when under is outside the actor's scope.
+func (s *Exports) CheckUnits(ctx context.Context, actor Actor, under *int64) (UnitSelection, error) {
+	var sel UnitSelection
+	if !actor.Everywhere() {
+		lo, hi := models.SubtreeRange(actor.ScopePath)
+		sel.conds = append(sel.conds, "u.path >= ? AND u.path < ?")
+		sel.args = append(sel.args, lo, hi)
+	}
+	if under != nil {
+		u, err := s.units.visible(s.db.WithContext(ctx), actor, *under, "")
+		if err != nil {
+			return sel, err
+		}
+		c, args := subtreeCond("u", u)
+		sel.conds = append(sel.conds, c)
+		sel.args = append(sel.args, args...)
+	}
+	return sel, nil
+}
+
+// Units streams the selected units as CSV to w, parents before children, in one query whose
 // rows are written as they arrive. Rows are ordered by depth and code, not path: paths hold ids,
 // which differ between databases, so path order would make export → import → export unstable.
-func (s *Exports) Units(ctx context.Context, lo, hi string, w io.Writer) error {
+func (s *Exports) Units(ctx context.Context, sel UnitSelection, w io.Writer) error {
+	where := "1 = 1"
+	if len(sel.conds) > 0 {
+		where = "(" + strings.Join(sel.conds, ") AND (") + ")"
+	}
 	rows, err := s.db.WithContext(ctx).Raw(`SELECT u.level, u.code, u.name, u.name_hi, p.code, u.number, u.reserved, pc.code,
 		u.electors, u.population_total, u.population_sc, u.population_st, u.population_muslim, u.population_minority
 		FROM units u LEFT JOIN units p ON p.id = u.parent_id LEFT JOIN units pc ON pc.id = u.parliamentary_id
-		WHERE u.path >= ? AND u.path < ? ORDER BY u.depth, u.code`, lo, hi).Rows()
+		WHERE `+where+` ORDER BY u.depth, u.code`, sel.args...).Rows()
 	if err != nil {
 		return dbErr("export units", err)
 	}

@@ -27,7 +27,7 @@ func (e *env) importRich(t *testing.T) baseCodes {
 			nameHi: "मतदान केंद्र", parent: b.A1, number: fmt.Sprint(i + 1), electors: fmt.Sprint(800 + i)}.String())
 	}
 	rows = append(rows,
-		csvUnit{level: "booth", code: b.A1 + "-PS-NL", name: "Two\nlines", parent: b.SEC}.String(),
+		csvUnit{level: "booth", code: b.A1 + "-PS-NL", name: `Two, "quoted"`, parent: b.SEC}.String(),
 		csvUnit{level: "assembly", code: b.A1 + "-SC", name: "Mohanlalganj", nameHi: "मोहनलालगंज", parent: b.D1, reserved: "SC", parl: b.PC, number: "176"}.String(),
 	)
 	res := e.importUnits(t, services.System, services.AllOrNothing, csvFile(hdr, rows...))
@@ -157,7 +157,7 @@ func TestExportUnitsUnder(t *testing.T) {
 		t.Errorf("coordinator's export (-want +got):\n%s", d)
 	}
 	for _, under := range []int64{long.ID, tr.d1.ID, tr.state.ID, 99999} {
-		_, _, err := e.exports.CheckUnits(ctx, dc, &under)
+		_, err := e.exports.CheckUnits(ctx, dc, &under)
 		wantErr(t, err, services.ENotFound)
 	}
 }

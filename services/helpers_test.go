@@ -289,12 +289,12 @@ func (e *env) importUnits(t *testing.T, actor services.Actor, mode services.Impo
 func (e *env) exportUnits(t *testing.T, actor services.Actor, under *int64) string {
 	t.Helper()
 	ctx := context.Background()
-	lo, hi, err := e.exports.CheckUnits(ctx, actor, under)
+	sel, err := e.exports.CheckUnits(ctx, actor, under)
 	if err != nil {
 		t.Fatalf("check export: %v", err)
 	}
 	var buf bytes.Buffer
-	if err := e.exports.Units(ctx, lo, hi, &buf); err != nil {
+	if err := e.exports.Units(ctx, sel, &buf); err != nil {
 		t.Fatalf("export: %v", err)
 	}
 	return buf.String()

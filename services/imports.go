@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -149,6 +150,8 @@ func readCSV(r io.Reader, allowed, required []string) (*csvTable, error) {
 			t.errors = append(t.errors, FieldError{Line: line, Field: "row", Message: csvMessage(err)})
 		} else if len(rec) != t.width {
 			t.errors = append(t.errors, FieldError{Line: line, Field: "row", Message: fmt.Sprintf("has %d fields; the header has %d", len(rec), t.width)})
+		} else if i := badText(rec); i >= 0 {
+			t.errors = append(t.errors, FieldError{Line: line, Field: strings.ToLower(strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff"))), Message: "is not UTF-8 text (save the file as CSV UTF-8)"})
 		} else {
 			t.rows = append(t.rows, rec)
 			t.lines = append(t.lines, line)
@@ -382,7 +385,7 @@ func (s *Imports) resolve(actor Actor, rows []*unitRow, byCode map[string]*unitR
 			} else if ex := stored[ur.parentCode]; ex != nil {
 				switch {
 				case !actor.Sees(ex.Path):
-					fail(ur, "parent_code", "no unit with this code in your scope")
+					fail(ur, "parent_code", "no unit with this code in the file or the database")
 				case ur.f.Level.Valid() && !ur.f.Level.MayHaveParent(ex.Level):
 					fail(ur, "parent_code", fmt.Sprintf("a %s cannot be placed under a %s", ur.f.Level, ex.Level))
 				case ur.existing != nil && strings.HasPrefix(ex.Path, ur.existing.Path):
@@ -648,4 +651,14 @@ func capErrors(errs []FieldError) []FieldError {
 	}
 	more := len(errs) - MaxImportErrors
 	return append(errs[:MaxImportErrors:MaxImportErrors], FieldError{Field: "file", Message: fmt.Sprintf("%d more errors not shown; fix these and import again", more)})
+}
+
+// badText returns the index of the first field that is not valid UTF-8 or holds a NUL, or -1.
+func badText(rec []string) int {
+	for i, v := range rec {
+		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+			return i
+		}
+	}
+	return -1
 }

@@ -89,12 +89,17 @@ func (u unitFields) validate() Fields {
 		f.Add("name", "is required")
 	case utf8.RuneCountInString(u.Name) > 200:
 		f.Add("name", "must be at most 200 characters")
+	case !cleanText(u.Name):
+		f.Add("name", "must be UTF-8 text without control characters")
 	}
-	if utf8.RuneCountInString(u.NameHi) > 200 {
+	switch {
+	case utf8.RuneCountInString(u.NameHi) > 200:
 		f.Add("name_hi", "must be at most 200 characters")
+	case !cleanText(u.NameHi):
+		f.Add("name_hi", "must be UTF-8 text without control characters")
 	}
-	if u.Number != nil && *u.Number < 0 {
-		f.Add("number", "must not be negative")
+	if u.Number != nil && (*u.Number < 0 || *u.Number > MaxCount) {
+		f.Add("number", "must be between 0 and %d", MaxCount)
 	}
 	switch u.Reserved {
 	case "":
@@ -108,8 +113,8 @@ func (u unitFields) validate() Fields {
 	if u.HasParl && u.Level != models.LevelAssembly {
 		f.Add("parliamentary_id", "applies only to assembly constituencies")
 	}
-	if u.Electors != nil && *u.Electors < 0 {
-		f.Add("electors", "must not be negative")
+	if u.Electors != nil && (*u.Electors < 0 || *u.Electors > MaxCount) {
+		f.Add("electors", "must be between 0 and %d", MaxCount)
 	}
 	if p := u.Population; p != nil {
 		for _, v := range []struct {
@@ -397,12 +402,12 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 		if err != nil {
 			return Page[models.Unit]{}, asNotFound(err)
 		}
-		lo, hi := models.SubtreeRange(under.Path)
-		q = q.Where("path >= ? AND path < ?", lo, hi)
+		sql, args := subtreeCond("units", under)
+		q = q.Where(sql, args...)
 	}
 	if t := strings.TrimSpace(f.Q); t != "" {
-		if utf8.RuneCountInString(t) > 100 {
-			return Page[models.Unit]{}, invalid("q", "must be at most 100 characters")
+		if utf8.RuneCountInString(t) > 100 || !cleanText(t) {
+			return Page[models.Unit]{}, invalid("q", "must be at most 100 characters of UTF-8 text")
 		}
 		q = q.Where("search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
 	}
@@ -605,4 +610,34 @@ func (s *Units) Delete(ctx context.Context, actor Actor, id int64) error {
 		}
 		return nil
 	})
+}
+
+// MaxCount is the largest number (electors, part numbers) a unit field holds: a 32-bit column.
+const MaxCount = 1<<31 - 1
+
+// cleanText reports whether s is valid UTF-8 without control characters (PostgreSQL cannot
+// store NUL, and no name needs a control character).
+func cleanText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// subtreeCond is the condition that selects unit u and everything below it from the units
+// table named alias. A Lok Sabha constituency has no children in the tree; what lies under it
+// is its assemblies (which point at it) and everything below them.
+func subtreeCond(alias string, u models.Unit) (string, []any) {
+	lo, hi := models.SubtreeRange(u.Path)
+	cond := alias + ".path >= ? AND " + alias + ".path < ?"
+	if u.Level != models.LevelParliamentary {
+		return cond, []any{lo, hi}
+	}
+	return "((" + cond + ") OR EXISTS (SELECT 1 FROM units a WHERE a.parliamentary_id = ? AND " + alias + ".path >= a.path AND " +
+		alias + ".path < substr(a.path, 1, length(a.path) - 1) || '0'))", []any{lo, hi, u.ID}
 }

@@ -764,3 +764,29 @@ func TestUnitsReadOnlyRoles(t *testing.T) {
 		t.Errorf("%d units, want the 11 of the tree", n)
 	}
 }
+
+// TestListUnderLokSabhaSeat: a Lok Sabha seat has no children in the tree, but under it lie its
+// assemblies (in any district) and everything below them.
+func TestListUnderLokSabhaSeat(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tr := e.newTree(t)
+	other := e.newChild(t, models.LevelAssembly, tr.d1) // in d1 but not on the seat
+	e.newChild(t, models.LevelBooth, other)
+
+	page, err := e.units.List(context.Background(), services.System, services.UnitFilter{Under: &tr.pc.ID, Page: services.PageRequest{Limit: 500}})
+	noErr(t, err)
+	want := ids([]models.Unit{tr.pc, tr.a1, tr.a2, tr.s1, tr.b1, tr.b2, tr.b3, tr.b4})
+	slices.Sort(want)
+	if d := cmp.Diff(want, ids(page.Items)); d != "" {
+		t.Errorf("under the seat (-want +got):\n%s", d)
+	}
+
+	csv := e.exportUnits(t, services.System, &tr.pc.ID)
+	if n := strings.Count(csv, "\n"); n != 1+len(want) {
+		t.Errorf("export under the seat has %d lines, want %d:\n%s", n, 1+len(want), csv)
+	}
+	if strings.Contains(csv, other.Code) {
+		t.Errorf("export under the seat holds an assembly of another seat:\n%s", csv)
+	}
+}

@@ -163,7 +163,7 @@ func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		underID = &u.ID
 	}
-	lo, hi, err := a.exports.CheckUnits(ctx, services.System, underID)
+	sel, err := a.exports.CheckUnits(ctx, services.System, underID)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if err := a.exports.Units(ctx, lo, hi, bw); err != nil {
+	if err := a.exports.Units(ctx, sel, bw); err != nil {
 		return err
 	}
 	return bw.Flush()
