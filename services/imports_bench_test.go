@@ -159,3 +159,68 @@ func insertBare(b *testing.B, db *database.DB, data []byte) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkUnitReadsFullUP measures the read paths a dashboard hits, on the whole state
+// (138,771 booths), against a trivial query on the same connection pool as the baseline.
+//
+//	go test ./services -run '^$' -bench UnitReadsFullUP
+func BenchmarkUnitReadsFullUP(b *testing.B) {
+	db, imp := benchStateDB(b)
+	ctx := context.Background()
+	if _, err := imp.Units(ctx, services.System, bytes.NewReader(benchBooths(b)), services.AllOrNothing); err != nil {
+		b.Fatal(err)
+	}
+	units := services.NewUnits(db.DB, services.SystemClock)
+	up, err := units.UnitByCode(ctx, services.System, "UP")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lko, err := units.UnitByCode(ctx, services.System, "UP-LUCKNOW")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("baseline_select_1", func(b *testing.B) {
+		for b.Loop() {
+			var n int
+			if err := db.Raw("SELECT 1").Scan(&n).Error; err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("get_state_with_coverage", func(b *testing.B) {
+		for b.Loop() {
+			d, err := units.Get(ctx, services.System, up.ID)
+			if err != nil || d.Coverage.Booths != 138771 {
+				b.Fatalf("%v %+v", err, d.Coverage)
+			}
+		}
+	})
+	b.Run("children_of_state_with_coverage", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := units.Children(ctx, services.System, up.ID, services.PageRequest{Limit: 500}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("children_of_district_with_coverage", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := units.Children(ctx, services.System, lko.ID, services.PageRequest{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("search_booths_by_name", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := units.List(ctx, services.System, services.UnitFilter{Q: "prathmik vidyalaya", Level: "booth"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("list_booths_under_district_page", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := units.List(ctx, services.System, services.UnitFilter{Under: &lko.ID, Level: "booth"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

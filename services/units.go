@@ -324,11 +324,13 @@ func (s *Units) Get(ctx context.Context, actor Actor, id int64) (UnitDetail, err
 	return d, nil
 }
 
-// boothRangeJoin joins booths b under each unit c by path range; see models.SubtreeRange.
-const boothRangeJoin = "JOIN units b ON b.level = 'booth' AND b.path >= c.path AND b.path < substr(c.path, 1, length(c.path) - 1) || '0'"
+// boothsUnder counts the booths under unit c with one index range scan per unit; see
+// models.SubtreeRange. (A correlated count: joining all booths to all units at once leaves the
+// planner no good plan.)
+const boothsUnder = "(SELECT count(*) FROM units b WHERE b.level = 'booth' AND b.path >= c.path AND b.path < substr(c.path, 1, length(c.path) - 1) || '0')"
 
 // coverage counts booths (and, once committees exist, complete ones) under each unit in one
-// query per kind: by tree range for ordinary units, through their assemblies for Lok Sabha seats.
+// query: by tree range for ordinary units, through their assemblies for Lok Sabha seats.
 func (s *Units) coverage(db *gorm.DB, units []models.Unit) (map[int64]Coverage, error) {
 	out := make(map[int64]Coverage, len(units))
 	var tree, parl []int64
@@ -346,13 +348,13 @@ func (s *Units) coverage(db *gorm.DB, units []models.Unit) (map[int64]Coverage, 
 	}
 	var rows []row
 	if len(tree) > 0 {
-		if err := db.Raw("SELECT c.id AS id, count(b.id) AS booths FROM units c "+boothRangeJoin+" WHERE c.id IN ? GROUP BY c.id", tree).Scan(&rows).Error; err != nil {
+		if err := db.Raw("SELECT c.id AS id, "+boothsUnder+" AS booths FROM units c WHERE c.id IN ?", tree).Scan(&rows).Error; err != nil {
 			return nil, dbErr("count booths", err)
 		}
 	}
 	if len(parl) > 0 {
 		var prow []row
-		if err := db.Raw("SELECT c.parliamentary_id AS id, count(b.id) AS booths FROM units c "+boothRangeJoin+" WHERE c.parliamentary_id IN ? GROUP BY c.parliamentary_id", parl).Scan(&prow).Error; err != nil {
+		if err := db.Raw("SELECT c.parliamentary_id AS id, sum("+boothsUnder+") AS booths FROM units c WHERE c.parliamentary_id IN ? GROUP BY c.parliamentary_id", parl).Scan(&prow).Error; err != nil {
 			return nil, dbErr("count booths", err)
 		}
 		rows = append(rows, prow...)
