@@ -64,7 +64,7 @@ func (s *Server) login(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	ses, err := s.auth.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
+	ses, err := s.Auth.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -97,7 +97,7 @@ func (s *Server) refresh(c *gin.Context) {
 		writeError(c, &services.Error{Code: services.EUnauthenticated, Message: "a refresh token is required", Fields: []services.FieldError{{Field: "refresh_token", Message: "is required"}}})
 		return
 	}
-	ses, err := s.auth.Refresh(c.Request.Context(), tok)
+	ses, err := s.Auth.Refresh(c.Request.Context(), tok)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -111,7 +111,7 @@ func (s *Server) logout(c *gin.Context) {
 		return
 	}
 	if tok != "" {
-		if err := s.auth.Logout(c.Request.Context(), tok); err != nil {
+		if err := s.Auth.Logout(c.Request.Context(), tok); err != nil {
 			writeError(c, err)
 			return
 		}

@@ -116,7 +116,7 @@ func startServer(t *testing.T, o serverOptions) *testServer {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s.Server, err = New(Deps{Log: log, DB: db, Auth: auth, Units: units, Imports: s.imports, Exports: s.exports})
+	s.Server, err = New(Deps{Log: log, DB: db, Set: &services.Set{Auth: auth, Units: units, Users: s.users, Imports: s.imports, Exports: s.exports}})
 	if err != nil {
 		t.Fatalf("api.New: %v", err)
 	}

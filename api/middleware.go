@@ -139,7 +139,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		writeError(c, services.Errorf(services.EUnauthenticated, "a bearer token is required"))
 		return
 	}
-	a, err := s.auth.Authenticate(c.Request.Context(), strings.TrimSpace(token))
+	a, err := s.Auth.Authenticate(c.Request.Context(), strings.TrimSpace(token))
 	if err != nil {
 		writeError(c, err)
 		return

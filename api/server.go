@@ -29,12 +29,9 @@ type Pinger interface {
 
 // Deps are what the API needs, wired by cmd/sangathan.
 type Deps struct {
-	Log     *slog.Logger
-	DB      Pinger
-	Auth    *services.Auth
-	Units   *services.Units
-	Imports *services.Imports
-	Exports *services.Exports
+	Log *slog.Logger
+	DB  Pinger
+	*services.Set
 	// SecureCookies marks the refresh cookie Secure; on for anything but plain-HTTP development.
 	SecureCookies bool
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed (for login limits).
@@ -46,7 +43,6 @@ type Deps struct {
 // Server holds the router and the services behind it.
 type Server struct {
 	Deps
-	auth    *services.Auth
 	router  *gin.Engine
 	metrics *metrics
 	reg     *prometheus.Registry
@@ -68,7 +64,7 @@ func New(d Deps) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s := &Server{Deps: d, auth: d.Auth, router: r, metrics: newMetrics(reg), reg: reg}
+	s := &Server{Deps: d, router: r, metrics: newMetrics(reg), reg: reg}
 	r.Use(withRequestID, withLogger(d.Log), securityHeaders, s.metrics.observe(d.Log), recoverProblem(d.Log))
 	s.routes()
 	r.NoRoute(func(c *gin.Context) {

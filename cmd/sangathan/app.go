@@ -65,14 +65,10 @@ func newLogger(c config) *slog.Logger {
 
 // app is the wired set of services.
 type app struct {
-	cfg     config
-	log     *slog.Logger
-	db      *database.DB
-	auth    *services.Auth
-	units   *services.Units
-	users   *services.Users
-	imports *services.Imports
-	exports *services.Exports
+	cfg config
+	log *slog.Logger
+	db  *database.DB
+	*services.Set
 }
 
 // openApp opens and migrates the database and builds the services.
@@ -96,19 +92,12 @@ func openApp(ctx context.Context, c config) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	clock := services.SystemClock
-	auth, err := services.NewAuth(db.DB, clock, services.AuthConfig{Secret: secret})
+	svc, err := services.NewSet(db.DB, services.SystemClock, services.AuthConfig{Secret: secret})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	units := services.NewUnits(db.DB, clock)
-	return &app{
-		cfg: c, log: log, db: db, auth: auth, units: units,
-		users:   services.NewUsers(db.DB, clock, auth),
-		imports: services.NewImports(db.DB, clock, units),
-		exports: services.NewExports(db.DB, units),
-	}, nil
+	return &app{cfg: c, log: log, db: db, Set: svc}, nil
 }
 
 func (a *app) Close() error { return a.db.Close() }

@@ -95,7 +95,7 @@ func cmdImport(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer a.Close()
 	start := time.Now()
-	res, err := a.imports.Units(ctx, services.System, r, services.ImportMode(*mode))
+	res, err := a.Imports.Units(ctx, services.System, r, services.ImportMode(*mode))
 	printRowErrors(out, res.Errors, err)
 	if err != nil {
 		return err
@@ -157,13 +157,13 @@ func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
 	defer a.Close()
 	var underID *int64
 	if *under != "" {
-		u, err := a.units.UnitByCode(ctx, services.System, *under)
+		u, err := a.Units.UnitByCode(ctx, services.System, *under)
 		if err != nil {
 			return fmt.Errorf("--under %s: %w", *under, err)
 		}
 		underID = &u.ID
 	}
-	sel, err := a.exports.CheckUnits(ctx, services.System, underID)
+	sel, err := a.Exports.CheckUnits(ctx, services.System, underID)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if err := a.exports.Units(ctx, sel, bw); err != nil {
+	if err := a.Exports.Units(ctx, sel, bw); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -202,13 +202,13 @@ func cmdUser(ctx context.Context, args []string, out io.Writer) error {
 	defer a.Close()
 	in := services.UserInput{Username: *username, Password: *password, Role: models.Role(*role)}
 	if *scope != "" {
-		u, err := a.units.UnitByCode(ctx, services.System, *scope)
+		u, err := a.Units.UnitByCode(ctx, services.System, *scope)
 		if err != nil {
 			return fmt.Errorf("--scope %s: %w", *scope, err)
 		}
 		in.ScopeUnitID = &u.ID
 	}
-	u, err := a.users.Create(ctx, services.System, in)
+	u, err := a.Users.Create(ctx, services.System, in)
 	if err != nil {
 		printRowErrors(out, nil, err)
 		return err

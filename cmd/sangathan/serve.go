@@ -47,7 +47,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.SecureCookies != nil {
 		secure = *c.SecureCookies
 	}
-	srv, err := api.New(api.Deps{Log: a.log, DB: a.db, Auth: a.auth, Units: a.units, Imports: a.imports, Exports: a.exports,
+	srv, err := api.New(api.Deps{Log: a.log, DB: a.db, Set: a.Set,
 		SecureCookies: secure, TrustedProxies: c.TrustedProxies, Frontend: frontend.Handler()})
 	if err != nil {
 		return err
@@ -90,7 +90,7 @@ func baseURL(addr net.Addr) string {
 
 // bootstrapAdmin creates the first account, "admin", when there are none.
 func (a *app) bootstrapAdmin(ctx context.Context, out io.Writer) error {
-	n, err := a.users.Count(ctx)
+	n, err := a.Users.Count(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
@@ -99,7 +99,7 @@ func (a *app) bootstrapAdmin(ctx context.Context, out io.Writer) error {
 	if generated {
 		pw = randomPassword()
 	}
-	if _, err := a.users.Create(ctx, services.System, services.UserInput{Username: "admin", Password: pw, Role: models.RoleAdmin}); err != nil {
+	if _, err := a.Users.Create(ctx, services.System, services.UserInput{Username: "admin", Password: pw, Role: models.RoleAdmin}); err != nil {
 		return fmt.Errorf("create the first admin: %w", err)
 	}
 	if generated {
@@ -121,12 +121,12 @@ func randomPassword() string {
 // loadDemo loads Uttar Pradesh — the state, its districts and constituencies, and the booths of a
 // few districts — when the database has no units yet.
 func (a *app) loadDemo(ctx context.Context, out io.Writer) error {
-	n, err := a.units.Count(ctx)
+	n, err := a.Units.Count(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
 	start := time.Now()
-	res, err := a.imports.Units(ctx, services.System, demodata.Units(), services.AllOrNothing)
+	res, err := a.Imports.Units(ctx, services.System, demodata.Units(), services.AllOrNothing)
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
@@ -134,7 +134,7 @@ func (a *app) loadDemo(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
-	res2, err := a.imports.Units(ctx, services.System, booths, services.AllOrNothing)
+	res2, err := a.Imports.Units(ctx, services.System, booths, services.AllOrNothing)
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}

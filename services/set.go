@@ -1,0 +1,28 @@
+package services
+
+import "gorm.io/gorm"
+
+// Set is every service, wired over one database and one clock.
+type Set struct {
+	Auth    *Auth
+	Units   *Units
+	Users   *Users
+	Imports *Imports
+	Exports *Exports
+}
+
+// NewSet builds every service.
+func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
+	auth, err := NewAuth(db, now, cfg)
+	if err != nil {
+		return nil, err
+	}
+	units := NewUnits(db, now)
+	return &Set{
+		Auth:    auth,
+		Units:   units,
+		Users:   NewUsers(db, now, auth),
+		Imports: NewImports(db, now, units),
+		Exports: NewExports(db, units),
+	}, nil
+}
