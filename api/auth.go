@@ -121,7 +121,10 @@ func (s *Server) logout(c *gin.Context) {
 }
 
 func (s *Server) me(c *gin.Context) {
-	a := actor(c)
-	c.JSON(http.StatusOK, userResponse{ID: idString(a.UserID), Username: a.Username, Role: string(a.Role),
-		ScopeUnitID: optIDString(a.ScopeUnitID), PersonID: optIDString(a.PersonID)})
+	v, err := s.Users.Get(c.Request.Context(), actor(c), actor(c).UserID)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toAccountResponse(v))
 }

@@ -59,6 +59,7 @@ type testServer struct {
 	imports *services.Imports
 	exports *services.Exports
 	users   *services.Users
+	set     *services.Set
 	// fx is the little tree every server starts with (empty for newEmptyServer).
 	fx fixture
 	// admin is an administrator without a scope unit, logged in through the API.
@@ -101,22 +102,19 @@ func startServer(t *testing.T, o serverOptions) *testServer {
 	t.Helper()
 	db := dbtest.New(t)
 	clock := &testClock{now: time.Date(2024, 3, 15, 10, 30, 0, 0, time.UTC)}
-	auth, err := services.NewAuth(db.DB, clock.Now, services.AuthConfig{Secret: testSecret, BcryptCost: bcrypt.MinCost})
+	set, err := services.NewSet(db.DB, clock.Now, services.AuthConfig{Secret: testSecret, BcryptCost: bcrypt.MinCost})
 	if err != nil {
-		t.Fatalf("NewAuth: %v", err)
+		t.Fatalf("NewSet: %v", err)
 	}
-	units := services.NewUnits(db.DB, clock.Now)
 	s := &testServer{
-		db: db, clock: clock, auth: auth, units: units,
-		imports: services.NewImports(db.DB, clock.Now, units),
-		exports: services.NewExports(db.DB, units),
-		users:   services.NewUsers(db.DB, clock.Now, auth),
+		db: db, clock: clock, set: set, auth: set.Auth, units: set.Units,
+		imports: set.Imports, exports: set.Exports, users: set.Users,
 	}
 	log := o.log
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s.Server, err = New(Deps{Log: log, DB: db, Set: &services.Set{Auth: auth, Units: units, Users: s.users, Imports: s.imports, Exports: s.exports}})
+	s.Server, err = New(Deps{Log: log, DB: db, Set: set})
 	if err != nil {
 		t.Fatalf("api.New: %v", err)
 	}
@@ -188,7 +186,7 @@ func (s *testServer) mkUser(t *testing.T, role models.Role, scopeUnitID string) 
 		t.Fatalf("mkUser(%s): %v", role, err)
 	}
 	ses := s.loginSession(t, in.Username, testPassword)
-	return testUser{ID: strconv.FormatInt(u.ID, 10), Username: in.Username, Password: testPassword, Token: ses.AccessToken, Refresh: ses.RefreshToken}
+	return testUser{ID: strconv.FormatInt(u.User.ID, 10), Username: in.Username, Password: testPassword, Token: ses.AccessToken, Refresh: ses.RefreshToken}
 }
 
 // login logs in through the API and returns the access token.

@@ -113,6 +113,18 @@ func (s *Server) routes() {
 	a.PATCH("/units/:id", json, s.updateUnit)
 	a.DELETE("/units/:id", s.deleteUnit)
 
+	a.POST("/users", json, s.createUser)
+	a.GET("/users", s.listUsers)
+	a.GET("/users/:id", s.getUser)
+	a.PATCH("/users/:id", json, s.updateUser)
+	a.DELETE("/users/:id", s.deleteUser)
+
+	a.POST("/tokens", json, s.createToken)
+	a.GET("/tokens", s.listTokens)
+	a.DELETE("/tokens/:id", s.deleteToken)
+
+	a.GET("/audit", s.listAudit)
+
 	a.POST("/imports/units", limitBody(MaxImportBody), s.importUnits)
 	a.GET("/exports/units.csv", s.exportUnits)
 }

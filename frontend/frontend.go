@@ -1,20 +1,99 @@
 // Package frontend embeds the web UI: static HTML, CSS and ES modules served by the binary.
+// The UI uses hash routes (#/units/12), so the server only ever serves these files.
 package frontend
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"io/fs"
 	"net/http"
+	"path"
+	"time"
 )
 
 //go:embed static
 var files embed.FS
 
-// Handler serves the UI.
+// ContentSecurityPolicy is sent with every file; index.html repeats it in a meta tag, where
+// browsers ignore frame-ancestors, so the header is what stops framing.
+const ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+
+// contentTypes are set by us rather than by the mime package, whose table the host's
+// /etc/mime.types can change (some map .js to application/javascript).
+var contentTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".json": "application/json",
+	".css":  "text/css; charset=utf-8",
+	".svg":  "image/svg+xml",
+	".png":  "image/png",
+	".ico":  "image/x-icon",
+	".txt":  "text/plain; charset=utf-8",
+}
+
+type asset struct {
+	body  []byte
+	ctype string
+	etag  string
+}
+
+// Handler serves the UI: index.html at /, and the embedded files by path. Everything is sent
+// with Cache-Control: no-cache and a content hash as ETag, so a browser revalidates cheaply
+// (304) and sees a new release at once.
 func Handler() http.Handler {
-	sub, err := fs.Sub(files, "static")
+	assets, err := load(files)
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
 	}
-	return http.FileServer(http.FS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		p := r.URL.Path
+		if p == "/" {
+			p = "/index.html"
+		}
+		a, ok := assets[p]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", a.ctype)
+		h.Set("Cache-Control", "no-cache")
+		h.Set("ETag", a.etag)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
+	})
+}
+
+// load reads every embedded file into memory once (the whole UI is a few tens of KB).
+func load(fsys embed.FS) (map[string]asset, error) {
+	sub, err := fs.Sub(fsys, "static")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]asset{}
+	err = fs.WalkDir(sub, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		ct, ok := contentTypes[path.Ext(p)]
+		if !ok {
+			ct = "application/octet-stream"
+		}
+		b, err := fs.ReadFile(sub, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		out["/"+p] = asset{body: b, ctype: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		return nil
+	})
+	return out, err
 }

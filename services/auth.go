@@ -232,9 +232,12 @@ func (a *Auth) Logout(ctx context.Context, token string) error {
 	return nil
 }
 
-// Authenticate checks an access token and loads the actor afresh, so a deactivated user or a
+// Authenticate checks an access token (or an API token) and loads the actor afresh, so a deactivated user or a
 // changed role takes effect at once. Returns Unauthenticated for any bad token.
 func (a *Auth) Authenticate(ctx context.Context, token string) (Actor, error) {
+	if strings.HasPrefix(token, apiTokenPrefix) {
+		return a.authenticateAPIToken(ctx, token)
+	}
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(Issuer),

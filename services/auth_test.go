@@ -31,7 +31,7 @@ func (e *env) newUser(t *testing.T, role models.Role, scope *models.Unit) models
 	if err != nil {
 		t.Fatalf("create user: %v", err)
 	}
-	return u
+	return u.User
 }
 
 func (e *env) login(t *testing.T, username string) services.Session {

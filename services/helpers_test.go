@@ -54,26 +54,18 @@ type env struct {
 	exports *services.Exports
 	auth    *services.Auth
 	users   *services.Users
+	set     *services.Set
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := dbtest.New(t)
 	c := newClock()
-	units := services.NewUnits(db.DB, c.Now)
-	auth, err := services.NewAuth(db.DB, c.Now, services.AuthConfig{Secret: testSecret, BcryptCost: bcrypt.MinCost})
+	set, err := services.NewSet(db.DB, c.Now, services.AuthConfig{Secret: testSecret, BcryptCost: bcrypt.MinCost})
 	if err != nil {
-		t.Fatalf("NewAuth: %v", err)
+		t.Fatalf("NewSet: %v", err)
 	}
-	return &env{
-		db:      db,
-		clock:   c,
-		units:   units,
-		imports: services.NewImports(db.DB, c.Now, units),
-		exports: services.NewExports(db.DB, units),
-		auth:    auth,
-		users:   services.NewUsers(db.DB, c.Now, auth),
-	}
+	return &env{db: db, clock: c, set: set, units: set.Units, imports: set.Imports, exports: set.Exports, auth: set.Auth, users: set.Users}
 }
 
 var seq atomic.Int64

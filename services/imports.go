@@ -443,6 +443,13 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 	for i, ur := range fresh {
 		ur.id = ids[i]
 	}
+	// What the audit log keeps of each stored unit, read before anything changes it.
+	before := make(map[*unitRow]map[string]any)
+	for _, ur := range good {
+		if ur.existing != nil {
+			before[ur] = unitAudit(*ur.existing)
+		}
+	}
 	// Stored units move before anything is placed under them.
 	for _, ur := range good {
 		if ur.existing == nil || ur.parentCode == "" {
@@ -577,7 +584,84 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 			return 0, 0, dbErr("import units: link constituency", err)
 		}
 	}
+	if err := s.auditUnits(tx, copyRows, now, actor, good, before, header, parlID); err != nil {
+		return 0, 0, err
+	}
 	return len(fresh), updated, nil
+}
+
+// auditColumns are written for every unit an import creates or changes, in one bulk load.
+var auditColumns = []string{"at", "actor_id", "actor_username", "action", "entity", "entity_id", "unit_id", "unit_path", "before", "after", "request_id"}
+
+// auditUnits appends one audit row per unit the import wrote, with the stored values before
+// and the values after, in the same transaction.
+func (s *Imports) auditUnits(tx *gorm.DB, copyRows copyFunc, now time.Time, actor Actor, good []*unitRow,
+	before map[*unitRow]map[string]any, header map[string]int, parlID func(*unitRow) *int64) error {
+	var actorID *int64
+	if actor.UserID != 0 {
+		id := actor.UserID
+		actorID = &id
+	}
+	name := actor.Username
+	if name == "" {
+		name = "system"
+	}
+	has := func(c string) bool { _, ok := header[c]; return ok }
+	rows := make([][]any, 0, len(good))
+	for _, ur := range good {
+		var u models.Unit
+		action := "create"
+		var prev *string
+		if ur.existing != nil {
+			action = "update"
+			u = *ur.existing // after any move
+			b, err := auditJSON(before[ur])
+			if err != nil {
+				return err
+			}
+			prev = b
+		} else {
+			u = models.Unit{ID: ur.id, Level: ur.f.Level, Code: ur.f.Code, ParentID: ur.parentID, Path: ur.path}
+		}
+		u.Name = ur.f.Name
+		if has("name_hi") || ur.existing == nil {
+			u.NameHi = ur.f.NameHi
+		}
+		if has("number") || ur.existing == nil {
+			u.Number = ur.f.Number
+		}
+		if has("reserved") || ur.existing == nil {
+			u.Reserved = ur.f.Reserved
+		}
+		if has("electors") || ur.existing == nil {
+			u.Electors = ur.f.Electors
+		}
+		if has("parliamentary_code") || ur.existing == nil {
+			u.ParliamentaryID = parlID(ur)
+		}
+		var pop Population
+		if ur.f.Population != nil {
+			pop = *ur.f.Population
+		}
+		pick := func(col string, v, cur *int64) *int64 {
+			if has(col) || ur.existing == nil {
+				return v
+			}
+			return cur
+		}
+		u.PopulationTotal = pick("population_total", pop.Total, u.PopulationTotal)
+		u.PopulationSC = pick("population_sc", pop.SC, u.PopulationSC)
+		u.PopulationST = pick("population_st", pop.ST, u.PopulationST)
+		u.PopulationMuslim = pick("population_muslim", pop.Muslim, u.PopulationMuslim)
+		u.PopulationMinority = pick("population_minority", pop.Minority, u.PopulationMinority)
+		after, err := auditJSON(unitAudit(u))
+		if err != nil {
+			return err
+		}
+		id, path := u.ID, u.Path
+		rows = append(rows, []any{now, actorID, name, action, "unit", strconv.FormatInt(u.ID, 10), &id, &path, prev, after, actor.RequestID})
+	}
+	return copyRows("audit_log", auditColumns, rows)
 }
 
 // reserveIDs takes n ids for new units before inserting them. On PostgreSQL they come from the

@@ -9,6 +9,8 @@ type Set struct {
 	Users   *Users
 	Imports *Imports
 	Exports *Exports
+	Tokens  *Tokens
+	Audit   *Audit
 }
 
 // NewSet builds every service.
@@ -21,7 +23,9 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 	return &Set{
 		Auth:    auth,
 		Units:   units,
-		Users:   NewUsers(db, now, auth),
+		Users:   NewUsers(db, now, auth, units),
+		Tokens:  NewTokens(db, now),
+		Audit:   NewAudit(db, units),
 		Imports: NewImports(db, now, units),
 		Exports: NewExports(db, units),
 	}, nil

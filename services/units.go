@@ -238,6 +238,9 @@ func (s *Units) Create(ctx context.Context, actor Actor, in UnitInput) (models.U
 		if err := tx.Model(&u).UpdateColumn("path", u.Path).Error; err != nil {
 			return dbErr("create unit", err)
 		}
+		if err := record(tx, now, actor, change{Action: "create", Entity: "unit", EntityID: u.ID, Unit: &u, After: unitAudit(u)}); err != nil {
+			return err
+		}
 		out = u
 		return nil
 	})
@@ -488,6 +491,7 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 		if err != nil {
 			return err
 		}
+		before := unitAudit(u)
 		uf := unitFields{Level: u.Level, Code: u.Code, Name: u.Name, NameHi: u.NameHi, Number: u.Number,
 			Reserved: u.Reserved, Electors: u.Electors, Population: UnitPopulation(u), HasParl: u.ParliamentaryID != nil}
 		if p.Code != nil {
@@ -548,6 +552,9 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 		// SkipHooks keeps u.UpdatedAt (from s.now) instead of GORM's own timestamp.
 		if err := tx.Session(&gorm.Session{SkipHooks: true}).Select("*").Omit("created_at").Save(&u).Error; err != nil {
 			return dbErr("update unit", err)
+		}
+		if err := record(tx, u.UpdatedAt, actor, change{Action: "update", Entity: "unit", EntityID: u.ID, Unit: &u, Before: before, After: unitAudit(u)}); err != nil {
+			return err
 		}
 		out = u
 		return nil
@@ -610,7 +617,7 @@ func (s *Units) Delete(ctx context.Context, actor Actor, id int64) error {
 		if res.Error != nil {
 			return dbErr("delete unit", res.Error)
 		}
-		return nil
+		return record(tx, s.now(), actor, change{Action: "delete", Entity: "unit", EntityID: u.ID, Unit: &u, Before: unitAudit(u)})
 	})
 }
 
@@ -642,4 +649,26 @@ func subtreeCond(alias string, u models.Unit) (string, []any) {
 	}
 	return "((" + cond + ") OR EXISTS (SELECT 1 FROM units a WHERE a.parliamentary_id = ? AND " + alias + ".path >= a.path AND " +
 		alias + ".path < substr(a.path, 1, length(a.path) - 1) || '0'))", []any{lo, hi, u.ID}
+}
+
+// unitsByID loads the units that items point at, in one query.
+func unitsByID[T any](db *gorm.DB, items []T, ref func(T) *int64) (map[int64]models.Unit, error) {
+	var ids []int64
+	for _, it := range items {
+		if id := ref(it); id != nil {
+			ids = append(ids, *id)
+		}
+	}
+	out := make(map[int64]models.Unit, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var units []models.Unit
+	if err := db.Where("id IN ?", ids).Find(&units).Error; err != nil {
+		return nil, dbErr("load units", err)
+	}
+	for _, u := range units {
+		out[u.ID] = u
+	}
+	return out, nil
 }

@@ -12,13 +12,16 @@ import (
 
 // Users manages accounts.
 type Users struct {
-	db   *gorm.DB
-	now  Clock
-	auth *Auth
+	db    *gorm.DB
+	now   Clock
+	auth  *Auth
+	units *Units
 }
 
 // NewUsers returns the users service.
-func NewUsers(db *gorm.DB, now Clock, auth *Auth) *Users { return &Users{db: db, now: now, auth: auth} }
+func NewUsers(db *gorm.DB, now Clock, auth *Auth, units *Units) *Users {
+	return &Users{db: db, now: now, auth: auth, units: units}
+}
 
 // System is the actor of the command line and of start-up tasks: the installation itself.
 var System = Actor{Role: models.RoleAdmin, Username: "system"}
@@ -60,28 +63,63 @@ var scopeLevels = map[models.Role][]models.Level{
 	models.RoleBoothWorker:         {models.LevelBooth},
 }
 
+// canManageUsers: the roles that administer accounts below them.
+func (a Actor) canManageUsers() bool {
+	switch a.Role {
+	case models.RoleAdmin, models.RoleStateOffice, models.RoleDistrictCoordinator:
+		return true
+	}
+	return false
+}
+
+// UserView is an account with its scope unit.
+type UserView struct {
+	User  models.User
+	Scope *models.Unit
+}
+
+// checkScope loads the scope unit for role and checks it lies inside the actor's scope and is of
+// the right level.
+func (s *Users) checkScope(tx *gorm.DB, actor Actor, role models.Role, scopeID *int64) (*models.Unit, error) {
+	if scopeID == nil {
+		if role != models.RoleAdmin {
+			return nil, invalid("scope_unit_id", "is required for a %s", role)
+		}
+		if !actor.Everywhere() {
+			return nil, invalid("scope_unit_id", "is required: your accounts must lie inside your scope")
+		}
+		return nil, nil
+	}
+	var u models.Unit
+	if err := tx.Where("id = ?", *scopeID).Take(&u).Error; err != nil || !actor.Sees(u.Path) {
+		return nil, invalid("scope_unit_id", "no such unit in your scope")
+	}
+	if levels, ok := scopeLevels[role]; ok && !containsLevel(levels, u.Level) {
+		return nil, invalid("scope_unit_id", "a %s's scope must be a %s", role, levels[0])
+	}
+	return &u, nil
+}
+
 // Create adds an account. The actor may create accounts only inside its own scope and only with
-// a role below its own. Returns Invalid for bad fields or a scope of the wrong level, Forbidden
-// for a role that is not below the actor's, NotFound-as-Invalid for a scope outside the actor's,
-// and Conflict for a taken username.
-func (s *Users) Create(ctx context.Context, actor Actor, in UserInput) (models.User, error) {
+// a role below its own. Returns Invalid for bad fields or a scope of the wrong level or outside
+// the actor's scope, Forbidden for a role that is not below the actor's, Conflict for a taken
+// username.
+func (s *Users) Create(ctx context.Context, actor Actor, in UserInput) (UserView, error) {
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
+	if !actor.isSystem() && !actor.canManageUsers() {
+		return UserView{}, Errorf(EForbidden, "your role may not manage accounts")
+	}
 	if err := in.Validate(); err != nil {
-		return models.User{}, err
+		return UserView{}, err
 	}
 	if !actor.isSystem() && !Outranks(actor.Role, in.Role) {
-		return models.User{}, Errorf(EForbidden, "you may create only roles below your own")
+		return UserView{}, &Error{Code: EForbidden, Message: "you may create only roles below your own", Fields: []FieldError{{Field: "role", Message: "must be below your own role"}}}
 	}
-	var out models.User
+	var out UserView
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if in.ScopeUnitID != nil {
-			var u models.Unit
-			if err := tx.Where("id = ?", *in.ScopeUnitID).Take(&u).Error; err != nil || !actor.Sees(u.Path) {
-				return invalid("scope_unit_id", "no such unit in your scope")
-			}
-			if levels, ok := scopeLevels[in.Role]; ok && !containsLevel(levels, u.Level) {
-				return invalid("scope_unit_id", "a %s's scope must be a %s", in.Role, levels[0])
-			}
+		scope, err := s.checkScope(tx, actor, in.Role, in.ScopeUnitID)
+		if err != nil {
+			return err
 		}
 		var n int64
 		if err := tx.Model(&models.User{}).Where("username = ?", in.Username).Count(&n).Error; err != nil {
@@ -99,10 +137,207 @@ func (s *Users) Create(ctx context.Context, actor Actor, in UserInput) (models.U
 		if err := tx.Create(&u).Error; err != nil {
 			return dbErr("create user", err)
 		}
-		out = u
+		if err := record(tx, now, actor, change{Action: "create", Entity: "user", EntityID: u.ID, Unit: scope, After: userAudit(u)}); err != nil {
+			return err
+		}
+		out = UserView{User: u, Scope: scope}
 		return nil
 	})
 	return out, err
+}
+
+// load reads an account the actor may see: itself, or one whose scope lies inside the actor's
+// scope (accounts without a scope only for actors who see everything).
+func (s *Users) load(tx *gorm.DB, actor Actor, id int64) (UserView, error) {
+	var u models.User
+	if err := tx.Where("id = ?", id).Take(&u).Error; err != nil {
+		return UserView{}, dbErr("load user", err)
+	}
+	var scope *models.Unit
+	if u.ScopeUnitID != nil {
+		var unit models.Unit
+		if err := tx.Where("id = ?", *u.ScopeUnitID).Take(&unit).Error; err != nil {
+			return UserView{}, dbErr("load user", err)
+		}
+		scope = &unit
+	}
+	if u.ID != actor.UserID || actor.UserID == 0 {
+		visible := actor.Everywhere() || (scope != nil && actor.Sees(scope.Path))
+		if !visible || !actor.canManageUsers() {
+			return UserView{}, Errorf(ENotFound, "user not found")
+		}
+	}
+	return UserView{User: u, Scope: scope}, nil
+}
+
+// Get returns one account. Returns NotFound for accounts outside the actor's scope, and for
+// every account but its own when the actor's role does not manage accounts.
+func (s *Users) Get(ctx context.Context, actor Actor, id int64) (UserView, error) {
+	return s.load(s.db.WithContext(ctx), actor, id)
+}
+
+// UserFilter narrows the account list.
+type UserFilter struct {
+	Under  *int64
+	Role   models.Role
+	Active *bool
+	Q      string
+	Page   PageRequest
+}
+
+// List returns the accounts whose scope lies inside the actor's scope, ordered by id.
+// Returns Forbidden for roles that do not manage accounts.
+func (s *Users) List(ctx context.Context, actor Actor, f UserFilter) (Page[UserView], error) {
+	if !actor.canManageUsers() {
+		return Page[UserView]{}, Errorf(EForbidden, "your role may not manage accounts")
+	}
+	limit, after, err := f.Page.bounds()
+	if err != nil {
+		return Page[UserView]{}, err
+	}
+	db := s.db.WithContext(ctx)
+	q := db.Table("users").Select("users.*").Joins("LEFT JOIN units ON units.id = users.scope_unit_id").Where("users.id > ?", after)
+	if !actor.Everywhere() {
+		lo, hi := models.SubtreeRange(actor.ScopePath)
+		q = q.Where("units.path >= ? AND units.path < ?", lo, hi)
+	}
+	if f.Under != nil {
+		under, err := s.units.visible(db, actor, *f.Under, "under")
+		if err != nil {
+			return Page[UserView]{}, asNotFound(err)
+		}
+		lo, hi := models.SubtreeRange(under.Path)
+		q = q.Where("units.path >= ? AND units.path < ?", lo, hi)
+	}
+	if f.Role != "" {
+		if !f.Role.Valid() {
+			return Page[UserView]{}, invalid("role", "must be one of admin, state_office, district_coordinator, booth_worker, viewer")
+		}
+		q = q.Where("users.role = ?", f.Role)
+	}
+	if f.Active != nil {
+		q = q.Where("users.active = ?", *f.Active)
+	}
+	if t := strings.ToLower(strings.TrimSpace(f.Q)); t != "" {
+		if !cleanText(t) || len(t) > 64 {
+			return Page[UserView]{}, invalid("q", "must be at most 64 characters of text")
+		}
+		q = q.Where("users.username LIKE ? ESCAPE '\\'", "%"+escapeLike(t)+"%")
+	}
+	var users []models.User
+	if err := q.Order("users.id").Limit(limit + 1).Find(&users).Error; err != nil {
+		return Page[UserView]{}, dbErr("list users", err)
+	}
+	page := paginate(users, limit, func(u models.User) int64 { return u.ID })
+	scopes, err := unitsByID(db, page.Items, func(u models.User) *int64 { return u.ScopeUnitID })
+	if err != nil {
+		return Page[UserView]{}, err
+	}
+	out := Page[UserView]{Items: make([]UserView, 0, len(page.Items)), NextCursor: page.NextCursor}
+	for _, u := range page.Items {
+		v := UserView{User: u}
+		if u.ScopeUnitID != nil {
+			if unit, ok := scopes[*u.ScopeUnitID]; ok {
+				v.Scope = &unit
+			}
+		}
+		out.Items = append(out.Items, v)
+	}
+	return out, nil
+}
+
+// UserPatch changes an account; nil fields stay as they are.
+type UserPatch struct {
+	Role        *models.Role
+	ScopeUnitID *int64
+	Active      *bool
+	Password    *string
+}
+
+// Update changes an account's role, scope, active flag or password. Anyone may change their
+// own password; everything else needs a role above the account's old and new role, and a
+// new scope inside the actor's. Deactivating an account ends its sessions and API tokens at once.
+// Returns NotFound outside scope, Forbidden for roles not below the actor's, Invalid for bad fields.
+func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) (UserView, error) {
+	var out UserView
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		v, err := s.load(tx, actor, id)
+		if err != nil {
+			return err
+		}
+		u := v.User
+		before := userAudit(u)
+		self := u.ID == actor.UserID
+		if self && (p.Role != nil || p.ScopeUnitID != nil || p.Active != nil) {
+			return Errorf(EForbidden, "you may change only your own password")
+		}
+		if !self && !actor.isSystem() && !Outranks(actor.Role, u.Role) {
+			return Errorf(EForbidden, "you may change only accounts with a role below your own")
+		}
+		if p.Password != nil {
+			if err := ValidatePassword("password", *p.Password); err != nil {
+				return err
+			}
+			if u.PasswordHash, err = s.auth.HashPassword(*p.Password); err != nil {
+				return err
+			}
+		}
+		if p.Role != nil {
+			if !p.Role.Valid() {
+				return invalid("role", "must be one of admin, state_office, district_coordinator, booth_worker, viewer")
+			}
+			if !actor.isSystem() && !Outranks(actor.Role, *p.Role) {
+				return &Error{Code: EForbidden, Message: "you may give only roles below your own", Fields: []FieldError{{Field: "role", Message: "must be below your own role"}}}
+			}
+			u.Role = *p.Role
+		}
+		if p.ScopeUnitID != nil {
+			u.ScopeUnitID = p.ScopeUnitID
+		}
+		if p.Role != nil || p.ScopeUnitID != nil {
+			if v.Scope, err = s.checkScope(tx, actor, u.Role, u.ScopeUnitID); err != nil {
+				return err
+			}
+		}
+		if p.Active != nil {
+			u.Active = *p.Active
+		}
+		u.UpdatedAt = s.now()
+		if err := tx.Session(&gorm.Session{SkipHooks: true}).Select("*").Omit("created_at").Save(&u).Error; err != nil {
+			return dbErr("update user", err)
+		}
+		if !u.Active || p.Password != nil {
+			if err := s.auth.endSessions(tx, u.ID, !u.Active); err != nil {
+				return err
+			}
+		}
+		action := "update"
+		if p.Active != nil && !*p.Active && before["active"] == true {
+			action = "deactivate"
+		}
+		after := userAudit(u)
+		if p.Password != nil {
+			after["password_changed"] = true
+		}
+		if err := record(tx, u.UpdatedAt, actor, change{Action: action, Entity: "user", EntityID: u.ID, Unit: v.Scope, Before: before, After: after}); err != nil {
+			return err
+		}
+		out = UserView{User: u, Scope: v.Scope}
+		return nil
+	})
+	return out, err
+}
+
+// Deactivate switches an account off: its sessions and API tokens stop working at once; the
+// account and its history stay. Returns NotFound outside scope, Forbidden for oneself or for
+// roles not below the actor's.
+func (s *Users) Deactivate(ctx context.Context, actor Actor, id int64) error {
+	if id == actor.UserID {
+		return Errorf(EForbidden, "you may not deactivate your own account")
+	}
+	off := false
+	_, err := s.Update(ctx, actor, id, UserPatch{Active: &off})
+	return err
 }
 
 // Count returns how many accounts exist.

@@ -24,9 +24,10 @@ func TestUsersCreate(t *testing.T) {
 	ctx := context.Background()
 	tr := e.newTree(t)
 	name := strings.ToLower(uniq("coord"))
-	u, err := e.users.Create(ctx, services.System, services.UserInput{Username: " " + strings.ToUpper(name) + " ", Password: testPassword,
+	v, err := e.users.Create(ctx, services.System, services.UserInput{Username: " " + strings.ToUpper(name) + " ", Password: testPassword,
 		Role: models.RoleDistrictCoordinator, ScopeUnitID: &tr.d1.ID})
 	noErr(t, err)
+	u := v.User
 
 	var stored models.User
 	noErr(t, e.db.Where("id = ?", u.ID).Take(&stored).Error)
@@ -172,7 +173,8 @@ func TestUsersCreateOnlyBelowOwnRoleAndInsideOwnScope(t *testing.T) {
 			if c.scope != nil {
 				in.ScopeUnitID = &c.scope.ID
 			}
-			u, err := e.users.Create(ctx, c.actor, in)
+			v, err := e.users.Create(ctx, c.actor, in)
+			u := v.User
 			switch c.want {
 			case ok:
 				noErr(t, err)
@@ -213,8 +215,9 @@ func TestUsersSystemCreatesAdmin(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	u, err := e.users.Create(ctx, services.System, services.UserInput{Username: strings.ToLower(uniq("root")), Password: testPassword, Role: models.RoleAdmin})
+	v, err := e.users.Create(ctx, services.System, services.UserInput{Username: strings.ToLower(uniq("root")), Password: testPassword, Role: models.RoleAdmin})
 	noErr(t, err)
+	u := v.User
 	if u.Role != models.RoleAdmin || u.ScopeUnitID != nil {
 		t.Errorf("admin created as %+v", u)
 	}

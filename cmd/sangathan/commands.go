@@ -213,6 +213,6 @@ func cmdUser(ctx context.Context, args []string, out io.Writer) error {
 		printRowErrors(out, nil, err)
 		return err
 	}
-	fmt.Fprintf(out, "created user %s (id %d, role %s)\n", u.Username, u.ID, u.Role)
+	fmt.Fprintf(out, "created user %s (id %d, role %s)\n", u.User.Username, u.User.ID, u.User.Role)
 	return nil
 }

@@ -155,8 +155,10 @@ func TestServeDemoAndShutDown(t *testing.T) {
 	sc := bufio.NewScanner(pr)
 	pwRe := regexp.MustCompile(`Created user admin with password (\S+)`)
 	addrRe := regexp.MustCompile(`open (http://\S+) in a browser`)
+	var printed strings.Builder
 	for base == "" && sc.Scan() {
 		line := sc.Text()
+		printed.WriteString(line + "\n")
 		if m := pwRe.FindStringSubmatch(line); m != nil {
 			password = m[1]
 		}
@@ -193,6 +195,24 @@ func TestServeDemoAndShutDown(t *testing.T) {
 	resp.Body.Close()
 	assert.Len(t, list.Items, 75, "every district of Uttar Pradesh")
 
+	// Each demo account printed at start logs in with its role and scope.
+	for _, d := range demoAccounts {
+		assert.Contains(t, printed.String(), d.username)
+		pw := regexp.MustCompile(regexp.QuoteMeta(d.username) + `\s.*password (\S+)`).FindStringSubmatch(printed.String())
+		require.NotNil(t, pw, "password of %s printed", d.username)
+		resp, err := client.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"`+d.username+`","password":"`+pw[1]+`"}`))
+		require.NoError(t, err)
+		var ses struct {
+			User struct {
+				Role string `json:"role"`
+			} `json:"user"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&ses))
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, d.username)
+		assert.Equal(t, string(d.role), ses.User.Role)
+	}
+
 	resp, err = client.Get(base + "/")
 	require.NoError(t, err)
 	page, _ := io.ReadAll(resp.Body)
@@ -213,4 +233,12 @@ func mustRead(t *testing.T, r io.Reader) string {
 	b, err := io.ReadAll(r)
 	require.NoError(t, err)
 	return string(b)
+}
+
+func TestDemoPasswordsAreStablePerInstallation(t *testing.T) {
+	a, b := []byte("secret-one-secret-one-secret-one"), []byte("secret-two-secret-two-secret-two")
+	assert.Equal(t, demoPassword(a, "up.office"), demoPassword(a, "up.office"))
+	assert.NotEqual(t, demoPassword(a, "up.office"), demoPassword(b, "up.office"))
+	assert.NotEqual(t, demoPassword(a, "up.office"), demoPassword(a, "up.viewer"))
+	assert.GreaterOrEqual(t, len(demoPassword(a, "x")), 10, "long enough for the password rule")
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -40,6 +43,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *demo {
 		if err := a.loadDemo(ctx, stdout); err != nil {
+			return err
+		}
+		if err := a.demoAccounts(ctx, stdout); err != nil {
 			return err
 		}
 	}
@@ -140,5 +146,50 @@ func (a *app) loadDemo(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Loaded demo data: %d units of Uttar Pradesh and %d booths of %s in %s.\n",
 		res.Inserted, res2.Inserted, strings.Join(demodata.DemoDistricts, ", "), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// demoAccount is one account per role that --demo makes, inside the demo districts.
+type demoAccount struct {
+	username string
+	role     models.Role
+	scope    string // unit code
+}
+
+var demoAccounts = []demoAccount{
+	{"up.office", models.RoleStateOffice, "UP"},
+	{"lucknow.coord", models.RoleDistrictCoordinator, "UP-LUCKNOW"},
+	{"varanasi.coord", models.RoleDistrictCoordinator, "UP-VARANASI"},
+	{"booth.lko173", models.RoleBoothWorker, "UP-AC-173-PS-0001"},
+	{"up.viewer", models.RoleViewer, "UP"},
+}
+
+// demoPassword derives a demo account's password from the installation's secret, so that it is
+// the same at every start (and can be printed every time) yet differs between installations.
+func demoPassword(secret []byte, username string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("demo-password:" + username))
+	return "demo-" + hex.EncodeToString(m.Sum(nil))[:12]
+}
+
+// demoAccounts creates (once) and prints one account per role so that a newcomer can try each.
+func (a *app) demoAccounts(ctx context.Context, out io.Writer) error {
+	secret, err := jwtSecret(a.cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "Demo accounts (one per role):")
+	for _, d := range demoAccounts {
+		pw := demoPassword(secret, d.username)
+		unit, err := a.Units.UnitByCode(ctx, services.System, d.scope)
+		if err != nil {
+			return fmt.Errorf("demo account %s: %w", d.username, err)
+		}
+		_, err = a.Users.Create(ctx, services.System, services.UserInput{Username: d.username, Password: pw, Role: d.role, ScopeUnitID: &unit.ID})
+		if err != nil && services.ErrorCode(err) != services.EConflict {
+			return fmt.Errorf("demo account %s: %w", d.username, err)
+		}
+		fmt.Fprintf(out, "  %-15s %-21s %-18s password %s\n", d.username, d.role, d.scope, pw)
+	}
 	return nil
 }

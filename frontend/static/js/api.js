@@ -1,0 +1,152 @@
+// api.js is the only module that calls fetch. It keeps the access token in memory only: the
+// refresh token lives in the HttpOnly cookie the server sets, so no script can read it, and
+// the refresh_token in JSON answers is deliberately dropped.
+
+const BASE = '/api/v1';
+
+let accessToken = null;
+let refreshing = null; // the one refresh in flight, shared by every caller that got a 401
+const lostListeners = new Set();
+
+// ApiError is a failed call: status (0 when the server was not reached), detail from the
+// problem+json answer, fields [{field, message}] for validation errors, and retryAfter in
+// seconds for 429.
+export class ApiError extends Error {
+  constructor(status, detail, fields = [], retryAfter = 0, type = '') {
+    super(detail || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.detail = detail || '';
+    this.fields = fields;
+    this.retryAfter = retryAfter;
+    this.type = type;
+  }
+}
+
+// onSessionLost registers fn, called when a call fails with 401 and refreshing cannot help.
+export function onSessionLost(fn) {
+  lostListeners.add(fn);
+}
+
+function sessionLost() {
+  accessToken = null;
+  for (const fn of lostListeners) fn();
+}
+
+function url(path, query) {
+  const u = new URL(BASE + path, window.location.origin);
+  if (query) {
+    for (const [k, v] of Object.entries(query)) {
+      if (v !== undefined && v !== null && v !== '') u.searchParams.set(k, String(v));
+    }
+  }
+  return u.pathname + u.search;
+}
+
+async function send(method, path, { query, body, auth = true } = {}) {
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (auth && accessToken) headers.Authorization = 'Bearer ' + accessToken;
+  let res;
+  try {
+    res = await fetch(url(path, query), init);
+  } catch (e) {
+    throw new ApiError(0, 'network');
+  }
+  return res;
+}
+
+async function decode(res) {
+  if (res.status === 204) return null;
+  const ct = res.headers.get('Content-Type') || '';
+  const data = ct.includes('json') ? await res.json().catch(() => null) : null;
+  if (res.ok) return data;
+  const p = data || {};
+  throw new ApiError(res.status, p.detail || p.title || res.statusText, Array.isArray(p.errors) ? p.errors : [],
+    parseInt(res.headers.get('Retry-After') || '0', 10) || 0, p.type || '');
+}
+
+// call makes an authenticated request; on 401 it refreshes once and retries, and when that
+// fails the session is lost (listeners send the user to the login screen).
+async function call(method, path, opts = {}) {
+  let res = await send(method, path, opts);
+  if (res.status === 401) {
+    if (await refresh()) {
+      res = await send(method, path, opts);
+    }
+    if (res.status === 401) {
+      sessionLost();
+    }
+  }
+  return decode(res);
+}
+
+export const get = (path, query) => call('GET', path, { query });
+export const post = (path, body) => call('POST', path, { body });
+export const patch = (path, body) => call('PATCH', path, { body });
+export const del = (path) => call('DELETE', path);
+
+// refresh trades the refresh cookie for a new access token. It sends no body: the browser
+// attaches the cookie. Concurrent callers share one request, because the server rotates the
+// refresh token on every use.
+export function refresh() {
+  if (!refreshing) {
+    refreshing = (async () => {
+      try {
+        const res = await send('POST', '/auth/refresh', { auth: false });
+        if (!res.ok) {
+          accessToken = null;
+          return false;
+        }
+        const data = await res.json();
+        accessToken = data.access_token;
+        return true;
+      } catch (e) {
+        return false;
+      } finally {
+        refreshing = null;
+      }
+    })();
+  }
+  return refreshing;
+}
+
+// restore tries to resume a session from the refresh cookie; true when it did.
+export const restore = refresh;
+
+// login checks the password; on success the access token is kept in memory.
+export async function login(username, password) {
+  const res = await send('POST', '/auth/login', { body: { username, password }, auth: false });
+  const data = await decode(res);
+  accessToken = data.access_token;
+  return data.user;
+}
+
+// logout ends the login on the server (the cookie names it) and forgets the access token.
+export async function logout() {
+  try {
+    const res = await send('POST', '/auth/logout', { auth: false });
+    await decode(res);
+  } finally {
+    accessToken = null;
+  }
+}
+
+// hasSession reports whether an access token is held.
+export const hasSession = () => accessToken !== null;
+
+// staticJSON loads one of the UI's own JSON files (the translation tables).
+export async function staticJSON(path) {
+  let res;
+  try {
+    res = await fetch(path, { credentials: 'same-origin' });
+  } catch (e) {
+    throw new ApiError(0, 'network');
+  }
+  if (!res.ok) throw new ApiError(res.status, res.statusText);
+  return res.json();
+}

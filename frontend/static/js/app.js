@@ -1,0 +1,163 @@
+// app.js starts the UI: it loads the language, resumes the session from the refresh cookie,
+// draws the header and hands each route to its view.
+
+import * as api from './api.js';
+import * as i18n from './i18n.js';
+import { t, unitName } from './i18n.js';
+import * as router from './router.js';
+import { canManageUsers } from './roles.js';
+import { h, button, msg, errorText } from './ui.js';
+import * as loginView from './views/login.js';
+import * as unitsView from './views/units.js';
+import * as usersView from './views/users.js';
+import * as auditView from './views/audit.js';
+
+const views = { login: loginView, units: unitsView, users: usersView, audit: auditView };
+
+// session is {user, scope}: user from /me, scope the scope unit (null for an unscoped admin).
+let session = null;
+let nextHash = ''; // where to go after logging in
+let renderSeq = 0;
+let currentRoute = null;
+
+const header = document.getElementById('app-header');
+const main = document.getElementById('app-main');
+
+async function loadSession() {
+  const user = await api.get('/me');
+  let scope = user.scope !== undefined ? user.scope : null;
+  if (user.scope === undefined && user.scope_unit_id) {
+    try {
+      scope = await api.get('/units/' + encodeURIComponent(user.scope_unit_id));
+    } catch (e) {
+      scope = null;
+    }
+  }
+  return { user, scope };
+}
+
+function renderHeader(route) {
+  const lang = i18n.current();
+  const langs = h('div', { class: 'lang-switch', role: 'group', 'aria-label': t('lang.label') },
+    ...i18n.LANGS.map((l) => button(t('lang.' + l), {
+      id: 'lang-' + l,
+      class: 'btn btn-lang',
+      lang: l,
+      'aria-pressed': String(l === lang),
+      onclick: () => {
+        if (l !== i18n.current()) i18n.setLang(l);
+      },
+    })));
+  const top = h('div', { class: 'bar' },
+    h('a', { class: 'brand', id: 'brand', href: '#/units' }, t('app.name')),
+    langs);
+  if (!session) {
+    header.replaceChildren(top);
+    return;
+  }
+  const u = session.user;
+  const who = h('div', { class: 'who', id: 'header-user' },
+    h('span', { class: 'who-name', id: 'header-username' }, u.username),
+    h('span', { class: 'who-role', id: 'header-role' }, t('role.' + u.role)),
+    h('span', { class: 'who-scope', id: 'header-scope' }, session.scope ? unitName(session.scope) : t('scope.everywhere')));
+  const userBar = h('div', { class: 'bar user-bar' }, who,
+    button(t('header.logout'), { id: 'logout', class: 'btn btn-quiet', onclick: logout }));
+  const items = [['units', 'nav.units']];
+  if (canManageUsers(u.role)) items.push(['users', 'nav.users'], ['audit', 'nav.audit']);
+  const nav = h('nav', { class: 'nav', id: 'app-nav', 'aria-label': t('nav.label') },
+    ...items.map(([name, key]) => h('a', {
+      href: '#/' + name,
+      id: 'nav-' + name,
+      'aria-current': route && route.name === name ? 'page' : null,
+    }, t(key))));
+  header.replaceChildren(top, userBar, nav);
+}
+
+async function logout() {
+  try {
+    await api.logout();
+  } catch (e) {
+    // the server may already have ended it; the browser forgets it all the same
+  }
+  session = null;
+  nextHash = '';
+  router.go('#/login', { replace: true });
+}
+
+function ctxFor(route, seq) {
+  return {
+    params: route.params,
+    user: session && session.user,
+    scope: session && session.scope,
+    // alive is false once the user has moved on; a view checks it before navigating.
+    alive: () => seq === renderSeq,
+    go: (hash, opts) => {
+      if (seq === renderSeq) router.go(hash, opts);
+    },
+    setTitle: (title) => {
+      document.title = title ? `${title} · ${t('app.name')}` : t('app.name');
+    },
+    loggedIn,
+  };
+}
+
+async function loggedIn() {
+  session = await loadSession();
+  const to = nextHash && nextHash !== '#/login' ? nextHash : '#/units';
+  nextHash = '';
+  router.go(to, { replace: true });
+}
+
+function onRoute(route) {
+  currentRoute = route;
+  const seq = ++renderSeq;
+  if (!session && route.name !== 'login') {
+    nextHash = route.name === 'home' || route.name === 'unknown' ? '' : route.hash;
+    router.go('#/login', { replace: true });
+    return;
+  }
+  if (session && (route.name === 'login' || route.name === 'home' || route.name === 'unknown')) {
+    router.go('#/units', { replace: true });
+    return;
+  }
+  renderHeader(route);
+  const root = h('section', { class: 'view view-' + route.name, id: 'view-' + route.name });
+  main.replaceChildren(root);
+  if ((route.name === 'users' || route.name === 'audit') && !canManageUsers(session.user.role)) {
+    root.append(msg(t('error.forbidden'), 'error', { id: 'forbidden' }));
+    return;
+  }
+  const view = views[route.name];
+  Promise.resolve(view.render(root, ctxFor(route, seq))).catch((e) => {
+    if (seq !== renderSeq) return;
+    root.append(msg(errorText(e), 'error', { id: 'view-error' }));
+  });
+}
+
+async function boot() {
+  try {
+    await i18n.init();
+  } catch (e) {
+    main.replaceChildren(msg('Sangathan could not load its language files. · भाषा फ़ाइलें लोड नहीं हो सकीं।', 'error'));
+    return;
+  }
+  api.onSessionLost(() => {
+    if (!session) return;
+    session = null;
+    nextHash = window.location.hash;
+    router.go('#/login', { replace: true });
+  });
+  i18n.onChange(() => {
+    if (currentRoute) onRoute(currentRoute);
+  });
+  if (await api.restore()) {
+    try {
+      session = await loadSession();
+    } catch (e) {
+      session = null;
+    }
+  }
+  router.start(onRoute);
+}
+
+boot();

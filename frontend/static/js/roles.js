@@ -1,0 +1,17 @@
+// roles.js knows the roles' order and which may see which screens; the server enforces the
+// same rules, this only decides what to offer.
+
+// ROLES lists every role, most powerful first.
+export const ROLES = ['admin', 'state_office', 'district_coordinator', 'booth_worker', 'viewer'];
+
+// rolesBelow lists the roles a user of role may create: those strictly below it.
+export function rolesBelow(role) {
+  const i = ROLES.indexOf(role);
+  return i < 0 ? [] : ROLES.slice(i + 1);
+}
+
+// canManageUsers reports whether role may open the users and audit screens.
+export const canManageUsers = (role) => role === 'admin' || role === 'state_office' || role === 'district_coordinator';
+
+// scopeLevel is the unit level a role's scope must be; '' means any level.
+export const scopeLevel = (role) => ({ state_office: 'state', district_coordinator: 'district', booth_worker: 'booth' })[role] || '';

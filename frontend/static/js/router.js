@@ -1,0 +1,52 @@
+// router.js maps hash routes to views: #/login, #/units, #/units/{id}, #/users, #/audit.
+// Hash routes keep the server to static files.
+
+const routes = [
+  { name: 'login', re: /^#\/login$/ },
+  { name: 'units', re: /^#\/units$/ },
+  { name: 'units', re: /^#\/units\/([^/?#]+)$/, keys: ['id'] },
+  { name: 'users', re: /^#\/users$/ },
+  { name: 'audit', re: /^#\/audit$/ },
+];
+
+// parse returns {name, params} for a hash, or {name: 'units'} for an empty or unknown one.
+export function parse(hash) {
+  const h = hash || '';
+  for (const r of routes) {
+    const m = h.match(r.re);
+    if (m) {
+      const params = {};
+      (r.keys || []).forEach((k, i) => {
+        params[k] = decodeURIComponent(m[i + 1]);
+      });
+      return { name: r.name, params, hash: h };
+    }
+  }
+  return { name: h === '' || h === '#' || h === '#/' ? 'home' : 'unknown', params: {}, hash: h };
+}
+
+// href builds the hash of a route.
+export function href(name, params = {}) {
+  if (name === 'units' && params.id !== undefined) return '#/units/' + encodeURIComponent(params.id);
+  return '#/' + name;
+}
+
+// go moves to a hash. replace swaps the history entry (redirects should not make the back
+// button bounce).
+export function go(hash, { replace = false } = {}) {
+  if (window.location.hash === hash) {
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    return;
+  }
+  if (replace) {
+    window.location.replace(hash);
+  } else {
+    window.location.hash = hash;
+  }
+}
+
+// start calls onRoute now and on every hash change.
+export function start(onRoute) {
+  window.addEventListener('hashchange', () => onRoute(parse(window.location.hash)));
+  onRoute(parse(window.location.hash));
+}

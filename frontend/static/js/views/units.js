@@ -1,0 +1,197 @@
+// views/units.js: the hierarchy browser. #/units/{id} shows a unit, its breadcrumb, its booth
+// coverage, its children and a search over its subtree; #/units starts at the user's scope
+// (or, for an admin without one, at the top-level units).
+
+import * as api from '../api.js';
+import { t, num, pct, unitName, otherName } from '../i18n.js';
+import { href } from '../router.js';
+import { h, msg, dl, coverage, moreButton, errorText, button } from '../ui.js';
+
+const PAGE = 50;
+
+export async function render(root, ctx) {
+  if (ctx.params.id === undefined) {
+    if (ctx.user.scope_unit_id) {
+      ctx.go(href('units', { id: ctx.user.scope_unit_id }), { replace: true });
+      return;
+    }
+    await renderTop(root, ctx);
+    return;
+  }
+  root.append(msg(t('common.loading'), '', { id: 'unit-loading' }));
+  let unit;
+  try {
+    unit = await api.get('/units/' + encodeURIComponent(ctx.params.id));
+  } catch (e) {
+    root.replaceChildren(...notFoundOr(e, ctx));
+    ctx.setTitle(t('units.title'));
+    return;
+  }
+  ctx.setTitle(unitName(unit));
+  root.replaceChildren(
+    breadcrumb(unit, ctx),
+    head(unit),
+    h('div', { class: 'columns' },
+      h('div', { class: 'col' }, details(unit)),
+      h('div', { class: 'col' },
+        unit.children_count > 0 ? search(unit) : null,
+        children(unit))));
+}
+
+// notFoundOr explains a failed load: 404 (and a malformed id) mean "not found or not in your
+// area", which is all the API reveals about units outside the user's scope.
+function notFoundOr(e, ctx) {
+  if (e.status === 404 || e.status === 400 || e.status === 422) {
+    return [h('div', { class: 'card empty', id: 'unit-not-found' },
+      h('h1', null, t('units.not_found_title')),
+      h('p', null, t('units.not_found')),
+      h('a', { class: 'btn', href: '#/units', id: 'unit-home' }, t('units.back_home')))];
+  }
+  return [msg(errorText(e), 'error', { id: 'unit-error' })];
+}
+
+async function renderTop(root, ctx) {
+  ctx.setTitle(t('units.top'));
+  root.append(h('h1', null, t('units.top')));
+  const list = h('ul', { class: 'unit-list', id: 'unit-top' });
+  root.append(list);
+  let page = await api.get('/units', { level: 'national', limit: PAGE });
+  if (!page.items.length) page = await api.get('/units', { level: 'state', limit: PAGE });
+  if (!page.items.length) {
+    root.append(msg(t('units.none'), '', { id: 'unit-top-empty' }));
+    return;
+  }
+  for (const u of page.items) list.append(unitItem(u));
+}
+
+function breadcrumb(unit, ctx) {
+  let ancestors = unit.ancestors || [];
+  const scopeID = ctx.user.scope_unit_id;
+  if (scopeID) {
+    // Units above the scope answer 404 to this user: start the trail at the scope unit.
+    const i = ancestors.findIndex((a) => String(a.id) === String(scopeID));
+    ancestors = i >= 0 ? ancestors.slice(i) : [];
+  }
+  const items = ancestors.map((a) => h('li', null, h('a', { href: href('units', { id: a.id }), 'data-unit-id': a.id }, unitName(a))));
+  if (!scopeID) items.unshift(h('li', null, h('a', { href: '#/units' }, t('units.top'))));
+  if (!items.length) return null;
+  items.push(h('li', { 'aria-current': 'page' }, unitName(unit)));
+  return h('nav', { class: 'crumbs', id: 'breadcrumb', 'aria-label': t('units.breadcrumb') }, h('ol', null, items));
+}
+
+function head(unit) {
+  const other = otherName(unit);
+  return h('div', { class: 'unit-head' },
+    h('p', { class: 'eyebrow', id: 'unit-level' }, t('level.' + unit.level, null, unit.level)),
+    h('h1', { id: 'unit-name', 'data-code': unit.code }, unitName(unit)),
+    other ? h('p', { class: 'other-name', id: 'unit-other-name' }, other) : null);
+}
+
+function details(unit) {
+  const facts = [
+    [t('unit.code'), unit.code, 'code'],
+    [unit.level === 'booth' ? t('unit.part_number') : t('unit.number'), unit.number === null || unit.number === undefined ? '' : num(unit.number), 'number'],
+    [t('unit.reserved'), unit.reserved ? t('reserved.' + unit.reserved, null, unit.reserved) : '', 'reserved'],
+    [t('unit.electors'), unit.electors === null || unit.electors === undefined ? '' : num(unit.electors), 'electors'],
+    [t('unit.children'), unit.children_count > 0 ? num(unit.children_count) : '', 'children'],
+  ];
+  const card = h('section', { class: 'card', id: 'unit-details', 'aria-labelledby': 'unit-coverage-title' },
+    h('h2', { id: 'unit-coverage-title' }, t('coverage.title')),
+    coverage(unit.coverage, { id: 'unit-coverage' }),
+    h('p', { class: 'hint' }, t('coverage.explain')),
+    dl(facts, { id: 'unit-facts' }));
+  const p = unit.population;
+  if (p && p.total) {
+    const share = (n) => (n === null || n === undefined ? '' : pct(n / p.total));
+    card.append(
+      h('h3', null, t('population.title')),
+      dl([
+        [t('population.total'), num(p.total), 'population-total'],
+        [t('community.SC'), share(p.sc), 'population-sc'],
+        [t('community.ST'), share(p.st), 'population-st'],
+        [t('religion.muslim'), share(p.muslim), 'population-muslim'],
+      ], { id: 'unit-population' }));
+  }
+  return card;
+}
+
+// unitItem is one unit in a list: a link with its number, name and level, and a coverage bar
+// when the answer carries coverage (children do; search results do not).
+function unitItem(u) {
+  const name = (u.number !== null && u.number !== undefined ? num(u.number) + ' · ' : '') + unitName(u);
+  const meta = [t('level.' + u.level, null, u.level), u.code];
+  if (u.electors) meta.push(t('unit.electors_n', { n: num(u.electors) }));
+  return h('li', { class: 'unit-item', 'data-code': u.code },
+    h('a', { class: 'unit-link', href: href('units', { id: u.id }), 'data-unit-id': u.id },
+      h('span', { class: 'unit-item-name' }, name),
+      h('span', { class: 'unit-item-meta' }, meta.join(' · '))),
+    u.coverage ? coverage(u.coverage) : null);
+}
+
+function children(unit) {
+  const list = h('ul', { class: 'unit-list', id: 'unit-children-list' });
+  const section = h('section', { class: 'card', id: 'unit-children' },
+    h('h2', null, t('units.children', { n: num(unit.children_count) })), list);
+  if (!unit.children_count) {
+    section.append(msg(t('units.no_children'), '', { id: 'unit-children-empty' }));
+    return section;
+  }
+  const status = h('div', { class: 'list-status' });
+  section.append(status);
+  const load = async (cursor) => {
+    let page;
+    try {
+      page = await api.get(`/units/${encodeURIComponent(unit.id)}/children`, { limit: PAGE, cursor });
+    } catch (e) {
+      status.replaceChildren(msg(errorText(e), 'error'));
+      return;
+    }
+    for (const c of page.items) list.append(unitItem(c));
+    status.replaceChildren(page.next_cursor ? moreButton(() => load(page.next_cursor), { id: 'unit-children-more' }) : '');
+  };
+  load('');
+  return section;
+}
+
+function search(unit) {
+  const input = h('input', { type: 'search', id: 'unit-search-q', name: 'q', autocomplete: 'off', enterkeyhint: 'search', placeholder: t('units.search_placeholder'), maxlength: 100 });
+  const results = h('ul', { class: 'unit-list', id: 'unit-search-results', 'aria-live': 'polite' });
+  const status = h('div', { class: 'list-status' });
+  const form = h('form', { class: 'search', id: 'unit-search-form', role: 'search' },
+    h('label', { for: 'unit-search-q', class: 'visually-hidden' }, t('units.search_label')),
+    input,
+    h('button', { type: 'submit', class: 'btn btn-primary', id: 'unit-search-submit' }, t('search.submit')));
+  let seq = 0;
+  const run = async (q, cursor) => {
+    const mine = cursor ? seq : ++seq;
+    if (!cursor) {
+      results.replaceChildren();
+      status.replaceChildren(msg(t('common.loading')));
+    }
+    let page;
+    try {
+      page = await api.get('/units', { under: unit.id, q, limit: 20, cursor });
+    } catch (e) {
+      if (mine === seq) status.replaceChildren(msg(errorText(e), 'error'));
+      return;
+    }
+    if (mine !== seq) return;
+    for (const u of page.items) if (String(u.id) !== String(unit.id)) results.append(unitItem(u));
+    status.replaceChildren(
+      !results.children.length ? msg(t('search.none'), '', { id: 'unit-search-none' }) : '',
+      page.next_cursor ? moreButton(() => run(q, page.next_cursor), { id: 'unit-search-more' }) : '',
+      results.children.length ? button(t('search.clear'), { class: 'btn btn-link', onclick: () => {
+        seq++;
+        input.value = '';
+        results.replaceChildren();
+        status.replaceChildren();
+      } }) : '');
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = input.value.trim();
+    if (q) run(q, '');
+  });
+  return h('section', { class: 'card', id: 'unit-search' },
+    h('h2', null, t('units.search_label')), form, results, status);
+}

@@ -1,0 +1,51 @@
+-- +goose Up
+-- API tokens for integrations: opaque, stored only as SHA-256, acting as their owner.
+CREATE TABLE api_tokens (
+    id           BIGSERIAL PRIMARY KEY,
+    user_id      BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    token_hash   TEXT NOT NULL,
+    expires_at   TIMESTAMPTZ NOT NULL,
+    last_used_at TIMESTAMPTZ,
+    revoked_at   TIMESTAMPTZ,
+    created_at   TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX api_tokens_hash_key ON api_tokens (token_hash);
+CREATE INDEX api_tokens_user_idx ON api_tokens (user_id, id);
+
+-- The audit log is append-only: the application only inserts, and the triggers below refuse
+-- any UPDATE or DELETE, whoever sends it. unit_path places each row in the tree for scoped reads.
+CREATE TABLE audit_log (
+    id             BIGSERIAL PRIMARY KEY,
+    at             TIMESTAMPTZ NOT NULL,
+    actor_id       BIGINT,
+    actor_username TEXT NOT NULL,
+    action         TEXT NOT NULL,
+    entity         TEXT NOT NULL,
+    entity_id      TEXT NOT NULL DEFAULT '',
+    unit_id        BIGINT,
+    unit_path      TEXT COLLATE "C",
+    before         TEXT,
+    after          TEXT,
+    request_id     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_unit_path_idx ON audit_log (unit_path, id);
+CREATE INDEX audit_log_actor_idx ON audit_log (actor_id, id);
+CREATE INDEX audit_log_at_idx ON audit_log (at);
+
+-- +goose StatementBegin
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+END;
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+
+-- +goose Down
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE api_tokens;
