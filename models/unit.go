@@ -91,8 +91,14 @@ type Unit struct {
 	PopulationST       *int64 `gorm:"column:population_st"`
 	PopulationMuslim   *int64
 	PopulationMinority *int64
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// Rollups kept by the services in the same transaction as each change: the unit's own
+	// committee, and the booths below it and how many of them have a complete committee.
+	Seats             int
+	CommitteeComplete bool
+	Booths            int64
+	BoothsComplete    int64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // AncestorIDs returns the ids on the unit's path, root first, the unit itself last.
@@ -130,3 +136,6 @@ func SubtreeRange(path string) (lo, hi string) {
 func SearchText(name, nameHi string) string {
 	return strings.ToLower(strings.TrimSpace(name)) + " " + strings.TrimSpace(nameHi)
 }
+
+// RollupColumns are the columns only the rollup code writes; ordinary saves leave them alone.
+var RollupColumns = []string{"seats", "committee_complete", "booths", "booths_complete"}

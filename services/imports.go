@@ -544,7 +544,7 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 	}
 	cols := []string{"id", "level", "parent_id", "path", "depth", "code", "name", "name_hi", "search_text", "number", "reserved",
 		"parliamentary_id", "electors", "population_total", "population_sc", "population_st", "population_muslim", "population_minority",
-		"created_at", "updated_at"}
+		"created_at", "updated_at", "booths"}
 	data := make([][]any, 0, len(fresh))
 	for _, ur := range fresh {
 		place(ur)
@@ -558,7 +558,7 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 		}
 		data = append(data, []any{ur.id, string(ur.f.Level), ur.parentID, ur.path, ur.depth, ur.f.Code, ur.f.Name, ur.f.NameHi,
 			models.SearchText(ur.f.Name, ur.f.NameHi), ur.f.Number, ur.f.Reserved, nil, ur.f.Electors,
-			pop.Total, pop.SC, pop.ST, pop.Muslim, pop.Minority, now, now})
+			pop.Total, pop.SC, pop.ST, pop.Muslim, pop.Minority, now, now, boolInt(ur.f.Level == models.LevelBooth)})
 	}
 	if err := copyRows("units", cols, data); err != nil {
 		return 0, 0, err
@@ -583,6 +583,28 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 		if err := tx.Exec("UPDATE units SET parliamentary_id = ? WHERE id = ?", id, target).Error; err != nil {
 			return 0, 0, dbErr("import units: link constituency", err)
 		}
+	}
+	// Booth rollups of every unit above a written one (moves recounted their own already).
+	above := map[int64]bool{}
+	for _, ur := range good {
+		path := ur.path
+		if ur.existing != nil {
+			path = ur.existing.Path
+		}
+		ids := models.PathIDs(path)
+		for _, id := range ids[:max(len(ids)-1, 0)] {
+			above[id] = true
+		}
+		if ur.f.Level != models.LevelBooth && len(ids) > 0 {
+			above[ids[len(ids)-1]] = true
+		}
+	}
+	aboveIDs := make([]int64, 0, len(above))
+	for id := range above {
+		aboveIDs = append(aboveIDs, id)
+	}
+	if err := recountBooths(tx, aboveIDs); err != nil {
+		return 0, 0, err
 	}
 	if err := s.auditUnits(tx, copyRows, now, actor, good, before, header, parlID); err != nil {
 		return 0, 0, err
@@ -745,4 +767,11 @@ func badText(rec []string) int {
 		}
 	}
 	return -1
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

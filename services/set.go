@@ -4,13 +4,15 @@ import "gorm.io/gorm"
 
 // Set is every service, wired over one database and one clock.
 type Set struct {
-	Auth    *Auth
-	Units   *Units
-	Users   *Users
-	Imports *Imports
-	Exports *Exports
-	Tokens  *Tokens
-	Audit   *Audit
+	Auth       *Auth
+	Units      *Units
+	Users      *Users
+	Imports    *Imports
+	Exports    *Exports
+	Tokens     *Tokens
+	Audit      *Audit
+	People     *People
+	Committees *Committees
 }
 
 // NewSet builds every service.
@@ -21,12 +23,14 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 	}
 	units := NewUnits(db, now)
 	return &Set{
-		Auth:    auth,
-		Units:   units,
-		Users:   NewUsers(db, now, auth, units),
-		Tokens:  NewTokens(db, now),
-		Audit:   NewAudit(db, units),
-		Imports: NewImports(db, now, units),
-		Exports: NewExports(db, units),
+		Auth:       auth,
+		Units:      units,
+		Users:      NewUsers(db, now, auth, units),
+		Tokens:     NewTokens(db, now),
+		Audit:      NewAudit(db, units),
+		People:     NewPeople(db, now, units),
+		Committees: NewCommittees(db, now, units),
+		Imports:    NewImports(db, now, units),
+		Exports:    NewExports(db, units),
 	}, nil
 }

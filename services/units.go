@@ -238,6 +238,12 @@ func (s *Units) Create(ctx context.Context, actor Actor, in UnitInput) (models.U
 		if err := tx.Model(&u).UpdateColumn("path", u.Path).Error; err != nil {
 			return dbErr("create unit", err)
 		}
+		if u.Level == models.LevelBooth {
+			if err := bumpBooths(tx, u, 1, 0); err != nil {
+				return err
+			}
+			u.Booths = 1
+		}
 		if err := record(tx, now, actor, change{Action: "create", Entity: "unit", EntityID: u.ID, Unit: &u, After: unitAudit(u)}); err != nil {
 			return err
 		}
@@ -327,43 +333,11 @@ func (s *Units) Get(ctx context.Context, actor Actor, id int64) (UnitDetail, err
 	return d, nil
 }
 
-// boothsUnder counts the booths under unit c with one index range scan per unit; see
-// models.SubtreeRange. (A correlated count: joining all booths to all units at once leaves the
-// planner no good plan.)
-const boothsUnder = "(SELECT count(*) FROM units b WHERE b.level = 'booth' AND b.path >= c.path AND b.path < substr(c.path, 1, length(c.path) - 1) || '0')"
-
-// coverage counts booths (and, once committees exist, complete ones) under each unit in one
-// query: by tree range for ordinary units, through their assemblies for Lok Sabha seats.
-func (s *Units) coverage(db *gorm.DB, units []models.Unit) (map[int64]Coverage, error) {
+// coverage reads booth coverage from the rollups kept on each unit.
+func (s *Units) coverage(_ *gorm.DB, units []models.Unit) (map[int64]Coverage, error) {
 	out := make(map[int64]Coverage, len(units))
-	var tree, parl []int64
 	for _, u := range units {
-		out[u.ID] = Coverage{}
-		if u.Level == models.LevelParliamentary {
-			parl = append(parl, u.ID)
-		} else {
-			tree = append(tree, u.ID)
-		}
-	}
-	type row struct {
-		ID     int64
-		Booths int64
-	}
-	var rows []row
-	if len(tree) > 0 {
-		if err := db.Raw("SELECT c.id AS id, "+boothsUnder+" AS booths FROM units c WHERE c.id IN ?", tree).Scan(&rows).Error; err != nil {
-			return nil, dbErr("count booths", err)
-		}
-	}
-	if len(parl) > 0 {
-		var prow []row
-		if err := db.Raw("SELECT c.parliamentary_id AS id, sum("+boothsUnder+") AS booths FROM units c WHERE c.parliamentary_id IN ? GROUP BY c.parliamentary_id", parl).Scan(&prow).Error; err != nil {
-			return nil, dbErr("count booths", err)
-		}
-		rows = append(rows, prow...)
-	}
-	for _, r := range rows {
-		out[r.ID] = Coverage{Booths: r.Booths}
+		out[u.ID] = Coverage{Booths: u.Booths, Complete: u.BoothsComplete}
 	}
 	return out, nil
 }
@@ -550,8 +524,13 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 			}
 		}
 		// SkipHooks keeps u.UpdatedAt (from s.now) instead of GORM's own timestamp.
-		if err := tx.Session(&gorm.Session{SkipHooks: true}).Select("*").Omit("created_at").Save(&u).Error; err != nil {
+		if err := tx.Session(&gorm.Session{SkipHooks: true}).Select("*").Omit(append([]string{"created_at"}, models.RollupColumns...)...).Save(&u).Error; err != nil {
 			return dbErr("update unit", err)
+		}
+		if p.ParliamentaryID.Set {
+			if err := recountConstituencies(tx); err != nil {
+				return err
+			}
 		}
 		if err := record(tx, u.UpdatedAt, actor, change{Action: "update", Entity: "unit", EntityID: u.ID, Unit: &u, Before: before, After: unitAudit(u)}); err != nil {
 			return err
@@ -588,6 +567,12 @@ func (s *Units) move(tx *gorm.DB, actor Actor, u *models.Unit, parentID int64) e
 		newPath, len(oldPath)+1, depthDelta, u.ID, parent.ID, lo, hi).Error; err != nil {
 		return dbErr("move unit", err)
 	}
+	// The subtree's own counts are unchanged; the units it left and joined are recounted.
+	old := models.PathIDs(oldPath)
+	affected := append(old[:len(old)-1:len(old)-1], models.PathIDs(parent.Path)...)
+	if err := recountBooths(tx, affected); err != nil {
+		return err
+	}
 	u.ParentID, u.Path, u.Depth = &parent.ID, newPath, parent.Depth+1
 	return nil
 }
@@ -612,6 +597,15 @@ func (s *Units) Delete(ctx context.Context, actor Actor, id int64) error {
 		}
 		if n > 0 {
 			return Errorf(EConflict, "the unit has child units or assemblies pointing at it; remove them first")
+		}
+		if u.Level == models.LevelBooth {
+			complete := 0
+			if u.CommitteeComplete {
+				complete = -1
+			}
+			if err := bumpBooths(tx, u, -1, complete); err != nil {
+				return err
+			}
 		}
 		res := tx.Delete(&models.Unit{}, u.ID)
 		if res.Error != nil {

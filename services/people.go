@@ -1,0 +1,439 @@
+package services
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/sangathan/sangathan/models"
+)
+
+// People manages the register of party workers and office bearers.
+type People struct {
+	db    *gorm.DB
+	now   Clock
+	units *Units
+}
+
+// NewPeople returns the people service.
+func NewPeople(db *gorm.DB, now Clock, units *Units) *People { return &People{db: db, now: now, units: units} }
+
+// PersonInput is a new person, or the full new state of one.
+type PersonInput struct {
+	Name         string
+	NameHi       string
+	Gender       models.Gender
+	BirthYear    *int
+	Phone        string
+	VoterID      string
+	Category     models.Category
+	Religion     string
+	Caste        string
+	HomeUnitID   *int64
+	MembershipNo string
+	PublicOffice string
+}
+
+var (
+	voterIDPattern = regexp.MustCompile(`^[A-Z]{3}[0-9]{7}$`)
+	phoneNoise     = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", ".", "")
+)
+
+// NormalisePhone turns an Indian mobile number in any common writing (98765 43210,
+// 098765-43210, +91 98765 43210, 919876543210) into +91XXXXXXXXXX; ok is false otherwise.
+func NormalisePhone(s string) (string, bool) {
+	d := phoneNoise.Replace(strings.TrimSpace(s))
+	switch {
+	case strings.HasPrefix(d, "+91") && len(d) == 13:
+		d = d[3:]
+	case strings.HasPrefix(d, "91") && len(d) == 12:
+		d = d[2:]
+	case strings.HasPrefix(d, "0") && len(d) == 11:
+		d = d[1:]
+	}
+	if len(d) != 10 || d[0] < '6' || d[0] > '9' {
+		return "", false
+	}
+	for _, r := range d {
+		if r < '0' || r > '9' {
+			return "", false
+		}
+	}
+	return "+91" + d, true
+}
+
+// normalise trims and canonicalises the fields in place.
+func (in *PersonInput) normalise() {
+	in.Name = strings.TrimSpace(in.Name)
+	in.NameHi = strings.TrimSpace(in.NameHi)
+	in.Gender = models.Gender(strings.ToLower(strings.TrimSpace(string(in.Gender))))
+	in.Category = models.Category(strings.ToUpper(strings.TrimSpace(string(in.Category))))
+	in.Religion = strings.ToLower(strings.TrimSpace(in.Religion))
+	in.Caste = strings.TrimSpace(in.Caste)
+	in.VoterID = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(in.VoterID), " ", ""))
+	in.Phone = strings.TrimSpace(in.Phone)
+	in.MembershipNo = strings.TrimSpace(in.MembershipNo)
+	in.PublicOffice = strings.ToLower(strings.TrimSpace(in.PublicOffice))
+}
+
+// validate checks every field; year is the current year, for the age rule.
+func (in *PersonInput) validate(year int) Fields {
+	var f Fields
+	switch {
+	case in.Name == "":
+		f.Add("name", "is required")
+	case utf8.RuneCountInString(in.Name) > 200 || !cleanText(in.Name):
+		f.Add("name", "must be at most 200 characters of text")
+	}
+	if utf8.RuneCountInString(in.NameHi) > 200 || !cleanText(in.NameHi) {
+		f.Add("name_hi", "must be at most 200 characters of text")
+	}
+	if !in.Gender.Valid() {
+		f.Add("gender", "must be male, female or other")
+	}
+	if !in.Category.Valid() {
+		f.Add("category", "must be SC, ST, OBC or GEN")
+	}
+	if in.Religion != "" && !contains(models.Religions, in.Religion) {
+		f.Add("religion", "must be one of %s", strings.Join(models.Religions, ", "))
+	}
+	if utf8.RuneCountInString(in.Caste) > 100 || !cleanText(in.Caste) {
+		f.Add("caste", "must be at most 100 characters of text")
+	}
+	if in.BirthYear != nil {
+		if age := year - *in.BirthYear; age < 18 || age > 120 {
+			f.Add("birth_year", "must give an age between 18 and 120")
+		}
+	}
+	if in.Phone != "" {
+		if p, ok := NormalisePhone(in.Phone); ok {
+			in.Phone = p
+		} else {
+			f.Add("phone", "must be an Indian mobile number, such as +91 98765 43210")
+		}
+	}
+	if in.VoterID != "" && !voterIDPattern.MatchString(in.VoterID) {
+		f.Add("voter_id", "must be three letters and seven digits (EPIC), such as ABC1234567")
+	}
+	if utf8.RuneCountInString(in.MembershipNo) > 40 || !cleanText(in.MembershipNo) {
+		f.Add("membership_no", "must be at most 40 characters of text")
+	}
+	if in.PublicOffice != "" && !contains(models.PublicOffices, in.PublicOffice) {
+		f.Add("public_office", "must be one of %s", strings.Join(models.PublicOffices, ", "))
+	}
+	return f
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (in PersonInput) apply(p *models.Person) {
+	p.Name, p.NameHi, p.Gender, p.BirthYear = in.Name, in.NameHi, in.Gender, in.BirthYear
+	p.Phone, p.VoterID, p.Category, p.Religion = optString(in.Phone), optString(in.VoterID), in.Category, optString(in.Religion)
+	p.Caste, p.HomeUnitID, p.MembershipNo, p.PublicOffice = in.Caste, in.HomeUnitID, in.MembershipNo, in.PublicOffice
+	p.SearchText = models.SearchText(in.Name, in.NameHi)
+}
+
+// PersonView is a person as one actor may see them: sensitive fields the actor may not see are
+// removed before the view leaves the service.
+type PersonView struct {
+	Person models.Person
+	// Sensitive says whether phone and voter ID are included; Community whether caste and religion are.
+	Sensitive bool
+	Community bool
+}
+
+// viewFor strips what the actor's role may not see: viewers get no phone, voter ID, caste or
+// religion; booth workers no caste or religion.
+func viewFor(actor Actor, p models.Person) PersonView {
+	v := PersonView{Person: p, Sensitive: true, Community: true}
+	switch actor.Role {
+	case models.RoleViewer:
+		v.Sensitive, v.Community = false, false
+	case models.RoleBoothWorker:
+		v.Community = false
+	}
+	if !v.Sensitive {
+		v.Person.Phone, v.Person.VoterID = nil, nil
+	}
+	if !v.Community {
+		v.Person.Caste, v.Person.Religion = "", nil
+	}
+	return v
+}
+
+func personAudit(p models.Person) map[string]any {
+	// Sensitive fields are recorded as changed or not, never by value: the audit log is read
+	// more widely than the register.
+	return map[string]any{"id": p.ID, "name": p.Name, "name_hi": p.NameHi, "gender": p.Gender, "birth_year": p.BirthYear,
+		"category": p.Category, "home_unit_id": p.HomeUnitID, "unit_id": p.UnitID, "membership_no": p.MembershipNo,
+		"public_office": p.PublicOffice, "has_phone": p.Phone != nil, "has_voter_id": p.VoterID != nil,
+		"has_religion": p.Religion != nil, "has_caste": p.Caste != ""}
+}
+
+// owner decides which unit looks after a person: the home unit when given (it must be inside
+// the actor's scope), else the actor's own scope unit.
+func (s *People) owner(tx *gorm.DB, actor Actor, home *int64) (models.Unit, error) {
+	if home != nil {
+		return s.units.visible(tx, actor, *home, "home_unit_id")
+	}
+	if actor.ScopeUnitID == nil {
+		return models.Unit{}, invalid("home_unit_id", "is required: it places the person in the tree")
+	}
+	return s.units.visible(tx, actor, *actor.ScopeUnitID, "home_unit_id")
+}
+
+// voterIDFree returns Conflict when another person holds voterID, naming that person's id only
+// when the actor may see them.
+func (s *People) voterIDFree(tx *gorm.DB, actor Actor, voterID string, except int64) error {
+	if voterID == "" {
+		return nil
+	}
+	var other struct {
+		ID   int64
+		Path string
+	}
+	err := tx.Table("people").Select("people.id, units.path").Joins("JOIN units ON units.id = people.unit_id").
+		Where("people.voter_id = ? AND people.id <> ?", voterID, except).Take(&other).Error
+	if err == gorm.ErrRecordNotFound {
+		return nil
+	}
+	if err != nil {
+		return dbErr("check voter id", err)
+	}
+	msg := "another person already has this voter ID"
+	if actor.Sees(other.Path) {
+		msg = "person " + idStr(other.ID) + " already has this voter ID"
+	}
+	return &Error{Code: EConflict, Message: msg, Fields: []FieldError{{Field: "voter_id", Message: msg}}}
+}
+
+// Create adds a person. Returns Invalid for bad fields, Forbidden for roles that may not manage
+// people, Conflict for a voter ID another person has.
+func (s *People) Create(ctx context.Context, actor Actor, in PersonInput) (PersonView, error) {
+	if !actor.canManageUnits() {
+		return PersonView{}, Errorf(EForbidden, "your role may not change people")
+	}
+	in.normalise()
+	if err := in.validate(s.now().Year()).Err(); err != nil {
+		return PersonView{}, err
+	}
+	var out PersonView
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		unit, err := s.owner(tx, actor, in.HomeUnitID)
+		if err != nil {
+			return err
+		}
+		if err := s.voterIDFree(tx, actor, in.VoterID, 0); err != nil {
+			return err
+		}
+		now := s.now()
+		p := models.Person{UnitID: unit.ID, CreatedAt: now, UpdatedAt: now}
+		in.apply(&p)
+		if err := tx.Create(&p).Error; err != nil {
+			return dbErr("create person", err)
+		}
+		if err := record(tx, now, actor, change{Action: "create", Entity: "person", EntityID: p.ID, Unit: &unit, After: personAudit(p)}); err != nil {
+			return err
+		}
+		out = viewFor(actor, p)
+		return nil
+	})
+	return out, err
+}
+
+// load reads a person inside the actor's scope, with the unit that looks after them.
+func (s *People) load(tx *gorm.DB, actor Actor, id int64) (models.Person, models.Unit, error) {
+	var p models.Person
+	if err := tx.Where("id = ?", id).Take(&p).Error; err != nil {
+		return p, models.Unit{}, dbErr("load person", err)
+	}
+	var u models.Unit
+	if err := tx.Where("id = ?", p.UnitID).Take(&u).Error; err != nil {
+		return p, u, dbErr("load person", err)
+	}
+	if !actor.Sees(u.Path) {
+		return models.Person{}, models.Unit{}, Errorf(ENotFound, "person not found")
+	}
+	return p, u, nil
+}
+
+// Get returns one person as the actor may see them. Returns NotFound outside scope.
+func (s *People) Get(ctx context.Context, actor Actor, id int64) (PersonView, error) {
+	p, _, err := s.load(s.db.WithContext(ctx), actor, id)
+	if err != nil {
+		return PersonView{}, err
+	}
+	return viewFor(actor, p), nil
+}
+
+// PersonFilter narrows the people list.
+type PersonFilter struct {
+	Under      *int64
+	HomeUnitID *int64
+	Category   models.Category
+	Gender     models.Gender
+	Q          string
+	Page       PageRequest
+}
+
+// List returns the people inside the actor's scope that match the filter, ordered by id.
+// Returns Invalid for bad filters and NotFound when under or home_unit_id is outside scope.
+func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[PersonView], error) {
+	limit, after, err := f.Page.bounds()
+	if err != nil {
+		return Page[PersonView]{}, err
+	}
+	db := s.db.WithContext(ctx)
+	q := db.Table("people").Select("people.*").Joins("JOIN units ON units.id = people.unit_id").Where("people.id > ?", after)
+	if !actor.Everywhere() {
+		lo, hi := models.SubtreeRange(actor.ScopePath)
+		q = q.Where("units.path >= ? AND units.path < ?", lo, hi)
+	}
+	if f.Under != nil {
+		u, err := s.units.visible(db, actor, *f.Under, "under")
+		if err != nil {
+			return Page[PersonView]{}, asNotFound(err)
+		}
+		cond, args := subtreeCond("units", u)
+		q = q.Where(cond, args...)
+	}
+	if f.HomeUnitID != nil {
+		if _, err := s.units.visible(db, actor, *f.HomeUnitID, "home_unit_id"); err != nil {
+			return Page[PersonView]{}, asNotFound(err)
+		}
+		q = q.Where("people.home_unit_id = ?", *f.HomeUnitID)
+	}
+	if f.Category != "" {
+		if !f.Category.Valid() {
+			return Page[PersonView]{}, invalid("category", "must be SC, ST, OBC or GEN")
+		}
+		q = q.Where("people.category = ?", f.Category)
+	}
+	if f.Gender != "" {
+		if !f.Gender.Valid() {
+			return Page[PersonView]{}, invalid("gender", "must be male, female or other")
+		}
+		q = q.Where("people.gender = ?", f.Gender)
+	}
+	if t := strings.TrimSpace(f.Q); t != "" {
+		if utf8.RuneCountInString(t) > 100 || !cleanText(t) {
+			return Page[PersonView]{}, invalid("q", "must be at most 100 characters of text")
+		}
+		q = q.Where("people.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
+	}
+	var rows []models.Person
+	if err := q.Order("people.id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return Page[PersonView]{}, dbErr("list people", err)
+	}
+	page := paginate(rows, limit, func(p models.Person) int64 { return p.ID })
+	out := Page[PersonView]{Items: make([]PersonView, 0, len(page.Items)), NextCursor: page.NextCursor}
+	for _, p := range page.Items {
+		out.Items = append(out.Items, viewFor(actor, p))
+	}
+	return out, nil
+}
+
+// Update changes a person: edit receives the stored fields and changes what the request names.
+// Returns NotFound outside scope, Invalid, Conflict for a taken voter ID, Forbidden for roles
+// that may not manage people.
+func (s *People) Update(ctx context.Context, actor Actor, id int64, edit func(in *PersonInput) error) (PersonView, error) {
+	if !actor.canManageUnits() {
+		return PersonView{}, Errorf(EForbidden, "your role may not change people")
+	}
+	var out PersonView
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		p, unit, err := s.load(tx, actor, id)
+		if err != nil {
+			return err
+		}
+		before := personAudit(p)
+		in := PersonInput{Name: p.Name, NameHi: p.NameHi, Gender: p.Gender, BirthYear: p.BirthYear, Phone: deref(p.Phone),
+			VoterID: deref(p.VoterID), Category: p.Category, Religion: deref(p.Religion), Caste: p.Caste, HomeUnitID: p.HomeUnitID,
+			MembershipNo: p.MembershipNo, PublicOffice: p.PublicOffice}
+		if err := edit(&in); err != nil {
+			return err
+		}
+		in.normalise()
+		if err := in.validate(s.now().Year()).Err(); err != nil {
+			return err
+		}
+		if in.HomeUnitID != nil && (p.HomeUnitID == nil || *in.HomeUnitID != *p.HomeUnitID) {
+			if unit, err = s.owner(tx, actor, in.HomeUnitID); err != nil {
+				return err
+			}
+			p.UnitID = unit.ID
+		}
+		if err := s.voterIDFree(tx, actor, in.VoterID, p.ID); err != nil {
+			return err
+		}
+		in.apply(&p)
+		p.UpdatedAt = s.now()
+		if err := tx.Session(&gorm.Session{SkipHooks: true}).Select("*").Omit("created_at").Save(&p).Error; err != nil {
+			return dbErr("update person", err)
+		}
+		if err := record(tx, p.UpdatedAt, actor, change{Action: "update", Entity: "person", EntityID: p.ID, Unit: &unit, Before: before, After: personAudit(p)}); err != nil {
+			return err
+		}
+		out = viewFor(actor, p)
+		return nil
+	})
+	return out, err
+}
+
+// Delete removes a person who holds no current seat. Returns Conflict when they do (or when an
+// account or history still refers to them), NotFound outside scope.
+func (s *People) Delete(ctx context.Context, actor Actor, id int64) error {
+	if !actor.canManageUnits() {
+		return Errorf(EForbidden, "your role may not change people")
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		p, unit, err := s.load(tx, actor, id)
+		if err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&models.Seat{}).Where("person_id = ?", p.ID).Count(&n).Error; err != nil {
+			return dbErr("delete person", err)
+		}
+		if n > 0 {
+			return Errorf(EConflict, "the person holds or held a committee seat; end the seat instead of deleting the record")
+		}
+		if err := tx.Model(&models.User{}).Where("person_id = ?", p.ID).Count(&n).Error; err != nil {
+			return dbErr("delete person", err)
+		}
+		if n > 0 {
+			return Errorf(EConflict, "an account refers to this person")
+		}
+		if err := tx.Delete(&models.Person{}, p.ID).Error; err != nil {
+			return dbErr("delete person", err)
+		}
+		return record(tx, s.now(), actor, change{Action: "delete", Entity: "person", EntityID: p.ID, Unit: &unit, Before: personAudit(p)})
+	})
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func idStr(id int64) string { return strconv.FormatInt(id, 10) }
