@@ -11,18 +11,18 @@ import (
 )
 
 type personRequest struct {
-	Name         *string           `json:"name"`
-	NameHi       *string           `json:"name_hi"`
-	Gender       *string           `json:"gender"`
-	BirthYear    optional[int]     `json:"birth_year"`
-	Phone        optional[string]  `json:"phone"`
-	VoterID      optional[string]  `json:"voter_id"`
-	Category     *string           `json:"category"`
-	Religion     optional[string]  `json:"religion"`
-	Caste        optional[string]  `json:"caste"`
-	HomeUnitID   optional[jsonID]  `json:"home_unit_id"`
-	MembershipNo optional[string]  `json:"membership_no"`
-	PublicOffice optional[string]  `json:"public_office"`
+	Name         *string          `json:"name"`
+	NameHi       *string          `json:"name_hi"`
+	Gender       *string          `json:"gender"`
+	BirthYear    optional[int]    `json:"birth_year"`
+	Phone        optional[string] `json:"phone"`
+	VoterID      optional[string] `json:"voter_id"`
+	Category     *string          `json:"category"`
+	Religion     optional[string] `json:"religion"`
+	Caste        optional[string] `json:"caste"`
+	HomeUnitID   optional[jsonID] `json:"home_unit_id"`
+	MembershipNo optional[string] `json:"membership_no"`
+	PublicOffice optional[string] `json:"public_office"`
 }
 
 // personResponse leaves out, rather than nulls, the fields the caller may not see.

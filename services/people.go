@@ -20,7 +20,9 @@ type People struct {
 }
 
 // NewPeople returns the people service.
-func NewPeople(db *gorm.DB, now Clock, units *Units) *People { return &People{db: db, now: now, units: units} }
+func NewPeople(db *gorm.DB, now Clock, units *Units) *People {
+	return &People{db: db, now: now, units: units}
+}
 
 // PersonInput is a new person, or the full new state of one.
 type PersonInput struct {
