@@ -463,3 +463,152 @@ func (s *testServer) listCodes(t *testing.T, token, path string) []string {
 	slices.Sort(codes)
 	return codes
 }
+
+// accountJSON is an account as the /users routes answer it.
+type accountJSON struct {
+	ID          string    `json:"id"`
+	Username    string    `json:"username"`
+	Role        string    `json:"role"`
+	ScopeUnitID *string   `json:"scope_unit_id"`
+	PersonID    *string   `json:"person_id"`
+	Scope       *unitRef  `json:"scope"`
+	Active      bool      `json:"active"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+type accountList struct {
+	Items      []accountJSON `json:"items"`
+	NextCursor *string       `json:"next_cursor"`
+}
+
+// tokenJSON is an API token as the /tokens routes answer it; Token is set only on creation.
+type tokenJSON struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Token      string     `json:"token"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+type tokenList struct {
+	Items      []tokenJSON `json:"items"`
+	NextCursor *string     `json:"next_cursor"`
+}
+
+// mkAccount creates an account through the users service as the installation, without logging
+// it in, and returns its API id. scopeUnitID is an API id, "" for none.
+func (s *testServer) mkAccount(t *testing.T, role models.Role, scopeUnitID string) string {
+	t.Helper()
+	in := services.UserInput{Username: fmt.Sprintf("acct-%d", userSeq.Add(1)), Password: testPassword, Role: role}
+	if scopeUnitID != "" {
+		id, err := strconv.ParseInt(scopeUnitID, 10, 64)
+		if err != nil {
+			t.Fatalf("mkAccount: scope %q: %v", scopeUnitID, err)
+		}
+		in.ScopeUnitID = &id
+	}
+	v, err := s.users.Create(context.Background(), services.System, in)
+	if err != nil {
+		t.Fatalf("mkAccount(%s): %v", role, err)
+	}
+	return strconv.FormatInt(v.User.ID, 10)
+}
+
+var boothSeq atomic.Int64
+
+// mkUnit creates a unit of level under parent (an API id) as the installation and returns its
+// API id and code.
+func (s *testServer) mkUnit(t *testing.T, level models.Level, parentID string) (id, code string) {
+	t.Helper()
+	in := services.UnitInput{Level: level, Code: fmt.Sprintf("%s-MK%d", s.fx.prefix, boothSeq.Add(1)), Name: "Made by a test"}
+	if parentID != "" {
+		p, err := strconv.ParseInt(parentID, 10, 64)
+		if err != nil {
+			t.Fatalf("mkUnit: parent %q: %v", parentID, err)
+		}
+		in.ParentID = &p
+	}
+	u, err := s.units.Create(context.Background(), services.System, in)
+	if err != nil {
+		t.Fatalf("mkUnit(%s under %s): %v", level, parentID, err)
+	}
+	return strconv.FormatInt(u.ID, 10), u.Code
+}
+
+// elsewhere is a second state, outside the fixture's: state ── district ── assembly ── booth.
+type elsewhere struct {
+	state, district, assembly, booth string // API ids
+	assemblyCode                     string
+}
+
+func (s *testServer) mkElsewhere(t *testing.T) elsewhere {
+	t.Helper()
+	var e elsewhere
+	e.state, _ = s.mkUnit(t, models.LevelState, "")
+	e.district, _ = s.mkUnit(t, models.LevelDistrict, e.state)
+	e.assembly, e.assemblyCode = s.mkUnit(t, models.LevelAssembly, e.district)
+	e.booth, _ = s.mkUnit(t, models.LevelBooth, e.assembly)
+	return e
+}
+
+// mkAPIToken creates an API token through POST /api/v1/tokens with the caller's token.
+func (s *testServer) mkAPIToken(t *testing.T, token, name string) tokenJSON {
+	t.Helper()
+	rec := s.do(t, http.MethodPost, "/api/v1/tokens", token, map[string]any{"name": name})
+	wantStatus(t, rec, http.StatusCreated)
+	return decode[tokenJSON](t, rec)
+}
+
+// auditMark is the id of the newest audit row (0 when there is none): rows after it are new.
+func (s *testServer) auditMark(t *testing.T) int64 {
+	t.Helper()
+	var id *int64
+	if err := s.db.Raw("SELECT max(id) FROM audit_log").Scan(&id).Error; err != nil {
+		t.Fatalf("audit mark: %v", err)
+	}
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+// auditSince reads the audit rows written after mark straight from the database, oldest first.
+func (s *testServer) auditSince(t *testing.T, mark int64) []models.AuditEntry {
+	t.Helper()
+	var rows []models.AuditEntry
+	if err := s.db.Where("id > ?", mark).Order("id").Find(&rows).Error; err != nil {
+		t.Fatalf("read audit log: %v", err)
+	}
+	return rows
+}
+
+// doWithRequestID sends a request like do, with a chosen X-Request-ID.
+func (s *testServer) doWithRequestID(t *testing.T, method, path, token, requestID string, body any) *httptest.ResponseRecorder {
+	t.Helper()
+	var r io.Reader
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+		contentType = ""
+	case csvText:
+		r, contentType = strings.NewReader(string(b)), "text/csv; charset=utf-8"
+	default:
+		enc, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("encode request body: %v", err)
+		}
+		r = bytes.NewReader(enc)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set(headerReqID, requestID)
+	return s.send(req)
+}

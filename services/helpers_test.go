@@ -313,3 +313,35 @@ func ids(us []models.Unit) []int64 {
 	}
 	return out
 }
+
+// actorOf logs u in and authenticates the access token: the actor the API would act as.
+func (e *env) actorOf(t *testing.T, u models.User) services.Actor {
+	t.Helper()
+	a, err := e.auth.Authenticate(context.Background(), e.login(t, u.Username).AccessToken)
+	if err != nil {
+		t.Fatalf("authenticate %s: %v", u.Username, err)
+	}
+	return a
+}
+
+// auditMark is the id of the newest audit row, 0 when there is none.
+func (e *env) auditMark(t *testing.T) int64 {
+	t.Helper()
+	var id *int64
+	noErr(t, e.db.Raw("SELECT max(id) FROM audit_log").Scan(&id).Error)
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+// auditSince reads the audit rows after mark straight from the database, oldest first.
+func (e *env) auditSince(t *testing.T, mark int64) []models.AuditEntry {
+	t.Helper()
+	var rows []models.AuditEntry
+	noErr(t, e.db.Where("id > ?", mark).Order("id").Find(&rows).Error)
+	return rows
+}
+
+// isPostgres reports whether the test database is PostgreSQL.
+func (e *env) isPostgres() bool { return e.db.Dialector.Name() == "postgres" }

@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 
@@ -147,10 +148,18 @@ func (s *Users) Create(ctx context.Context, actor Actor, in UserInput) (UserView
 }
 
 // load reads an account the actor may see: itself, or one whose scope lies inside the actor's
-// scope (accounts without a scope only for actors who see everything).
+// scope (accounts without a scope only for actors who see everything). A role that manages no
+// accounts is refused before the lookup, so the answer says nothing about the id; an account
+// outside the scope reads exactly as one that does not exist.
 func (s *Users) load(tx *gorm.DB, actor Actor, id int64) (UserView, error) {
+	if id != actor.UserID && !actor.canManageUsers() {
+		return UserView{}, Errorf(EForbidden, "your role may not manage accounts")
+	}
 	var u models.User
 	if err := tx.Where("id = ?", id).Take(&u).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return UserView{}, Errorf(ENotFound, "user not found")
+		}
 		return UserView{}, dbErr("load user", err)
 	}
 	var scope *models.Unit
@@ -170,8 +179,8 @@ func (s *Users) load(tx *gorm.DB, actor Actor, id int64) (UserView, error) {
 	return UserView{User: u, Scope: scope}, nil
 }
 
-// Get returns one account. Returns NotFound for accounts outside the actor's scope, and for
-// every account but its own when the actor's role does not manage accounts.
+// Get returns one account. Returns NotFound for accounts outside the actor's scope, and
+// Forbidden for every account but its own when the actor's role does not manage accounts.
 func (s *Users) Get(ctx context.Context, actor Actor, id int64) (UserView, error) {
 	return s.load(s.db.WithContext(ctx), actor, id)
 }
@@ -257,7 +266,8 @@ type UserPatch struct {
 // Update changes an account's role, scope, active flag or password. Anyone may change their
 // own password; everything else needs a role above the account's old and new role, and a
 // new scope inside the actor's. Deactivating an account ends its sessions and API tokens at once.
-// Returns NotFound outside scope, Forbidden for roles not below the actor's, Invalid for bad fields.
+// Returns NotFound outside scope, Forbidden for roles not below the actor's (and for another's
+// account when the actor's role manages none), Invalid for bad fields.
 func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) (UserView, error) {
 	var out UserView
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -1,0 +1,446 @@
+package api
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"github.com/sangathan/sangathan/models"
+)
+
+// Where the object of a request lies, seen from the actor. Every test actor's scope holds A.
+const (
+	locNone     = "-"          // the route names no object (lists without under=, /me, …)
+	locA        = "in A"       // an object in district A (Lucknow): inside every test actor's scope
+	locB        = "in B"       // the same kind of object in district B (Agra), in the same state
+	locX        = "elsewhere"  // the same kind of object in another state
+	locSelf     = "self"       // the actor's own account
+	locSelfRole = "self, role" // the actor's own account, asking for a role change
+	locOwn      = "own"        // one of the actor's own API tokens
+	locOther    = "other's"    // another user's API token
+)
+
+// matrixRoles are the actors of the matrix: an unscoped admin, the state office of the state,
+// and a coordinator, a booth worker (of a booth in A) and a viewer of district A.
+var matrixRoles = []string{"admin", "state", "dc", "worker", "viewer"}
+
+// byRole gives, per actor, the status for each of a row's locations, in order.
+type byRole map[string][]int
+
+// same is a byRole with the same statuses for every actor.
+func same(statuses ...int) byRole {
+	out := byRole{}
+	for _, r := range matrixRoles {
+		out[r] = statuses
+	}
+	return out
+}
+
+// matrixRow is one route of the matrix.
+type matrixRow struct {
+	route string   // method and path as the router registers them
+	locs  []string // where the object lies, one column each
+	want  byRole
+	// field is what a 422 answer of the row must name.
+	field string
+	// req builds the request of one cell; it may create the objects the cell needs (a unit to
+	// delete, an account to deactivate), so that no two cells share a write.
+	req func(m *matrix, role, loc string) (path string, body any)
+}
+
+// matrix holds the actors and the objects the cells refer to.
+type matrix struct {
+	t        *testing.T
+	s        *testServer
+	users    map[string]testUser
+	stranger testUser // owns the API token of locOther
+	x        elsewhere
+	n        int
+}
+
+func (m *matrix) unique(prefix string) string {
+	m.n++
+	return fmt.Sprintf("%s-%s-%d", m.s.fx.prefix, prefix, m.n)
+}
+
+// unit is an existing booth at loc; for A, the booth worker's own booth.
+func (m *matrix) unit(loc string) string {
+	switch loc {
+	case locA:
+		return m.s.fx.id("LKOW-1")
+	case locB:
+		return m.s.fx.id("AGRC-1")
+	case locX:
+		return m.x.booth
+	}
+	m.t.Fatalf("no unit at %q", loc)
+	return ""
+}
+
+// assembly is an assembly at loc, a parent for new booths.
+func (m *matrix) assembly(loc string) (id, code string) {
+	switch loc {
+	case locA:
+		return m.s.fx.id("LKOW"), m.s.fx.code("LKOW")
+	case locB:
+		return m.s.fx.id("AGRC"), m.s.fx.code("AGRC")
+	case locX:
+		return m.x.assembly, m.x.assemblyCode
+	}
+	m.t.Fatalf("no assembly at %q", loc)
+	return "", ""
+}
+
+// freshBooth is a new, childless booth at loc.
+func (m *matrix) freshBooth(loc string) string {
+	parent, _ := m.assembly(loc)
+	id, _ := m.s.mkUnit(m.t, models.LevelBooth, parent)
+	return id
+}
+
+// account is a new viewer account whose scope is the booth at loc, or the actor itself.
+func (m *matrix) account(role, loc string) string {
+	if loc == locSelf || loc == locSelfRole {
+		return m.users[role].ID
+	}
+	return m.s.mkAccount(m.t, models.RoleViewer, m.unit(loc))
+}
+
+// under is the under= query for loc.
+func (m *matrix) under(loc string) string {
+	if loc == locNone {
+		return ""
+	}
+	return "?under=" + m.unit(loc)
+}
+
+func (m *matrix) tokens() map[string]string {
+	out := map[string]string{}
+	for r, u := range m.users {
+		out[r] = u.Token
+	}
+	return out
+}
+
+func fixed(path string, body any) func(*matrix, string, string) (string, any) {
+	return func(*matrix, string, string) (string, any) { return path, body }
+}
+
+var (
+	inOut      = []string{locA, locB, locX}
+	listInOut  = []string{locNone, locA, locB, locX}
+	accountLoc = []string{locSelf, locA, locB, locX}
+	noObject   = []string{locNone}
+)
+
+const (
+	s200 = http.StatusOK
+	s201 = http.StatusCreated
+	s204 = http.StatusNoContent
+	s403 = http.StatusForbidden
+	s404 = http.StatusNotFound
+	s422 = http.StatusUnprocessableEntity
+)
+
+// matrixRows is the whole /api/v1 surface. A route registered without a row fails the test.
+func matrixRows() []matrixRow {
+	return []matrixRow{
+		// Public routes answer every role alike.
+		{route: "GET /api/v1/openapi.json", locs: noObject, want: same(s200), req: fixed("/api/v1/openapi.json", nil)},
+		{route: "POST /api/v1/auth/login", locs: noObject, want: same(s200), req: func(m *matrix, role, _ string) (string, any) {
+			return "/api/v1/auth/login", map[string]string{"username": m.users[role].Username, "password": testPassword}
+		}},
+		// Before the password change below in the same 200 group, which ends refresh sessions.
+		{route: "POST /api/v1/auth/refresh", locs: noObject, want: same(s200), req: func(m *matrix, role, _ string) (string, any) {
+			return "/api/v1/auth/refresh", map[string]string{"refresh_token": m.s.loginSession(m.t, m.users[role].Username, testPassword).RefreshToken}
+		}},
+		{route: "POST /api/v1/auth/logout", locs: noObject, want: same(s204), req: func(m *matrix, role, _ string) (string, any) {
+			return "/api/v1/auth/logout", map[string]string{"refresh_token": m.s.loginSession(m.t, m.users[role].Username, testPassword).RefreshToken}
+		}},
+		{route: "GET /api/v1/me", locs: noObject, want: same(s200), req: fixed("/api/v1/me", nil)},
+
+		// Units: everyone reads inside the scope; outside it nothing exists. Only managers write.
+		{route: "GET /api/v1/units", locs: listInOut, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s200, s200, s404, s404}, "viewer": {s200, s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/units" + m.under(loc), nil }},
+		{route: "GET /api/v1/units/:id", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/units/" + m.unit(loc), nil }},
+		{route: "GET /api/v1/units/:id/children", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/units/" + m.unit(loc) + "/children", nil }},
+		{route: "POST /api/v1/units", locs: inOut, field: "parent_id", want: byRole{
+			"admin": {s201, s201, s201}, "state": {s201, s201, s422},
+			"dc": {s201, s422, s422}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			parent, _ := m.assembly(loc)
+			return "/api/v1/units", map[string]any{"level": "booth", "parent_id": parent, "code": m.unique("NEW"), "name": "Matrix booth"}
+		}},
+		{route: "PATCH /api/v1/units/:id", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/units/" + m.unit(loc), map[string]any{"electors": 1000 + m.n}
+		}},
+		{route: "DELETE /api/v1/units/:id", locs: inOut, want: byRole{
+			"admin": {s204, s204, s204}, "state": {s204, s204, s404},
+			"dc": {s204, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/units/" + m.freshBooth(loc), nil }},
+		{route: "POST /api/v1/imports/units", locs: inOut, field: "parent_code", want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s422},
+			"dc": {s200, s422, s422}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			_, parent := m.assembly(loc)
+			return "/api/v1/imports/units", csvText("level,code,name,parent_code\nbooth," + m.unique("CSV") + ",Matrix CSV booth," + parent + "\n")
+		}},
+		{route: "GET /api/v1/exports/units.csv", locs: listInOut, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s200, s200, s404, s404}, "viewer": {s200, s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/exports/units.csv" + m.under(loc), nil }},
+
+		// Users: only managers, only inside their scope; everyone may read their own account
+		// and change their own password, nobody their own role or active flag.
+		{route: "POST /api/v1/users", locs: inOut, field: "scope_unit_id", want: byRole{
+			"admin": {s201, s201, s201}, "state": {s201, s201, s422},
+			"dc": {s201, s422, s422}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/users", map[string]any{"username": strings.ToLower(m.unique("new")), "password": testPassword, "role": "viewer", "scope_unit_id": m.unit(loc)}
+		}},
+		{route: "GET /api/v1/users", locs: listInOut, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s403, s403, s403, s403}, "viewer": {s403, s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/users" + m.under(loc), nil }},
+		{route: "GET /api/v1/users/:id", locs: accountLoc, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s200, s403, s403, s403}, "viewer": {s200, s403, s403, s403},
+		}, req: func(m *matrix, role, loc string) (string, any) { return "/api/v1/users/" + m.account(role, loc), nil }},
+		{route: "PATCH /api/v1/users/:id", locs: append(slices.Clone(accountLoc), locSelfRole), want: byRole{
+			"admin": {s200, s200, s200, s200, s403}, "state": {s200, s200, s200, s404, s403},
+			"dc": {s200, s200, s404, s404, s403}, "worker": {s200, s403, s403, s403, s403}, "viewer": {s200, s403, s403, s403, s403},
+		}, req: func(m *matrix, role, loc string) (string, any) {
+			switch loc {
+			case locSelf: // the same password again: still a change, and later logins keep working
+				return "/api/v1/users/" + m.account(role, loc), map[string]any{"password": testPassword}
+			case locSelfRole:
+				return "/api/v1/users/" + m.account(role, loc), map[string]any{"role": roleOf(role)}
+			}
+			return "/api/v1/users/" + m.account(role, loc), map[string]any{"role": "viewer"}
+		}},
+		{route: "DELETE /api/v1/users/:id", locs: accountLoc, want: byRole{
+			"admin": {s403, s204, s204, s204}, "state": {s403, s204, s204, s404},
+			"dc": {s403, s204, s404, s404}, "worker": {s403, s403, s403, s403}, "viewer": {s403, s403, s403, s403},
+		}, req: func(m *matrix, role, loc string) (string, any) { return "/api/v1/users/" + m.account(role, loc), nil }},
+
+		// API tokens: every role has its own; another user's token does not exist.
+		{route: "POST /api/v1/tokens", locs: noObject, want: same(s201), req: fixed("/api/v1/tokens", map[string]any{"name": "matrix"})},
+		{route: "GET /api/v1/tokens", locs: noObject, want: same(s200), req: fixed("/api/v1/tokens", nil)},
+		{route: "DELETE /api/v1/tokens/:id", locs: []string{locOwn, locOther}, want: same(s204, s404), req: func(m *matrix, role, loc string) (string, any) {
+			owner := m.stranger
+			if loc == locOwn {
+				owner = m.users[role]
+			}
+			return "/api/v1/tokens/" + m.s.mkAPIToken(m.t, owner.Token, "to revoke").ID, nil
+		}},
+
+		// Audit: the managers, each inside its scope.
+		{route: "GET /api/v1/audit", locs: listInOut, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s403, s403, s403, s403}, "viewer": {s403, s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/audit" + m.under(loc), nil }},
+	}
+}
+
+func roleOf(actor string) string {
+	return map[string]string{"admin": "admin", "state": "state_office", "dc": "district_coordinator", "worker": "booth_worker", "viewer": "viewer"}[actor]
+}
+
+func TestAuthorisationMatrix(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	m := &matrix{t: t, s: s, x: s.mkElsewhere(t), users: map[string]testUser{
+		"admin":  s.admin,
+		"state":  s.mkUser(t, models.RoleStateOffice, s.fx.id("UP")),
+		"dc":     s.mkUser(t, models.RoleDistrictCoordinator, s.fx.id("LKO")),
+		"worker": s.mkUser(t, models.RoleBoothWorker, s.fx.id("LKOW-1")),
+		"viewer": s.mkUser(t, models.RoleViewer, s.fx.id("LKO")),
+	}}
+	m.stranger = s.mkUser(t, models.RoleViewer, s.fx.id("UP"))
+	rows := matrixRows()
+
+	registered := map[string]bool{}
+	for _, r := range s.Routes() {
+		if strings.HasPrefix(r.Path, "/api/v1/") {
+			registered[r.Method+" "+r.Path] = true
+		}
+	}
+	covered := map[string]bool{}
+	for _, r := range rows {
+		if covered[r.route] {
+			t.Errorf("route %s has two rows", r.route)
+		}
+		covered[r.route] = true
+		if !registered[r.route] {
+			t.Errorf("row for %s, which the router does not register", r.route)
+		}
+		for _, role := range matrixRoles {
+			if len(r.want[role]) != len(r.locs) {
+				t.Errorf("%s: %d statuses for %s, want one per location %v", r.route, len(r.want[role]), role, r.locs)
+			}
+		}
+		if len(r.want) != len(matrixRoles) {
+			t.Errorf("%s: statuses for %d roles, want %d", r.route, len(r.want), len(matrixRoles))
+		}
+	}
+	for route := range registered {
+		if !covered[route] {
+			t.Errorf("route %s is registered but has no row in the authorisation matrix", route)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	var cases []apiCase
+	for _, r := range rows {
+		method, _, _ := strings.Cut(r.route, " ")
+		for _, role := range matrixRoles {
+			for i, loc := range r.locs {
+				path, body := r.req(m, role, loc)
+				c := apiCase{name: fmt.Sprintf("%d %s %s (%s)", r.want[role][i], role, r.route, loc), method: method, path: path,
+					actor: role, body: body, wantStatus: r.want[role][i]}
+				if c.wantStatus == http.StatusUnprocessableEntity {
+					c.wantFields = []string{r.field}
+				}
+				cases = append(cases, c)
+			}
+		}
+	}
+	// Grouped by outcome; within a group the rows keep their order.
+	slices.SortStableFunc(cases, func(a, b apiCase) int { return cmp.Compare(a.wantStatus, b.wantStatus) })
+	runCases(t, s, m.tokens(), cases)
+
+	t.Run("the refused writes changed nothing outside the scopes", func(t *testing.T) {
+		// B's booth was changed only by the admin and the state office, the other state's only by the admin.
+		b := decode[unitJSON](t, s.do(t, http.MethodGet, "/api/v1/units/"+m.unit(locB), s.admin.Token, nil))
+		x := decode[unitJSON](t, s.do(t, http.MethodGet, "/api/v1/units/"+m.unit(locX), s.admin.Token, nil))
+		if b.Electors == nil || x.Electors == nil {
+			t.Fatalf("electors of B's booth %v, of the other state's %v; want both set by the admin", b.Electors, x.Electors)
+		}
+		changedBy := map[string][]string{}
+		for _, e := range s.auditSince(t, 0) {
+			if e.Entity == "unit" && e.Action == "update" && (e.EntityID == m.unit(locB) || e.EntityID == m.unit(locX)) {
+				changedBy[e.EntityID] = append(changedBy[e.EntityID], e.ActorUsername)
+			}
+		}
+		want := map[string][]string{
+			m.unit(locB): {m.users["admin"].Username, m.users["state"].Username},
+			m.unit(locX): {m.users["admin"].Username},
+		}
+		if diff := gocmp.Diff(want, changedBy); diff != "" {
+			t.Errorf("who changed the outside booths (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestAccountRoleLadder: nobody creates an account of a role equal to or above their own
+// (403 naming role) or outside their scope (422 naming scope_unit_id).
+func TestAccountRoleLadder(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	fx := s.fx
+	x := s.mkElsewhere(t)
+	tokens := map[string]string{
+		"admin":  s.admin.Token,
+		"state":  s.mkUser(t, models.RoleStateOffice, fx.id("UP")).Token,
+		"dc":     s.mkUser(t, models.RoleDistrictCoordinator, fx.id("LKO")).Token,
+		"worker": s.mkUser(t, models.RoleBoothWorker, fx.id("LKOW-1")).Token,
+		"viewer": s.mkUser(t, models.RoleViewer, fx.id("LKO")).Token,
+	}
+	n := 0
+	account := func(role, scope string) map[string]any {
+		n++
+		b := map[string]any{"username": "ladder-" + strconv.Itoa(n), "password": testPassword, "role": role}
+		if scope != "" {
+			b["scope_unit_id"] = scope
+		}
+		return b
+	}
+	const post, path = http.MethodPost, "/api/v1/users"
+	runCases(t, s, tokens, []apiCase{
+		// 201: a role below one's own, inside one's scope.
+		{name: "201 admin makes a state office", method: post, path: path, actor: "admin", body: account("state_office", fx.id("UP")), wantStatus: s201},
+		{name: "201 admin makes a state office of another state", method: post, path: path, actor: "admin", body: account("state_office", x.state), wantStatus: s201},
+		{name: "201 admin makes a coordinator", method: post, path: path, actor: "admin", body: account("district_coordinator", fx.id("LKO")), wantStatus: s201},
+		{name: "201 admin makes a booth worker", method: post, path: path, actor: "admin", body: account("booth_worker", fx.id("LKOW-2")), wantStatus: s201},
+		{name: "201 admin makes a viewer", method: post, path: path, actor: "admin", body: account("viewer", fx.id("UP")), wantStatus: s201},
+		{name: "201 state office makes a coordinator of B", method: post, path: path, actor: "state", body: account("district_coordinator", fx.id("AGR")), wantStatus: s201},
+		{name: "201 state office makes a booth worker", method: post, path: path, actor: "state", body: account("booth_worker", fx.id("AGRC-1")), wantStatus: s201},
+		{name: "201 state office makes a viewer of the state", method: post, path: path, actor: "state", body: account("viewer", fx.id("UP")), wantStatus: s201},
+		{name: "201 coordinator makes a booth worker in A", method: post, path: path, actor: "dc", body: account("booth_worker", fx.id("LKOW-2")), wantStatus: s201},
+		{name: "201 coordinator makes a viewer of A", method: post, path: path, actor: "dc", body: account("viewer", fx.id("LKO")), wantStatus: s201},
+		{name: "201 coordinator makes a viewer of an assembly in A", method: post, path: path, actor: "dc", body: account("viewer", fx.id("LKOC")), wantStatus: s201},
+
+		// 403 naming role: the same role or above, wherever the scope.
+		{name: "403 admin makes an admin", method: post, path: path, actor: "admin", body: account("admin", ""), wantStatus: s403, wantFields: []string{"role"}},
+		{name: "403 state office makes a state office", method: post, path: path, actor: "state", body: account("state_office", fx.id("UP")), wantStatus: s403, wantFields: []string{"role"}},
+		{name: "403 state office makes an admin", method: post, path: path, actor: "state", body: account("admin", ""), wantStatus: s403, wantFields: []string{"role"}},
+		{name: "403 coordinator makes a coordinator of A", method: post, path: path, actor: "dc", body: account("district_coordinator", fx.id("LKO")), wantStatus: s403, wantFields: []string{"role"}},
+		{name: "403 coordinator makes a coordinator of B", method: post, path: path, actor: "dc", body: account("district_coordinator", fx.id("AGR")), wantStatus: s403, wantFields: []string{"role"}},
+		{name: "403 coordinator makes a state office", method: post, path: path, actor: "dc", body: account("state_office", fx.id("UP")), wantStatus: s403, wantFields: []string{"role"}},
+		{name: "403 coordinator makes an admin", method: post, path: path, actor: "dc", body: account("admin", ""), wantStatus: s403, wantFields: []string{"role"}},
+
+		// 403: roles that manage no accounts at all.
+		{name: "403 booth worker makes a viewer of its booth", method: post, path: path, actor: "worker", body: account("viewer", fx.id("LKOW-1")), wantStatus: s403},
+		{name: "403 viewer makes a viewer", method: post, path: path, actor: "viewer", body: account("viewer", fx.id("LKO")), wantStatus: s403},
+
+		// 422 naming scope_unit_id: outside the scope, above it, of the wrong level, or missing.
+		{name: "422 state office reaches another state", method: post, path: path, actor: "state", body: account("district_coordinator", x.district), wantStatus: s422, wantFields: []string{"scope_unit_id"}},
+		{name: "422 coordinator reaches district B", method: post, path: path, actor: "dc", body: account("booth_worker", fx.id("AGRC-1")), wantStatus: s422, wantFields: []string{"scope_unit_id"}},
+		{name: "422 coordinator reaches up to the state", method: post, path: path, actor: "dc", body: account("viewer", fx.id("UP")), wantStatus: s422, wantFields: []string{"scope_unit_id"}},
+		{name: "422 coordinator reaches the Lok Sabha seat", method: post, path: path, actor: "dc", body: account("viewer", fx.id("PC")), wantStatus: s422, wantFields: []string{"scope_unit_id"}},
+		{name: "422 coordinator gives a booth worker an assembly", method: post, path: path, actor: "dc", body: account("booth_worker", fx.id("LKOW")), wantStatus: s422, wantFields: []string{"scope_unit_id"}},
+		{name: "422 coordinator gives no scope", method: post, path: path, actor: "dc", body: account("booth_worker", ""), wantStatus: s422, wantFields: []string{"scope_unit_id"}},
+	})
+
+	t.Run("a scope outside reads exactly as a scope that does not exist", func(t *testing.T) {
+		hidden := wantProblem(t, s.do(t, post, path, tokens["dc"], account("booth_worker", fx.id("AGRC-2"))), s422)
+		missing := wantProblem(t, s.do(t, post, path, tokens["dc"], account("booth_worker", "987654")), s422)
+		hidden.Instance, missing.Instance = "", ""
+		if diff := gocmp.Diff(missing, hidden); diff != "" {
+			t.Errorf("hidden vs missing scope (-missing +hidden):\n%s", diff)
+		}
+	})
+}
+
+// TestLoginLimitsDoNotTellUsersApart: an unknown username is limited exactly as a known one, and
+// the 429 answers are alike, so the limiter does not reveal which accounts exist.
+func TestLoginLimitsDoNotTellUsersApart(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	u := s.mkUser(t, models.RoleViewer, s.fx.id("LKO"))
+	known := map[string]string{"username": u.Username, "password": "a-wrong-password"}
+	unknown := map[string]string{"username": "nobody-by-this-name", "password": "a-wrong-password"}
+	for i := 0; i < 5; i++ {
+		wantUnauthenticated(t, s.do(t, http.MethodPost, "/api/v1/auth/login", "", known))
+		wantUnauthenticated(t, s.do(t, http.MethodPost, "/api/v1/auth/login", "", unknown))
+	}
+	rk := s.do(t, http.MethodPost, "/api/v1/auth/login", "", known)
+	ru := s.do(t, http.MethodPost, "/api/v1/auth/login", "", unknown)
+	pk, pu := wantProblem(t, rk, http.StatusTooManyRequests), wantProblem(t, ru, http.StatusTooManyRequests)
+	pk.Instance, pu.Instance = "", ""
+	if diff := gocmp.Diff(pk, pu); diff != "" {
+		t.Errorf("429 for a known vs an unknown user (-known +unknown):\n%s", diff)
+	}
+	if a, b := rk.Header().Get("Retry-After"), ru.Header().Get("Retry-After"); a == "" || a != b {
+		t.Errorf("Retry-After %q for a known user, %q for an unknown one; want the same, set", a, b)
+	}
+}
