@@ -229,7 +229,7 @@ func matrixRows() []matrixRow {
 		}, req: func(m *matrix, role, loc string) (string, any) {
 			switch loc {
 			case locSelf: // the same password again: still a change, and later logins keep working
-				return "/api/v1/users/" + m.account(role, loc), map[string]any{"password": testPassword}
+				return "/api/v1/users/" + m.account(role, loc), map[string]any{"password": testPassword, "current_password": testPassword}
 			case locSelfRole:
 				return "/api/v1/users/" + m.account(role, loc), map[string]any{"role": roleOf(role)}
 			}

@@ -24,6 +24,8 @@ type updateUserRequest struct {
 	ScopeUnitID *jsonID `json:"scope_unit_id"`
 	Active      *bool   `json:"active"`
 	Password    *string `json:"password"`
+	// CurrentPassword is required when changing one's own password.
+	CurrentPassword string `json:"current_password"`
 }
 
 type accountResponse struct {
@@ -123,7 +125,7 @@ func (s *Server) updateUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	p := services.UserPatch{ScopeUnitID: scope, Active: req.Active, Password: req.Password}
+	p := services.UserPatch{ScopeUnitID: scope, Active: req.Active, Password: req.Password, CurrentPassword: req.CurrentPassword}
 	if req.Role != nil {
 		r := models.Role(*req.Role)
 		p.Role = &r

@@ -300,7 +300,8 @@ func TestUpdateUser(t *testing.T) {
 		{name: "422 scope moved into district B", method: http.MethodPatch, path: "/api/v1/users/" + worker.ID, actor: "dc", body: map[string]any{"scope_unit_id": fx.id("AGRC-1")}, wantStatus: http.StatusUnprocessableEntity, wantFields: []string{"scope_unit_id"}},
 		{name: "422 unknown role", method: http.MethodPatch, path: "/api/v1/users/" + worker.ID, actor: "dc", body: map[string]any{"role": "organiser"}, wantStatus: http.StatusUnprocessableEntity, wantFields: []string{"role"}},
 		{name: "422 weak password", method: http.MethodPatch, path: "/api/v1/users/" + worker.ID, actor: "dc", body: map[string]any{"password": "short"}, wantStatus: http.StatusUnprocessableEntity, wantFields: []string{"password"}},
-		{name: "422 own weak password", method: http.MethodPatch, path: "/api/v1/users/" + worker.ID, actor: "worker", body: map[string]any{"password": "short"}, wantStatus: http.StatusUnprocessableEntity, wantFields: []string{"password"}},
+		{name: "422 own weak password", method: http.MethodPatch, path: "/api/v1/users/" + worker.ID, actor: "worker", body: map[string]any{"password": "short", "current_password": testPassword}, wantStatus: http.StatusUnprocessableEntity, wantFields: []string{"password"}},
+		{name: "422 own password without the current one", method: http.MethodPatch, path: "/api/v1/users/" + worker.ID, actor: "worker", body: map[string]any{"password": "a-fine-new-password"}, wantStatus: http.StatusUnprocessableEntity, wantFields: []string{"current_password"}},
 		{name: "422 active not a boolean", method: http.MethodPatch, path: "/api/v1/users/" + worker.ID, actor: "dc", body: map[string]any{"active": "no"}, wantStatus: http.StatusUnprocessableEntity, wantFields: []string{"active"}},
 	})
 
@@ -325,7 +326,10 @@ func TestUpdateUser(t *testing.T) {
 		ses = s.loginSession(t, worker.Username, "set-by-the-coordinator")
 
 		// One's own password: with nothing else in the body, any role may change it.
-		wantStatus(t, patch(t, ses.AccessToken, worker.ID, map[string]any{"password": "chosen-by-the-worker"}), http.StatusOK)
+		// Without the current password it is refused.
+		wantStatus(t, patch(t, ses.AccessToken, worker.ID, map[string]any{"password": "chosen-by-the-worker"}), http.StatusUnprocessableEntity)
+		wantStatus(t, patch(t, ses.AccessToken, worker.ID, map[string]any{"password": "chosen-by-the-worker", "current_password": "not-the-password"}), http.StatusUnprocessableEntity)
+		wantStatus(t, patch(t, ses.AccessToken, worker.ID, map[string]any{"password": "chosen-by-the-worker", "current_password": "set-by-the-coordinator"}), http.StatusOK)
 		wantUnauthenticated(t, s.do(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]string{"refresh_token": ses.RefreshToken}))
 		// The access token in hand keeps working until it expires.
 		wantStatus(t, s.do(t, http.MethodGet, "/api/v1/me", ses.AccessToken, nil), http.StatusOK)

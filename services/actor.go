@@ -18,6 +18,9 @@ type Actor struct {
 	PersonID    *int64
 	// RequestID ties the actor's writes to the request that made them.
 	RequestID string
+	// ViaAPIToken is set when the request carried an API token rather than a login session:
+	// such a caller may not mint more tokens or change the password.
+	ViaAPIToken bool
 }
 
 // Everywhere reports whether the actor's scope is the whole installation.

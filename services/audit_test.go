@@ -32,6 +32,11 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		"DELETE FROM audit_log WHERE id = " + strconv.FormatInt(id, 10),
 		"INSERT INTO audit_log (id, at, actor_username, action, entity) VALUES (" + strconv.FormatInt(id, 10) + ", '2024-01-01', 'mallory', 'x', 'x') ON CONFLICT (id) DO UPDATE SET action = 'x'",
 	}
+	if !e.isPostgres() {
+		// REPLACE deletes the old row without firing DELETE triggers.
+		statements = append(statements, "INSERT OR REPLACE INTO audit_log (id, at, actor_username, action, entity) VALUES ("+strconv.FormatInt(id, 10)+", '2024-01-01', 'mallory', 'x', 'x')",
+			"REPLACE INTO audit_log (id, at, actor_username, action, entity) VALUES ("+strconv.FormatInt(id, 10)+", '2024-01-01', 'mallory', 'x', 'x')")
+	}
 	if e.isPostgres() {
 		statements = append(statements, "TRUNCATE audit_log", "DELETE FROM audit_log USING units WHERE units.id::text = audit_log.entity_id")
 	}

@@ -216,14 +216,14 @@ func countLines(errs []FieldError) int {
 // nothing is written; in ValidRows mode good rows are written and bad ones reported. Returns
 // Forbidden for roles that may not change units; rows outside the actor's scope are row errors.
 func (s *Imports) Units(ctx context.Context, actor Actor, r io.Reader, mode ImportMode) (ImportResult, error) {
+	if !actor.canManageUnits() {
+		return ImportResult{}, Errorf(EForbidden, "your role may not change units")
+	}
 	if mode == "" {
 		mode = AllOrNothing
 	}
 	if mode != AllOrNothing && mode != ValidRows {
 		return ImportResult{}, invalid("mode", "must be all_or_nothing or valid_rows")
-	}
-	if !actor.canManageUnits() {
-		return ImportResult{}, Errorf(EForbidden, "your role may not change units")
 	}
 	t, err := readCSV(r, UnitColumns, []string{"level", "code", "name"})
 	if err != nil {

@@ -43,8 +43,12 @@ type NewToken struct {
 }
 
 // Create issues a token for the actor. Returns Invalid for a bad name or lifetime, Conflict when
-// the actor already holds MaxTokensPerUser live tokens.
+// the actor already holds MaxTokensPerUser live tokens, Forbidden when the actor is itself an API token.
 func (s *Tokens) Create(ctx context.Context, actor Actor, in TokenInput) (NewToken, error) {
+	if actor.ViaAPIToken {
+		// Otherwise one leaked token could outlive its own revocation through its offspring.
+		return NewToken{}, Errorf(EForbidden, "API tokens are created from a login session, not with another API token")
+	}
 	in.Name = strings.TrimSpace(in.Name)
 	var f Fields
 	switch {
@@ -148,6 +152,7 @@ func (a *Auth) authenticateAPIToken(ctx context.Context, secret string) (Actor, 
 	if err != nil {
 		return Actor{}, err
 	}
+	act.ViaAPIToken = true
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= tokenLastUsedPrecision {
 		if err := db.Model(&models.APIToken{}).Where("id = ?", t.ID).UpdateColumn("last_used_at", now).Error; err != nil {
 			return Actor{}, dbErr("record token use", err)

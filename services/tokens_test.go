@@ -47,6 +47,7 @@ func TestTokensCreateAndAuthenticate(t *testing.T) {
 	noErr(t, err)
 	wantActor := owner
 	wantActor.RequestID = ""
+	wantActor.ViaAPIToken = true
 	if diff := cmp.Diff(wantActor, got); diff != "" {
 		t.Errorf("the token authenticates as (-owner +got):\n%s", diff)
 	}
@@ -285,4 +286,20 @@ func TestTokensActAsTheOwnerNow(t *testing.T) {
 	noErr(t, e.db.Exec("UPDATE users SET active = ? WHERE id = ?", false, u.ID).Error)
 	_, err = e.auth.Authenticate(ctx, nt.Secret)
 	wantErr(t, err, services.EUnauthenticated)
+}
+
+// TestTokensCannotMintTokens: a token-authenticated caller may not create more tokens, so a
+// leaked token cannot outlive its own revocation.
+func TestTokensCannotMintTokens(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	u := e.newUser(t, models.RoleAdmin, nil)
+	owner := e.actorOf(t, u)
+	nt, err := e.set.Tokens.Create(ctx, owner, services.TokenInput{Name: "parent"})
+	noErr(t, err)
+	viaToken, err := e.auth.Authenticate(ctx, nt.Secret)
+	noErr(t, err)
+	_, err = e.set.Tokens.Create(ctx, viaToken, services.TokenInput{Name: "child"})
+	wantErr(t, err, services.EForbidden)
 }

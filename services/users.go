@@ -3,9 +3,11 @@ package services
 import (
 	"context"
 	"errors"
+	"reflect"
 	"regexp"
 	"strings"
 
+	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"github.com/sangathan/sangathan/models"
@@ -261,6 +263,8 @@ type UserPatch struct {
 	ScopeUnitID *int64
 	Active      *bool
 	Password    *string
+	// CurrentPassword must accompany a change of one's own password.
+	CurrentPassword string
 }
 
 // Update changes an account's role, scope, active flag or password. Anyone may change their
@@ -285,6 +289,12 @@ func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) 
 			return Errorf(EForbidden, "you may change only accounts with a role below your own")
 		}
 		if p.Password != nil {
+			if self && actor.ViaAPIToken {
+				return Errorf(EForbidden, "a password is changed from a login session, not with an API token")
+			}
+			if self && bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(p.CurrentPassword)) != nil {
+				return invalid("current_password", "does not match your password")
+			}
 			if err := ValidatePassword("password", *p.Password); err != nil {
 				return err
 			}
@@ -329,8 +339,10 @@ func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) 
 		if p.Password != nil {
 			after["password_changed"] = true
 		}
-		if err := record(tx, u.UpdatedAt, actor, change{Action: action, Entity: "user", EntityID: u.ID, Unit: v.Scope, Before: before, After: after}); err != nil {
-			return err
+		if !reflect.DeepEqual(before, after) { // a request that changes nothing leaves no row
+			if err := record(tx, u.UpdatedAt, actor, change{Action: action, Entity: "user", EntityID: u.ID, Unit: v.Scope, Before: before, After: after}); err != nil {
+				return err
+			}
 		}
 		out = UserView{User: u, Scope: v.Scope}
 		return nil

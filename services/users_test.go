@@ -325,7 +325,9 @@ func TestUsersUpdateRules(t *testing.T) {
 		{"coordinator makes a viewer a worker of a booth", dc1, freshViewer, services.UserPatch{Role: role(models.RoleBoothWorker), ScopeUnitID: &tr.b1.ID}, "", nil},
 		{"coordinator sets a worker's password", dc1, freshWorker, services.UserPatch{Password: ptr("set by the coordinator")}, "", nil},
 		{"state office makes a coordinator of d1 the coordinator of d2", state, freshCoordinator, services.UserPatch{ScopeUnitID: &tr.d2.ID}, "", nil},
-		{"anyone sets their own password", worker, self, services.UserPatch{Password: ptr("my own new password")}, "", nil},
+		{"own weak password (before the change below)", worker, self, services.UserPatch{Password: ptr("short"), CurrentPassword: testPassword}, services.EInvalid, []string{"password"}},
+		{"anyone sets their own password", worker, self, services.UserPatch{Password: ptr("my own new password"), CurrentPassword: testPassword}, "", nil},
+		{"own password without the current one", worker, self, services.UserPatch{Password: ptr("my own new password")}, services.EInvalid, []string{"current_password"}},
 
 		{"coordinator makes a worker a coordinator", dc1, freshWorker, services.UserPatch{Role: role(models.RoleDistrictCoordinator), ScopeUnitID: &tr.d1.ID}, services.EForbidden, []string{"role"}},
 		{"coordinator changes a coordinator", dc1, freshCoordinator, services.UserPatch{Role: role(models.RoleViewer)}, services.EForbidden, nil},
@@ -346,7 +348,6 @@ func TestUsersUpdateRules(t *testing.T) {
 		{"a viewer made a worker keeps a district scope", dc1, freshViewer, services.UserPatch{Role: role(models.RoleBoothWorker)}, services.EInvalid, []string{"scope_unit_id"}},
 		{"unknown role", dc1, freshWorker, services.UserPatch{Role: role("organiser")}, services.EInvalid, []string{"role"}},
 		{"weak password", dc1, freshWorker, services.UserPatch{Password: ptr("short")}, services.EInvalid, []string{"password"}},
-		{"own weak password", worker, self, services.UserPatch{Password: ptr("short")}, services.EInvalid, []string{"password"}},
 		{"no such scope", dc1, freshWorker, services.UserPatch{ScopeUnitID: ptr[int64](987654)}, services.EInvalid, []string{"scope_unit_id"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -454,7 +455,7 @@ func TestUsersPasswordChangeEndsRefreshSessions(t *testing.T) {
 	first, second, others := e.login(t, u.Username), e.login(t, u.Username), e.login(t, other.Username)
 	self := e.actorOf(t, u)
 
-	_, err := e.users.Update(ctx, self, u.ID, services.UserPatch{Password: ptr("a new password of mine")})
+	_, err := e.users.Update(ctx, self, u.ID, services.UserPatch{Password: ptr("a new password of mine"), CurrentPassword: testPassword})
 	noErr(t, err)
 	for _, rt := range []string{first.RefreshToken, second.RefreshToken} {
 		_, err := e.auth.Refresh(ctx, rt)

@@ -39,6 +39,14 @@ BEGIN
     SELECT RAISE(ABORT, 'audit_log is append-only');
 END;
 -- +goose StatementEnd
+-- INSERT OR REPLACE would delete the old row without firing the DELETE trigger.
+-- +goose StatementBegin
+CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log
+WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id)
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+-- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN
