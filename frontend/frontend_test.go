@@ -1,7 +1,16 @@
 package frontend_test
 
 import (
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -12,8 +21,8 @@ import (
 	"github.com/sangathan/sangathan/frontend/browsertest"
 )
 
-// TestHomePageOnAPhone opens the UI at phone width: it renders in Hindi without horizontal
-// scrolling.
+// TestHomePageOnAPhone opens the UI without an API behind it at phone width: it renders the
+// login screen in Hindi without horizontal scrolling.
 func TestHomePageOnAPhone(t *testing.T) {
 	srv := httptest.NewServer(frontend.Handler())
 	defer srv.Close()
@@ -22,13 +31,158 @@ func TestHomePageOnAPhone(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.EmulateViewport(browsertest.PhoneWidth, browsertest.PhoneHeight),
 		chromedp.Navigate(srv.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS("h1")),
+		chromedp.WaitVisible(chromedp.CSS("#login-username")),
 	))
 	title, err := chromedp.Run(ctx, chromedp.Title())
 	require.NoError(t, err)
 	assert.Contains(t, title, "संगठन")
+	assert.Equal(t, "hi", eval[string](t, ctx, "document.documentElement.lang"))
 	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth - window.innerWidth"))
 	require.NoError(t, err)
 	assert.LessOrEqual(t, overflow, 0, "no horizontal scrolling at 360 px")
+	assert.Empty(t, smallTargets(t, ctx), "tap targets on the login screen")
 	browsertest.Screenshot(t, ctx, "home-phone")
+}
+
+// TestHandlerServesFiles: index.html at /, each file with its content type, no-cache with an
+// ETag that revalidates to 304, the CSP header, and 404 for anything else.
+func TestHandlerServesFiles(t *testing.T) {
+	srv := httptest.NewServer(frontend.Handler())
+	defer srv.Close()
+	cases := []struct{ path, ctype, contains string }{
+		{"/", "text/html; charset=utf-8", "<noscript>"},
+		{"/index.html", "text/html; charset=utf-8", "Content-Security-Policy"},
+		{"/js/app.js", "text/javascript; charset=utf-8", "import"},
+		{"/js/views/units.js", "text/javascript; charset=utf-8", "export"},
+		{"/i18n/hi.json", "application/json", "संगठन"},
+		{"/css/app.css", "text/css; charset=utf-8", "--accent"},
+		{"/favicon.svg", "image/svg+xml", "<svg"},
+	}
+	for _, c := range cases {
+		res, err := http.Get(srv.URL + c.path)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		assert.Equal(t, http.StatusOK, res.StatusCode, c.path)
+		assert.Equal(t, c.ctype, res.Header.Get("Content-Type"), c.path)
+		assert.Equal(t, "no-cache", res.Header.Get("Cache-Control"), c.path)
+		assert.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"), c.path)
+		assert.Contains(t, res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'", c.path)
+		assert.Contains(t, string(body), c.contains, c.path)
+
+		etag := res.Header.Get("ETag")
+		require.NotEmpty(t, etag, c.path)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+c.path, nil)
+		req.Header.Set("If-None-Match", etag)
+		res2, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res2.Body.Close()
+		assert.Equal(t, http.StatusNotModified, res2.StatusCode, c.path)
+	}
+	for _, p := range []string{"/nope.js", "/js/", "/static/index.html", "/../frontend.go"} {
+		res, err := http.Get(srv.URL + p)
+		require.NoError(t, err)
+		res.Body.Close()
+		assert.Equal(t, http.StatusNotFound, res.StatusCode, p)
+	}
+	res, err := http.Post(srv.URL+"/", "text/plain", strings.NewReader("x"))
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
+}
+
+// staticFiles reads every file under static/.
+func staticFiles(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir("static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		out[filepath.ToSlash(p)] = string(b)
+		return err
+	})
+	require.NoError(t, err)
+	return out
+}
+
+// TestStaticRules checks the frontend rules of STYLE.md that a reader could miss: size, no
+// external assets, no markup from strings, fetch only in api.js, no tokens in storage, no
+// inline scripts or styles (the CSP forbids them), and complete translation tables.
+func TestStaticRules(t *testing.T) {
+	files := staticFiles(t)
+	total := 0
+	for _, s := range files {
+		total += len(s)
+	}
+	assert.Less(t, total, 150*1024, "the whole UI weighs well under 150 KB")
+	t.Logf("frontend/static: %d files, %d bytes", len(files), total)
+
+	external := regexp.MustCompile(`(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/`)
+	for p, s := range files {
+		for _, m := range external.FindAllString(s, -1) {
+			if m != "http://www.w3.org/" { // the SVG namespace, not a download
+				t.Errorf("%s refers to an external asset: %s", p, m)
+			}
+		}
+		if !strings.HasSuffix(p, ".js") {
+			continue
+		}
+		for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"} {
+			assert.NotContains(t, s, bad, "%s: text goes in with textContent, never as markup", p)
+		}
+		if p != "static/js/api.js" {
+			assert.NotRegexp(t, `\bfetch\(`, s, "%s: only api.js calls fetch", p)
+		}
+		assert.NotContains(t, s, "sessionStorage", p)
+		if p != "static/js/i18n.js" {
+			assert.NotContains(t, s, "localStorage", "%s: only the language is stored, by i18n.js", p)
+		}
+	}
+	index := files["static/index.html"]
+	assert.NotRegexp(t, `<script>|<script(\s[^>]*)?>[^<]`, index, "no inline script")
+	assert.NotRegexp(t, `\sstyle=|<style`, index, "no inline style")
+	assert.NotRegexp(t, `\son[a-z]+=`, index, "no inline event handlers")
+	assert.Contains(t, index, `content="default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"`)
+
+	// Both tables have the same keys, and every key the code names exists.
+	var hi, en map[string]string
+	require.NoError(t, json.Unmarshal([]byte(files["static/i18n/hi.json"]), &hi))
+	require.NoError(t, json.Unmarshal([]byte(files["static/i18n/en.json"]), &en))
+	assert.Equal(t, keys(hi), keys(en), "hi.json and en.json name the same keys")
+	for k, v := range hi {
+		assert.NotEmpty(t, v, "hi.json %s", k)
+		assert.NotEmpty(t, en[k], "en.json %s", k)
+	}
+	used := regexp.MustCompile(`\bt\(\s*'([a-z_]+\.[a-zA-Z_.]+)'`)
+	prefixed := regexp.MustCompile(`\bt\(\s*'([a-z_]+\.)'\s*\+`)
+	for p, s := range files {
+		if !strings.HasSuffix(p, ".js") {
+			continue
+		}
+		for _, m := range used.FindAllStringSubmatch(s, -1) {
+			assert.Contains(t, hi, m[1], "%s uses key %s", p, m[1])
+		}
+		for _, m := range prefixed.FindAllStringSubmatch(s, -1) {
+			found := false
+			for k := range hi {
+				found = found || strings.HasPrefix(k, m[1])
+			}
+			assert.True(t, found, "%s builds keys from %s", p, m[1])
+		}
+	}
+	for _, prefix := range []string{"role.admin", "role.state_office", "role.district_coordinator", "role.booth_worker", "role.viewer",
+		"level.national", "level.state", "level.district", "level.parliamentary", "level.assembly", "level.sector", "level.booth"} {
+		assert.Contains(t, hi, prefix)
+	}
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

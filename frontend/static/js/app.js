@@ -6,7 +6,7 @@ import * as i18n from './i18n.js';
 import { t, unitName } from './i18n.js';
 import * as router from './router.js';
 import { canManageUsers } from './roles.js';
-import { h, button, msg, errorText } from './ui.js';
+import { h, put, button, msg, errorText } from './ui.js';
 import * as loginView from './views/login.js';
 import * as unitsView from './views/units.js';
 import * as usersView from './views/users.js';
@@ -48,11 +48,11 @@ function renderHeader(route) {
         if (l !== i18n.current()) i18n.setLang(l);
       },
     })));
-  const top = h('div', { class: 'bar' },
+  const top = h('div', { class: 'hdr-row' },
     h('a', { class: 'brand', id: 'brand', href: '#/units' }, t('app.name')),
     langs);
   if (!session) {
-    header.replaceChildren(top);
+    put(header, top);
     return;
   }
   const u = session.user;
@@ -60,7 +60,7 @@ function renderHeader(route) {
     h('span', { class: 'who-name', id: 'header-username' }, u.username),
     h('span', { class: 'who-role', id: 'header-role' }, t('role.' + u.role)),
     h('span', { class: 'who-scope', id: 'header-scope' }, session.scope ? unitName(session.scope) : t('scope.everywhere')));
-  const userBar = h('div', { class: 'bar user-bar' }, who,
+  const userBar = h('div', { class: 'hdr-row user-bar' }, who,
     button(t('header.logout'), { id: 'logout', class: 'btn btn-quiet', onclick: logout }));
   const items = [['units', 'nav.units']];
   if (canManageUsers(u.role)) items.push(['users', 'nav.users'], ['audit', 'nav.audit']);
@@ -70,7 +70,7 @@ function renderHeader(route) {
       id: 'nav-' + name,
       'aria-current': route && route.name === name ? 'page' : null,
     }, t(key))));
-  header.replaceChildren(top, userBar, nav);
+  put(header, top, userBar, nav);
 }
 
 async function logout() {
@@ -81,6 +81,7 @@ async function logout() {
   }
   session = null;
   nextHash = '';
+  for (const v of Object.values(views)) if (v.reset) v.reset();
   router.go('#/login', { replace: true });
 }
 
@@ -88,9 +89,8 @@ function ctxFor(route, seq) {
   return {
     params: route.params,
     user: session && session.user,
-    scope: session && session.scope,
-    // alive is false once the user has moved on; a view checks it before navigating.
-    alive: () => seq === renderSeq,
+    // go navigates only while this drawing is current, so a late answer cannot move a user
+    // who has gone elsewhere.
     go: (hash, opts) => {
       if (seq === renderSeq) router.go(hash, opts);
     },
@@ -122,7 +122,7 @@ function onRoute(route) {
   }
   renderHeader(route);
   const root = h('section', { class: 'view view-' + route.name, id: 'view-' + route.name });
-  main.replaceChildren(root);
+  put(main, root);
   if ((route.name === 'users' || route.name === 'audit') && !canManageUsers(session.user.role)) {
     root.append(msg(t('error.forbidden'), 'error', { id: 'forbidden' }));
     return;
@@ -138,7 +138,7 @@ async function boot() {
   try {
     await i18n.init();
   } catch (e) {
-    main.replaceChildren(msg('Sangathan could not load its language files. · भाषा फ़ाइलें लोड नहीं हो सकीं।', 'error'));
+    put(main, msg('Sangathan could not load its language files. · भाषा फ़ाइलें लोड नहीं हो सकीं।', 'error'));
     return;
   }
   api.onSessionLost(() => {

@@ -7,7 +7,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 
 function append(el, children) {
   for (const c of children.flat(Infinity)) {
-    if (c === null || c === undefined || c === false) continue;
+    if (c === null || c === undefined || c === false || c === '') continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
 }
@@ -39,6 +39,13 @@ export function s(tag, attrs, ...children) {
   return el;
 }
 
+// put replaces an element's children, skipping null, undefined, false and ''.
+export function put(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 // clear empties an element.
 export function clear(el) {
   el.replaceChildren();
@@ -59,13 +66,15 @@ export function bar(share, label) {
     s('rect', { class: 'bar-fill', x: 0, y: 0, width: w, height: 6, rx: w > 0 ? 3 : 0 }));
 }
 
-// coverage shows booth coverage {booths, complete, share} as a bar and "complete / booths".
-export function coverage(c, attrs = {}) {
+// coverage shows booth coverage {booths, complete, share} as a bar and "complete / booths";
+// for a booth itself (booth: true) it says whether its committee is complete.
+export function coverage(c, { booth = false, ...attrs } = {}) {
   const cov = c || { booths: 0, complete: 0, share: 0 };
-  const text = cov.booths > 0
-    ? t('coverage.value', { complete: num(cov.complete), booths: num(cov.booths), share: pct(cov.share) })
-    : t('coverage.no_booths');
-  return h('div', { class: 'coverage', ...attrs },
+  let text;
+  if (booth) text = t(cov.complete > 0 ? 'coverage.booth_complete' : 'coverage.booth_incomplete');
+  else if (cov.booths > 0) text = t('coverage.value', { complete: num(cov.complete), booths: num(cov.booths), share: pct(cov.share) });
+  else text = t('coverage.no_booths');
+  return h('div', { class: 'coverage' + (booth ? ' coverage-booth' : ''), ...attrs },
     bar(cov.share, text),
     h('span', { class: 'coverage-text' }, text));
 }
@@ -105,6 +114,8 @@ export function showErrors(form, err, fallback) {
   for (const f of (err && err.fields) || []) {
     const slot = form.querySelector(`.field-error[data-field="${cssEscape(f.field)}"]`);
     if (slot) {
+      // The server words its messages in English; the form's own checks speak the UI's language.
+      slot.lang = f.local ? document.documentElement.lang : 'en';
       slot.textContent = slot.textContent ? slot.textContent + '; ' + f.message : f.message;
       const input = document.getElementById(slot.id.replace(/-error$/, ''));
       if (input) input.setAttribute('aria-invalid', 'true');
@@ -113,7 +124,9 @@ export function showErrors(form, err, fallback) {
     }
   }
   if (top) {
-    top.textContent = [fallback || errorText(err), ...rest].filter(Boolean).join(' · ');
+    // When every problem sits next to its input, the top line only points there.
+    const placed = err && err.fields && err.fields.length && !rest.length;
+    top.textContent = [fallback || (placed ? t('error.invalid') : errorText(err)), ...rest].filter(Boolean).join(' · ');
     top.hidden = false;
   }
 }
@@ -191,7 +204,7 @@ export function unitPicker({ id, search, label, onPick, placeholder }) {
     try {
       items = await search(q);
     } catch (e) {
-      if (mine === seq) results.replaceChildren(h('li', { class: 'msg msg-error' }, errorText(e)));
+      if (mine === seq) put(results, h('li', { class: 'msg msg-error' }, errorText(e)));
       return;
     }
     if (mine !== seq) return;
@@ -205,7 +218,7 @@ export function unitPicker({ id, search, label, onPick, placeholder }) {
     clear(results);
     input.value = '';
     if (u) {
-      chosen.replaceChildren(h('span', null, label(u)),
+      put(chosen, h('span', null, label(u)),
         button(t('common.change'), { class: 'btn btn-link', onclick: () => pick(null) }));
       chosen.hidden = false;
       input.hidden = true;

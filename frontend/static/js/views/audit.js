@@ -3,19 +3,26 @@
 
 import * as api from '../api.js';
 import { t, unitName, dateTime } from '../i18n.js';
-import { h, msg, field, button, moreButton, errorText, unitPicker } from '../ui.js';
+import { h, put, msg, field, button, moreButton, errorText, unitPicker } from '../ui.js';
 
 const PAGE = 50;
 
+// filter outlives one drawing of the screen, so switching the language keeps it.
+const filter = { since: '', under: null, actor: null };
+
+// reset forgets the filter (at logout: the next user has another scope).
+export function reset() {
+  Object.assign(filter, { since: '', under: null, actor: null });
+}
+
 export async function render(root, ctx) {
   ctx.setTitle(t('audit.title'));
-  const filter = { since: '', under: null, actor: null };
   const list = h('ul', { class: 'item-list', id: 'audit-list' });
   const status = h('div', { class: 'list-status' });
   const actorChip = h('div', { class: 'chips', id: 'audit-actor-chip' });
   root.append(h('h1', null, t('audit.title')));
 
-  const since = h('input', { type: 'date', id: 'audit-since' });
+  const since = h('input', { type: 'date', id: 'audit-since', value: filter.since });
   const under = unitPicker({
     id: 'audit-under',
     search: async (q) => (await api.get('/units', { q, limit: 10 })).items,
@@ -27,7 +34,7 @@ export async function render(root, ctx) {
     field('under', t('audit.under'), under.input, { control: under.el }),
     actorChip,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary', id: 'audit-apply' }, t('audit.apply'))));
-  const details = h('details', { class: 'card' }, h('summary', null, t('audit.filters')), form);
+  const details = h('details', { class: 'card', open: !!(filter.since || filter.under || filter.actor) }, h('summary', null, t('audit.filters')), form);
   root.append(details, h('section', { class: 'card' }, list, status));
 
   let seq = 0;
@@ -39,32 +46,34 @@ export async function render(root, ctx) {
       page = await api.get('/audit', q);
     } catch (e) {
       if (mine !== seq) return false;
-      status.replaceChildren(e.status === 404 && !cursor ? msg(t('common.unavailable'), 'warn', { id: 'audit-unavailable' }) : msg(errorText(e), 'error'));
+      put(status, e.status === 404 && !cursor && !filter.under ? msg(t('common.unavailable'), 'warn', { id: 'audit-unavailable' }) : msg(errorText(e), 'error'));
       return false;
     }
     if (mine !== seq) return false;
     for (const it of page.items) list.append(entry(it, setActor));
     if (!list.children.length) list.append(h('li', { class: 'msg', id: 'audit-empty' }, t('audit.none')));
-    status.replaceChildren(page.next_cursor ? moreButton(() => load(page.next_cursor), { id: 'audit-more' }) : '');
+    put(status, page.next_cursor ? moreButton(() => load(page.next_cursor), { id: 'audit-more' }) : '');
     return true;
   };
   const reload = () => {
-    list.replaceChildren();
-    status.replaceChildren(msg(t('common.loading')));
+    put(list);
+    put(status, msg(t('common.loading')));
     return load('');
   };
-  function setActor(a) {
+  function setActor(a, quiet) {
     filter.actor = a;
-    actorChip.replaceChildren(a ? h('span', { class: 'chip' }, t('audit.actor_filter', { username: a.username }),
+    put(actorChip, a ? h('span', { class: 'chip' }, t('audit.actor_filter', { username: a.username }),
       button('×', { class: 'btn btn-chip', 'aria-label': t('audit.actor_clear'), id: 'audit-actor-clear', onclick: () => setActor(null) })) : '');
     if (a) details.open = true;
-    reload();
+    if (!quiet) reload();
   }
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     filter.since = since.value;
     reload();
   });
+  if (filter.under) under.pick(filter.under);
+  if (filter.actor) setActor(filter.actor, true);
   await reload();
 }
 

@@ -5,7 +5,7 @@
 import * as api from '../api.js';
 import { t, num, pct, unitName, otherName } from '../i18n.js';
 import { href } from '../router.js';
-import { h, msg, dl, coverage, moreButton, errorText, button } from '../ui.js';
+import { h, put, msg, dl, coverage, moreButton, errorText, button } from '../ui.js';
 
 const PAGE = 50;
 
@@ -23,24 +23,24 @@ export async function render(root, ctx) {
   try {
     unit = await api.get('/units/' + encodeURIComponent(ctx.params.id));
   } catch (e) {
-    root.replaceChildren(...notFoundOr(e, ctx));
+    put(root, ...notFoundOr(e));
     ctx.setTitle(t('units.title'));
     return;
   }
   ctx.setTitle(unitName(unit));
-  root.replaceChildren(
+  put(root,
     breadcrumb(unit, ctx),
     head(unit),
     h('div', { class: 'columns' },
       h('div', { class: 'col' }, details(unit)),
       h('div', { class: 'col' },
         unit.children_count > 0 ? search(unit) : null,
-        children(unit))));
+        unit.level === 'booth' ? null : children(unit))));
 }
 
 // notFoundOr explains a failed load: 404 (and a malformed id) mean "not found or not in your
 // area", which is all the API reveals about units outside the user's scope.
-function notFoundOr(e, ctx) {
+function notFoundOr(e) {
   if (e.status === 404 || e.status === 400 || e.status === 422) {
     return [h('div', { class: 'card empty', id: 'unit-not-found' },
       h('h1', null, t('units.not_found_title')),
@@ -54,11 +54,12 @@ async function renderTop(root, ctx) {
   ctx.setTitle(t('units.top'));
   root.append(h('h1', null, t('units.top')));
   const list = h('ul', { class: 'unit-list', id: 'unit-top' });
-  root.append(list);
+  const card = h('section', { class: 'card' }, list);
+  root.append(card);
   let page = await api.get('/units', { level: 'national', limit: PAGE });
   if (!page.items.length) page = await api.get('/units', { level: 'state', limit: PAGE });
   if (!page.items.length) {
-    root.append(msg(t('units.none'), '', { id: 'unit-top-empty' }));
+    card.append(msg(t('units.none'), '', { id: 'unit-top-empty' }));
     return;
   }
   for (const u of page.items) list.append(unitItem(u));
@@ -75,7 +76,7 @@ function breadcrumb(unit, ctx) {
   const items = ancestors.map((a) => h('li', null, h('a', { href: href('units', { id: a.id }), 'data-unit-id': a.id }, unitName(a))));
   if (!scopeID) items.unshift(h('li', null, h('a', { href: '#/units' }, t('units.top'))));
   if (!items.length) return null;
-  items.push(h('li', { 'aria-current': 'page' }, unitName(unit)));
+  // The unit itself is the heading right below, so the trail stops above it.
   return h('nav', { class: 'crumbs', id: 'breadcrumb', 'aria-label': t('units.breadcrumb') }, h('ol', null, items));
 }
 
@@ -97,8 +98,8 @@ function details(unit) {
   ];
   const card = h('section', { class: 'card', id: 'unit-details', 'aria-labelledby': 'unit-coverage-title' },
     h('h2', { id: 'unit-coverage-title' }, t('coverage.title')),
-    coverage(unit.coverage, { id: 'unit-coverage' }),
-    h('p', { class: 'hint' }, t('coverage.explain')),
+    coverage(unit.coverage, { id: 'unit-coverage', booth: unit.level === 'booth' }),
+    unit.level === 'booth' ? null : h('p', { class: 'hint' }, t('coverage.explain')),
     dl(facts, { id: 'unit-facts' }));
   const p = unit.population;
   if (p && p.total) {
@@ -125,7 +126,7 @@ function unitItem(u) {
     h('a', { class: 'unit-link', href: href('units', { id: u.id }), 'data-unit-id': u.id },
       h('span', { class: 'unit-item-name' }, name),
       h('span', { class: 'unit-item-meta' }, meta.join(' · '))),
-    u.coverage ? coverage(u.coverage) : null);
+    u.coverage ? coverage(u.coverage, { booth: u.level === 'booth' }) : null);
 }
 
 function children(unit) {
@@ -143,11 +144,11 @@ function children(unit) {
     try {
       page = await api.get(`/units/${encodeURIComponent(unit.id)}/children`, { limit: PAGE, cursor });
     } catch (e) {
-      status.replaceChildren(msg(errorText(e), 'error'));
+      put(status, msg(errorText(e), 'error'));
       return;
     }
     for (const c of page.items) list.append(unitItem(c));
-    status.replaceChildren(page.next_cursor ? moreButton(() => load(page.next_cursor), { id: 'unit-children-more' }) : '');
+    put(status, page.next_cursor ? moreButton(() => load(page.next_cursor), { id: 'unit-children-more' }) : '');
   };
   load('');
   return section;
@@ -158,33 +159,32 @@ function search(unit) {
   const results = h('ul', { class: 'unit-list', id: 'unit-search-results', 'aria-live': 'polite' });
   const status = h('div', { class: 'list-status' });
   const form = h('form', { class: 'search', id: 'unit-search-form', role: 'search' },
-    h('label', { for: 'unit-search-q', class: 'visually-hidden' }, t('units.search_label')),
     input,
     h('button', { type: 'submit', class: 'btn btn-primary', id: 'unit-search-submit' }, t('search.submit')));
   let seq = 0;
   const run = async (q, cursor) => {
     const mine = cursor ? seq : ++seq;
     if (!cursor) {
-      results.replaceChildren();
-      status.replaceChildren(msg(t('common.loading')));
+      put(results);
+      put(status, msg(t('common.loading')));
     }
     let page;
     try {
       page = await api.get('/units', { under: unit.id, q, limit: 20, cursor });
     } catch (e) {
-      if (mine === seq) status.replaceChildren(msg(errorText(e), 'error'));
+      if (mine === seq) put(status, msg(errorText(e), 'error'));
       return;
     }
     if (mine !== seq) return;
     for (const u of page.items) if (String(u.id) !== String(unit.id)) results.append(unitItem(u));
-    status.replaceChildren(
+    put(status,
       !results.children.length ? msg(t('search.none'), '', { id: 'unit-search-none' }) : '',
       page.next_cursor ? moreButton(() => run(q, page.next_cursor), { id: 'unit-search-more' }) : '',
       results.children.length ? button(t('search.clear'), { class: 'btn btn-link', onclick: () => {
         seq++;
         input.value = '';
-        results.replaceChildren();
-        status.replaceChildren();
+        put(results);
+        put(status);
       } }) : '');
   };
   form.addEventListener('submit', (e) => {
@@ -193,5 +193,5 @@ function search(unit) {
     if (q) run(q, '');
   });
   return h('section', { class: 'card', id: 'unit-search' },
-    h('h2', null, t('units.search_label')), form, results, status);
+    h('h2', null, h('label', { for: 'unit-search-q' }, t('units.search_label'))), form, results, status);
 }

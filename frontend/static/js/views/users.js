@@ -4,9 +4,10 @@
 import * as api from '../api.js';
 import { t, unitName, dateTime } from '../i18n.js';
 import { rolesBelow, scopeLevel } from '../roles.js';
-import { h, msg, field, formError, showErrors, clearErrors, button, moreButton, errorText, unitPicker } from '../ui.js';
+import { h, put, msg, field, formError, showErrors, clearErrors, button, moreButton, errorText, unitPicker } from '../ui.js';
 
 const PAGE = 50;
+const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 
 export async function render(root, ctx) {
   ctx.setTitle(t('users.title'));
@@ -36,11 +37,11 @@ export async function render(root, ctx) {
   const show = (p) => {
     for (const u of p.items) add(u, false);
     if (!list.children.length) list.append(h('li', { class: 'empty-item msg', id: 'users-empty' }, t('users.none')));
-    status.replaceChildren(p.next_cursor ? moreButton(async () => {
+    put(status, p.next_cursor ? moreButton(async () => {
       try {
         show(await api.get('/users', { limit: PAGE, cursor: p.next_cursor }));
       } catch (e) {
-        status.replaceChildren(msg(errorText(e), 'error'));
+        put(status, msg(errorText(e), 'error'));
       }
     }, { id: 'users-more' }) : '');
   };
@@ -95,9 +96,19 @@ function createSection(ctx, roles, onCreated) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(form);
+    const name = username.value.trim().toLowerCase();
+    // The server checks all of this too; checking here first lets the messages be in Hindi.
+    const local = [];
+    if (!USERNAME.test(name)) local.push({ field: 'username', message: t('users.err_username'), local: true });
+    if (new TextEncoder().encode(password.value).length < 10) local.push({ field: 'password', message: t('users.err_password'), local: true });
+    if (!scope && role.value !== 'admin') local.push({ field: 'scope_unit_id', message: t('users.err_scope'), local: true });
+    if (local.length) {
+      showErrors(form, { status: 422, fields: local });
+      return;
+    }
     submit.disabled = true;
     try {
-      const body = { username: username.value.trim(), password: password.value, role: role.value, scope_unit_id: scope ? scope.id : null };
+      const body = { username: name, password: password.value, role: role.value, scope_unit_id: scope ? scope.id : null };
       const u = await api.post('/users', body);
       if (!u.scope && scope) u.scope = scope;
       onCreated(u);
@@ -131,7 +142,7 @@ function userItem(u, ctx, creatable) {
       if (u.active) actions.append(button(t('users.deactivate'), { class: 'btn btn-danger user-deactivate', onclick: () => confirmDeactivate() }));
       else actions.append(button(t('users.reactivate'), { class: 'btn user-reactivate', onclick: () => save({ active: true }, actions) }));
     }
-    li.replaceChildren(
+    put(li, 
       h('div', { class: 'item-head' },
         h('span', { class: 'item-title user-name' }, u.username),
         h('span', { class: 'badge ' + (u.active ? 'badge-ok' : 'badge-off') + ' user-status' }, t(u.active ? 'users.active' : 'users.inactive'))),
