@@ -1,0 +1,220 @@
+package frontend_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/sangathan/sangathan/api"
+	"github.com/sangathan/sangathan/database/dbtest"
+	"github.com/sangathan/sangathan/demodata"
+	"github.com/sangathan/sangathan/frontend"
+	"github.com/sangathan/sangathan/frontend/browsertest"
+	"github.com/sangathan/sangathan/models"
+	"github.com/sangathan/sangathan/services"
+)
+
+// password is the password of every account the tests make.
+const password = "booth-level-organisation-2024"
+
+// app is the real server, built the way cmd/sangathan builds it, over a fresh database holding
+// Uttar Pradesh's districts and constituencies and the booths of Lucknow.
+type app struct {
+	URL string
+	set *services.Set
+}
+
+type appOptions struct {
+	limiter *services.LoginLimiter
+}
+
+func newApp(t *testing.T, opts ...func(*appOptions)) *app {
+	t.Helper()
+	var o appOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	ctx := context.Background()
+	db := dbtest.New(t)
+	set, err := services.NewSet(db.DB, services.SystemClock, services.AuthConfig{
+		Secret: []byte("sangathan-frontend-tests-hs256-key-0123456789"), BcryptCost: bcrypt.MinCost, Limiter: o.limiter,
+	})
+	require.NoError(t, err)
+	_, err = set.Imports.Units(ctx, services.System, demodata.Units(), services.AllOrNothing)
+	require.NoError(t, err)
+	booths, err := demodata.BoothsOf("UP-LUCKNOW")
+	require.NoError(t, err)
+	_, err = set.Imports.Units(ctx, services.System, booths, services.AllOrNothing)
+	require.NoError(t, err)
+	srv, err := api.New(api.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db, Set: set, Frontend: frontend.Handler()})
+	require.NoError(t, err)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &app{URL: hs.URL, set: set}
+}
+
+// unitID returns the id of the unit with code, as the API spells it.
+func (a *app) unitID(t *testing.T, code string) string {
+	t.Helper()
+	u, err := a.set.Units.UnitByCode(context.Background(), services.System, code)
+	require.NoError(t, err)
+	return strconv.FormatInt(u.ID, 10)
+}
+
+// user creates an account; scopeCode "" makes an unscoped admin.
+func (a *app) user(t *testing.T, username string, role models.Role, scopeCode string) {
+	t.Helper()
+	in := services.UserInput{Username: username, Password: password, Role: role}
+	if scopeCode != "" {
+		u, err := a.set.Units.UnitByCode(context.Background(), services.System, scopeCode)
+		require.NoError(t, err)
+		in.ScopeUnitID = &u.ID
+	}
+	_, err := a.set.Users.Create(context.Background(), services.System, in)
+	require.NoError(t, err)
+}
+
+// hasRoute reports whether the API serves GET path to a logged-in user: a missing route answers
+// 404 "no such route". It lets the users and audit tests wait for their endpoints.
+func (a *app) hasRoute(t *testing.T, username, path string) bool {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
+	res, err := http.Post(a.URL+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	defer res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	var ses struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&ses))
+	req, _ := http.NewRequest(http.MethodGet, a.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+ses.AccessToken)
+	res2, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res2.Body.Close()
+	if res2.StatusCode != http.StatusNotFound {
+		return true
+	}
+	var p struct {
+		Detail string `json:"detail"`
+	}
+	_ = json.NewDecoder(res2.Body).Decode(&p)
+	return p.Detail != "no such route"
+}
+
+// watchProblems runs in every page before the UI's own scripts: it collects script errors,
+// unhandled promise rejections and Content-Security-Policy violations in window.__problems.
+const watchProblems = `window.__problems = [];
+window.addEventListener('error', e => window.__problems.push('error: ' + e.message));
+window.addEventListener('unhandledrejection', e => window.__problems.push('rejection: ' + (e.reason && e.reason.stack || e.reason)));
+document.addEventListener('securitypolicyviolation', e => window.__problems.push('csp: ' + e.violatedDirective + ' ' + e.blockedURI));`
+
+// phone opens a browser tab at phone size that records script errors and CSP violations; the
+// test fails at its end if the page had any.
+func phone(t *testing.T) context.Context {
+	t.Helper()
+	ctx := browsertest.New(t)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.EmulateViewport(browsertest.PhoneWidth, browsertest.PhoneHeight),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchProblems})
+			return err
+		}),
+	))
+	t.Cleanup(func() {
+		if t.Failed() {
+			return
+		}
+		problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string]("window.__problems || []"))
+		if err == nil && len(problems) > 0 {
+			t.Errorf("the page had script errors or CSP violations: %q", problems)
+		}
+	})
+	return ctx
+}
+
+// login opens the UI and logs in through the form, then waits for the header.
+func login(t *testing.T, ctx context.Context, base, username string) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#login-username")),
+		chromedp.SendKeys(chromedp.CSS("#login-username"), username),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#header-username")),
+	), "log in as %s", username)
+}
+
+// eval runs JavaScript and returns its value.
+func eval[T any](t *testing.T, ctx context.Context, js string, opts ...chromedp.EvaluateOption) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
+	require.NoError(t, err, "evaluate %s", js)
+	return v
+}
+
+// waitFor polls a JavaScript predicate until it holds.
+func waitFor(t *testing.T, ctx context.Context, js string) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err, "wait for %s", js)
+}
+
+// text returns the visible text of the first element matching a CSS selector.
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	require.NoError(t, err, "text of %s", sel)
+	return strings.TrimSpace(s)
+}
+
+// bodyText is all the text on the page.
+func bodyText(t *testing.T, ctx context.Context) string {
+	return eval[string](t, ctx, "document.body.innerText")
+}
+
+// noSideScroll fails when the page is wider than the phone's screen.
+func noSideScroll(t *testing.T, ctx context.Context, screen string) {
+	t.Helper()
+	over := eval[int](t, ctx, "document.documentElement.scrollWidth - window.innerWidth")
+	if over > 0 {
+		wide := eval[string](t, ctx, `Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className).join(', ')`)
+		t.Errorf("%s: the page is %d px wider than the 360 px screen (too wide: %s)", screen, over, wide)
+	}
+}
+
+// smallTargets lists visible buttons, links and inputs less than 40 px tall (thumbs need ~44).
+func smallTargets(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return eval[string](t, ctx, `Array.from(document.querySelectorAll('button, a, input, select'))
+		.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.height < 40 && !e.closest('.crumbs, .btn-chip'); })
+		.map(e => e.tagName + '#' + e.id + ' ' + (e.textContent || e.name || '').trim().slice(0, 20) + ' ' + Math.round(e.getBoundingClientRect().height) + 'px').join('; ')`)
+}
+
+// go navigates within the app by changing the hash, as a user editing the URL would.
+func goHash(t *testing.T, ctx context.Context, hash string) {
+	t.Helper()
+	_ = eval[any](t, ctx, fmt.Sprintf("void (window.location.hash = %q)", hash))
+}
+
+// clearField empties an input. (chromedp.Clear changes only the value attribute, which a typed
+// input ignores, and chromedp.SetValue refuses the empty string.)
+func clearField(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf("void (document.querySelector(%q).value = '')", sel))
+}
