@@ -102,3 +102,73 @@ func nullInt(n sql.NullInt64) string {
 	}
 	return strconv.FormatInt(n.Int64, 10)
 }
+
+// CheckPeople returns the people an export covers (the same selection as CheckUnits, applied to
+// the unit that looks after each person). Returns Forbidden for viewers, who see no personal
+// data, and NotFound when under is outside scope.
+func (s *Exports) CheckPeople(ctx context.Context, actor Actor, under *int64) (UnitSelection, error) {
+	if actor.Role == models.RoleViewer {
+		return UnitSelection{}, Errorf(EForbidden, "your role may not export personal data")
+	}
+	return s.CheckUnits(ctx, actor, under)
+}
+
+// People streams the selected people as a people CSV, with the fields the actor's role may
+// not see left empty, ordered by id. A person with several current seats is written once, with
+// the most senior seat.
+func (s *Exports) People(ctx context.Context, actor Actor, sel UnitSelection, w io.Writer) error {
+	where := "1 = 1"
+	if len(sel.conds) > 0 {
+		where = "(" + strings.Join(sel.conds, ") AND (") + ")"
+	}
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT p.id, p.name, p.name_hi, p.gender, p.birth_year, p.phone, p.voter_id, p.category,
+		p.religion, p.caste, h.code,
+		(SELECT cu.code FROM seats st JOIN units cu ON cu.id = st.unit_id WHERE st.person_id = p.id AND st.ended_at IS NULL ORDER BY
+			CASE st.position WHEN 'president' THEN 1 WHEN 'vice_president' THEN 2 WHEN 'general_secretary' THEN 3 WHEN 'secretary' THEN 4
+			WHEN 'treasurer' THEN 5 WHEN 'booth_agent' THEN 6 ELSE 7 END, st.id LIMIT 1),
+		(SELECT st.position FROM seats st WHERE st.person_id = p.id AND st.ended_at IS NULL ORDER BY
+			CASE st.position WHEN 'president' THEN 1 WHEN 'vice_president' THEN 2 WHEN 'general_secretary' THEN 3 WHEN 'secretary' THEN 4
+			WHEN 'treasurer' THEN 5 WHEN 'booth_agent' THEN 6 ELSE 7 END, st.id LIMIT 1)
+		FROM people p JOIN units u ON u.id = p.unit_id LEFT JOIN units h ON h.id = p.home_unit_id
+		WHERE `+where+` ORDER BY p.id`, sel.args...).Rows()
+	if err != nil {
+		return dbErr("export people", err)
+	}
+	defer rows.Close()
+	cw := csv.NewWriter(w)
+	if err := cw.Write(PeopleColumns); err != nil {
+		return err
+	}
+	var (
+		id                                 int64
+		name, nameHi, gender, category     string
+		caste                              string
+		birth                              sql.NullInt64
+		phone, voter, religion, home, comm sql.NullString
+		position                           sql.NullString
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &name, &nameHi, &gender, &birth, &phone, &voter, &category, &religion, &caste, &home, &comm, &position); err != nil {
+			return dbErr("export people", err)
+		}
+		p := models.Person{Phone: nullStr(phone), VoterID: nullStr(voter), Religion: nullStr(religion), Caste: caste}
+		v := viewFor(actor, p)
+		rec := []string{name, nameHi, gender, nullInt(birth), deref(v.Person.Phone), deref(v.Person.VoterID), category,
+			deref(v.Person.Religion), v.Person.Caste, home.String, comm.String, position.String}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return dbErr("export people", err)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func nullStr(n sql.NullString) *string {
+	if !n.Valid {
+		return nil
+	}
+	return &n.String
+}

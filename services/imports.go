@@ -35,6 +35,7 @@ const (
 type ImportResult struct {
 	Inserted int
 	Updated  int
+	Seated   int // people imports: seats taken on committees
 	Errors   []FieldError
 }
 
@@ -688,19 +689,22 @@ func (s *Imports) auditUnits(tx *gorm.DB, copyRows copyFunc, now time.Time, acto
 
 // reserveIDs takes n ids for new units before inserting them. On PostgreSQL they come from the
 // sequence; on SQLite the write lock held by the transaction makes max(id)+1.. safe.
-func reserveIDs(tx *gorm.DB, n int) ([]int64, error) {
+func reserveIDs(tx *gorm.DB, n int) ([]int64, error) { return reserveTableIDs(tx, "units", n) }
+
+// reserveTableIDs takes n ids of table (which must be units, people or seats).
+func reserveTableIDs(tx *gorm.DB, table string, n int) ([]int64, error) {
 	if n == 0 {
 		return nil, nil
 	}
 	ids := make([]int64, 0, n)
 	if isPostgres(tx) {
-		if err := tx.Raw("SELECT nextval(pg_get_serial_sequence('units', 'id')) FROM generate_series(1, ?)", n).Scan(&ids).Error; err != nil {
+		if err := tx.Raw("SELECT nextval(pg_get_serial_sequence('"+table+"', 'id')) FROM generate_series(1, ?)", n).Scan(&ids).Error; err != nil {
 			return nil, dbErr("reserve ids", err)
 		}
 		return ids, nil
 	}
 	var max int64
-	if err := tx.Raw("SELECT COALESCE(MAX(id), 0) FROM units").Scan(&max).Error; err != nil {
+	if err := tx.Raw("SELECT COALESCE(MAX(id), 0) FROM " + table).Scan(&max).Error; err != nil {
 		return nil, dbErr("reserve ids", err)
 	}
 	for i := 1; i <= n; i++ {

@@ -81,8 +81,8 @@ func cmdImport(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 || pos[0] != "units" {
-		return fmt.Errorf("%w: import units FILE", errUsage)
+	if len(pos) != 2 || (pos[0] != "units" && pos[0] != "people") {
+		return fmt.Errorf("%w: import units|people FILE", errUsage)
 	}
 	r, closeFn, err := openInput(pos[1])
 	if err != nil {
@@ -95,12 +95,20 @@ func cmdImport(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer a.Close()
 	start := time.Now()
-	res, err := a.Imports.Units(ctx, services.System, r, services.ImportMode(*mode))
+	load := a.Imports.Units
+	if pos[0] == "people" {
+		load = a.Imports.People
+	}
+	res, err := load(ctx, services.System, r, services.ImportMode(*mode))
 	printRowErrors(out, res.Errors, err)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "inserted %d, updated %d, %d rows with errors, in %s\n", res.Inserted, res.Updated, len(res.Errors), time.Since(start).Round(time.Millisecond))
+	seated := ""
+	if pos[0] == "people" {
+		seated = fmt.Sprintf(", seated %d", res.Seated)
+	}
+	fmt.Fprintf(out, "inserted %d, updated %d%s, %d rows with errors, in %s\n", res.Inserted, res.Updated, seated, len(res.Errors), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -147,8 +155,8 @@ func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || pos[0] != "units" {
-		return fmt.Errorf("%w: export units", errUsage)
+	if len(pos) != 1 || (pos[0] != "units" && pos[0] != "people") {
+		return fmt.Errorf("%w: export units|people", errUsage)
 	}
 	a, err := openApp(ctx, loadConfig())
 	if err != nil {
@@ -177,7 +185,11 @@ func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if err := a.Exports.Units(ctx, sel, bw); err != nil {
+	write := func() error { return a.Exports.Units(ctx, sel, bw) }
+	if pos[0] == "people" {
+		write = func() error { return a.Exports.People(ctx, services.System, sel, bw) }
+	}
+	if err := write(); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -2,8 +2,8 @@
 //
 //	sangathan serve [--demo] [--addr :8080]
 //	sangathan migrate [up|status]
-//	sangathan import units FILE.csv[.gz] [--mode all_or_nothing|valid_rows]
-//	sangathan export units [--under CODE] [--out FILE]
+//	sangathan import units|people FILE.csv[.gz] [--mode all_or_nothing|valid_rows]
+//	sangathan export units|people [--under CODE] [--out FILE]
 //	sangathan user create --username U --password P --role R [--scope CODE]
 package main
 
@@ -22,9 +22,10 @@ const usage = `sangathan — booth-level party organisation management
 Usage:
   sangathan serve [--demo] [--addr :8080]      run the HTTP server (the default command)
   sangathan migrate [up|status]                apply or list database migrations
-  sangathan import units FILE [--mode M]       load a units CSV (.csv or .csv.gz, - for stdin)
-  sangathan export units [--under CODE] [--out FILE]
-                                               write units as CSV (stdout by default)
+  sangathan import units|people FILE [--mode M]
+                                               load a units or people CSV (.csv or .csv.gz, - for stdin)
+  sangathan export units|people [--under CODE] [--out FILE]
+                                               write units or people as CSV (stdout by default)
   sangathan user create --username U --password P --role R [--scope CODE]
                                                create an account
 

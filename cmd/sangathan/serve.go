@@ -144,10 +144,23 @@ func (a *app) loadDemo(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
-	fmt.Fprintf(out, "Loaded demo data: %d units of Uttar Pradesh and %d booths of %s in %s.\n",
-		res.Inserted, res2.Inserted, strings.Join(demodata.DemoDistricts, ", "), time.Since(start).Round(time.Millisecond))
+	committees, err := demodata.Committees(0.6, 1, demoCommitteeDistricts...)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	res3, err := a.Imports.People(ctx, services.System, committees, services.AllOrNothing)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	fmt.Fprintf(out, "Loaded demo data: %d units of Uttar Pradesh, %d booths of %s, and %d committee members in %s, in %s.\n",
+		res.Inserted, res2.Inserted, strings.Join(demodata.DemoDistricts, ", "), res3.Seated,
+		strings.Join(demoCommitteeDistricts, ", "), time.Since(start).Round(time.Millisecond))
 	return nil
 }
+
+// demoCommitteeDistricts get generated booth committees: about 60 % of their booths, a fifth
+// of those incomplete, with communities drawn from each district's census shares.
+var demoCommitteeDistricts = []string{"UP-LUCKNOW", "UP-RAMPUR", "UP-SONBHADRA"}
 
 // demoAccount is one account per role that --demo makes, inside the demo districts.
 type demoAccount struct {
