@@ -206,6 +206,71 @@ func matrixRows() []matrixRow {
 			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
 			"dc": {s200, s200, s404, s404}, "worker": {s200, s200, s404, s404}, "viewer": {s200, s200, s404, s404},
 		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/exports/units.csv" + m.under(loc), nil }},
+		{route: "POST /api/v1/imports/people", locs: inOut, field: "home_unit_code", want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s422},
+			"dc": {s200, s422, s422}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			_, code := m.assembly(loc)
+			return "/api/v1/imports/people", csvText("name,gender,category,home_unit_code\nMatrix CSV person,female,SC," + code + "\n")
+		}},
+		{route: "GET /api/v1/exports/people.csv", locs: listInOut, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s200, s200, s404, s404}, "viewer": {s403, s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/exports/people.csv" + m.under(loc), nil }},
+
+		// People: read inside the scope (a booth worker: the people of their booth); only managers
+		// write, and only inside their scope.
+		{route: "POST /api/v1/people", locs: inOut, field: "home_unit_id", want: byRole{
+			"admin": {s201, s201, s201}, "state": {s201, s201, s422},
+			"dc": {s201, s422, s422}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/people", map[string]any{"name": "Matrix person", "gender": "female", "category": "SC", "home_unit_id": m.unit(loc)}
+		}},
+		{route: "GET /api/v1/people", locs: listInOut, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s200, s200, s404, s404}, "viewer": {s200, s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/people" + m.under(loc), nil }},
+		{route: "GET /api/v1/people/:id", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/people/" + m.person(loc), nil }},
+		{route: "PATCH /api/v1/people/:id", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/people/" + m.person(loc), map[string]any{"caste": "Matrix"}
+		}},
+		{route: "DELETE /api/v1/people/:id", locs: inOut, want: byRole{
+			"admin": {s204, s204, s204}, "state": {s204, s204, s404},
+			"dc": {s204, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/people/" + m.person(loc), nil }},
+
+		// Committees: read as their unit is; seats are changed only by managers inside their scope.
+		{route: "GET /api/v1/units/:id/committee", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/units/" + m.unit(loc) + "/committee", nil
+		}},
+		{route: "GET /api/v1/units/:id/committee/history", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/units/" + m.unit(loc) + "/committee/history", nil
+		}},
+		{route: "POST /api/v1/units/:id/committee/seats", locs: inOut, want: byRole{
+			"admin": {s201, s201, s201}, "state": {s201, s201, s404},
+			"dc": {s201, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/units/" + m.unit(loc) + "/committee/seats", map[string]any{"person_id": m.person(loc), "position": "member"}
+		}},
+		{route: "DELETE /api/v1/units/:id/committee/seats/:seat_id", locs: inOut, want: byRole{
+			"admin": {s204, s204, s204}, "state": {s204, s204, s404},
+			"dc": {s204, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			unit := m.unit(loc)
+			return "/api/v1/units/" + unit + "/committee/seats/" + m.s.mkSeat(m.t, unit, m.person(loc), models.PositionMember), nil
+		}},
 
 		// Users: only managers, only inside their scope; everyone may read their own account
 		// and change their own password, nobody their own role or active flag.

@@ -612,3 +612,131 @@ func (s *testServer) doWithRequestID(t *testing.T, method, path, token, requestI
 	req.Header.Set(headerReqID, requestID)
 	return s.send(req)
 }
+
+var voterSeq atomic.Int64
+
+// newVoterID returns a voter ID (EPIC) no other call returns.
+func newVoterID() string { return fmt.Sprintf("API%07d", voterSeq.Add(1)) }
+
+// mkPerson creates a person whose home is the unit homeID (an API id) through the people service
+// as the installation, with a unique name; edits change the input first. It returns the API id.
+func (s *testServer) mkPerson(t *testing.T, homeID string, edits ...func(*services.PersonInput)) string {
+	t.Helper()
+	home, err := strconv.ParseInt(homeID, 10, 64)
+	if err != nil {
+		t.Fatalf("mkPerson: home %q: %v", homeID, err)
+	}
+	in := services.PersonInput{Name: fmt.Sprintf("Karyakarta %d", userSeq.Add(1)), Gender: models.GenderFemale, Category: models.CategoryOBC, HomeUnitID: &home}
+	for _, edit := range edits {
+		edit(&in)
+	}
+	v, err := s.set.People.Create(context.Background(), services.System, in)
+	if err != nil {
+		t.Fatalf("mkPerson at %s: %v", homeID, err)
+	}
+	return strconv.FormatInt(v.Person.ID, 10)
+}
+
+// mkSeat seats a person (API id) on the committee of a unit (API id) through the committees
+// service as the installation and returns the seat's API id.
+func (s *testServer) mkSeat(t *testing.T, unitID, personID string, pos models.Position) string {
+	t.Helper()
+	u, err1 := strconv.ParseInt(unitID, 10, 64)
+	p, err2 := strconv.ParseInt(personID, 10, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("mkSeat: ids %q, %q", unitID, personID)
+	}
+	v, err := s.set.Committees.Seat(context.Background(), services.System, u, p, pos)
+	if err != nil {
+		t.Fatalf("mkSeat(%s as %s on %s): %v", personID, pos, unitID, err)
+	}
+	return strconv.FormatInt(v.Seat.ID, 10)
+}
+
+// personJSON is a person as a client reads it; the sensitive fields are raw so that a test can
+// tell an absent key from a null.
+type personJSON struct {
+	ID           string          `json:"id"`
+	Name         string          `json:"name"`
+	NameHi       string          `json:"name_hi"`
+	Gender       string          `json:"gender"`
+	BirthYear    *int            `json:"birth_year"`
+	Phone        json.RawMessage `json:"phone"`
+	VoterID      json.RawMessage `json:"voter_id"`
+	Category     string          `json:"category"`
+	Religion     json.RawMessage `json:"religion"`
+	Caste        json.RawMessage `json:"caste"`
+	HomeUnitID   *string         `json:"home_unit_id"`
+	UnitID       string          `json:"unit_id"`
+	MembershipNo string          `json:"membership_no"`
+	PublicOffice string          `json:"public_office"`
+	CreatedAt    time.Time       `json:"created_at"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+}
+
+type personList struct {
+	Items      []personJSON `json:"items"`
+	NextCursor *string      `json:"next_cursor"`
+}
+
+// seatJSON is a committee seat as a client reads it.
+type seatJSON struct {
+	ID       string     `json:"id"`
+	UnitID   string     `json:"unit_id"`
+	Person   personJSON `json:"person"`
+	Position string     `json:"position"`
+	Since    time.Time  `json:"since"`
+	EndedAt  *time.Time `json:"ended_at"`
+	EndedBy  *string    `json:"ended_by"`
+}
+
+type seatList struct {
+	Items      []seatJSON `json:"items"`
+	NextCursor *string    `json:"next_cursor"`
+}
+
+// committeeJSON is a unit's committee as a client reads it.
+type committeeJSON struct {
+	UnitID   string     `json:"unit_id"`
+	Complete bool       `json:"complete"`
+	Seats    []seatJSON `json:"seats"`
+	Norm     struct {
+		MinSeats          int      `json:"min_seats"`
+		MaxSeats          int      `json:"max_seats"`
+		RequiredPositions []string `json:"required_positions"`
+	} `json:"norm"`
+	Composition struct {
+		Seats      int            `json:"seats"`
+		ByCategory map[string]int `json:"by_category"`
+		ByGender   map[string]int `json:"by_gender"`
+		Minority   int            `json:"minority"`
+	} `json:"composition"`
+}
+
+// jsonString decodes a raw JSON string value; "" for null or absent.
+func jsonString(t *testing.T, raw json.RawMessage) string {
+	t.Helper()
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatalf("%s is not a JSON string: %v", raw, err)
+	}
+	return s
+}
+
+// coverageOf reads GET /api/v1/units/{id} as the admin and returns its coverage.
+func (s *testServer) coverageOf(t *testing.T, unitID string) coverageJSON {
+	t.Helper()
+	rec := s.do(t, http.MethodGet, "/api/v1/units/"+unitID, s.admin.Token, nil)
+	wantStatus(t, rec, http.StatusOK)
+	u := decode[unitJSON](t, rec)
+	if u.Coverage == nil {
+		t.Fatalf("unit %s answered without coverage: %s", unitID, rec.Body)
+	}
+	return *u.Coverage
+}
+
+// person is a new person whose home is the matrix booth at loc, so that no two cells share one.
+func (m *matrix) person(loc string) string { return m.s.mkPerson(m.t, m.unit(loc)) }

@@ -113,6 +113,17 @@ func (s *Server) routes() {
 	a.PATCH("/units/:id", json, s.updateUnit)
 	a.DELETE("/units/:id", s.deleteUnit)
 
+	a.GET("/units/:id/committee", s.getCommittee)
+	a.POST("/units/:id/committee/seats", json, s.createSeat)
+	a.DELETE("/units/:id/committee/seats/:seat_id", s.deleteSeat)
+	a.GET("/units/:id/committee/history", s.committeeHistory)
+
+	a.POST("/people", json, s.createPerson)
+	a.GET("/people", s.listPeople)
+	a.GET("/people/:id", s.getPerson)
+	a.PATCH("/people/:id", json, s.updatePerson)
+	a.DELETE("/people/:id", s.deletePerson)
+
 	a.POST("/users", json, s.createUser)
 	a.GET("/users", s.listUsers)
 	a.GET("/users/:id", s.getUser)
@@ -127,6 +138,8 @@ func (s *Server) routes() {
 
 	a.POST("/imports/units", limitBody(MaxImportBody), s.importUnits)
 	a.GET("/exports/units.csv", s.exportUnits)
+	a.POST("/imports/people", limitBody(MaxImportBody), s.importPeople)
+	a.GET("/exports/people.csv", s.exportPeople)
 }
 
 func (s *Server) healthz(c *gin.Context) {

@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -366,6 +367,9 @@ func bumpBooths(tx *gorm.DB, booth models.Unit, booths, complete int) error {
 	if pc != nil {
 		ids = append(ids, *pc)
 	}
+	if err := lockInOrder(tx, ids); err != nil {
+		return err
+	}
 	if err := tx.Model(&models.Unit{}).Where("id IN ?", ids).UpdateColumns(map[string]any{
 		"booths":          gorm.Expr("booths + ?", booths),
 		"booths_complete": gorm.Expr("booths_complete + ?", complete),
@@ -375,10 +379,32 @@ func bumpBooths(tx *gorm.DB, booth models.Unit, booths, complete int) error {
 	return nil
 }
 
+// lockInOrder takes the row locks of the units on PostgreSQL in id order before they are
+// updated. Booths that share ancestors (their assembly, district, state, Lok Sabha seat) change
+// at the same time; an UPDATE locks its rows in whatever order its plan visits them, and two such
+// transactions can then each hold a row the other waits for (a deadlock, and a failed request).
+// The lock is the one an UPDATE of these columns takes anyway (NO KEY UPDATE): FOR UPDATE would
+// also wait for the key-share locks that foreign-key checks hold on a parent, and deadlock two
+// booths moved under one assembly. SQLite runs one writer at a time.
+func lockInOrder(tx *gorm.DB, ids []int64) error {
+	if !isPostgres(tx) || len(ids) == 0 {
+		return nil
+	}
+	var locked []int64
+	if err := tx.Model(&models.Unit{}).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Where("id IN ?", ids).Order("id").
+		Pluck("id", &locked).Error; err != nil {
+		return dbErr("lock units", err)
+	}
+	return nil
+}
+
 // recountBooths recomputes the booth rollups of the given units (not booths) from the tree, for
 // changes that move many booths at once (moves, imports), then every Lok Sabha constituency from
 // its assemblies (a few hundred rows even for all of India). Each unit costs one index range scan.
 func recountBooths(tx *gorm.DB, ids []int64) error {
+	if err := lockForRecount(tx, ids); err != nil {
+		return err
+	}
 	const under = "b.level = 'booth' AND b.path >= units.path AND b.path < substr(units.path, 1, length(units.path) - 1) || '0'"
 	for start := 0; start < len(ids); start += 5000 {
 		chunk := ids[start:min(start+5000, len(ids))]
@@ -388,11 +414,45 @@ func recountBooths(tx *gorm.DB, ids []int64) error {
 			return dbErr("recount booths", err)
 		}
 	}
-	return recountConstituencies(tx)
+	return sumConstituencies(tx)
+}
+
+// lockForRecount locks the units a recount rewrites, and every Lok Sabha constituency, in id
+// order, before the recount reads anything. A recount sets counts rather than adding to them: on
+// PostgreSQL its UPDATE counts with a snapshot taken when the statement starts, so a seat change,
+// move or new booth that commits while the UPDATE waits for a row would be counted from stale
+// rows and lost. Taking the locks first makes the counting statement start after every
+// transaction that held one of these rows has committed; those that come later wait and add on
+// top. (SQLite runs one writer at a time.)
+func lockForRecount(tx *gorm.DB, ids []int64) error {
+	if !isPostgres(tx) {
+		return nil
+	}
+	var pcs []int64
+	if err := tx.Model(&models.Unit{}).Where("level = ?", models.LevelParliamentary).Pluck("id", &pcs).Error; err != nil {
+		return dbErr("lock units", err)
+	}
+	all := append(slices.Clone(ids), pcs...)
+	slices.Sort(all)
+	all = slices.Compact(all)
+	for start := 0; start < len(all); start += 5000 {
+		if err := lockInOrder(tx, all[start:min(start+5000, len(all))]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recountConstituencies sums every Lok Sabha constituency's booth rollups from its assemblies.
 func recountConstituencies(tx *gorm.DB) error {
+	if err := lockForRecount(tx, nil); err != nil {
+		return err
+	}
+	return sumConstituencies(tx)
+}
+
+// sumConstituencies is recountConstituencies once the rows are locked.
+func sumConstituencies(tx *gorm.DB) error {
 	if err := tx.Exec("UPDATE units SET booths = COALESCE((SELECT sum(a.booths) FROM units a WHERE a.parliamentary_id = units.id), 0), " +
 		"booths_complete = COALESCE((SELECT sum(a.booths_complete) FROM units a WHERE a.parliamentary_id = units.id), 0) " +
 		"WHERE level = 'parliamentary'").Error; err != nil {

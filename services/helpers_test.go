@@ -345,3 +345,138 @@ func (e *env) auditSince(t *testing.T, mark int64) []models.AuditEntry {
 
 // isPostgres reports whether the test database is PostgreSQL.
 func (e *env) isPostgres() bool { return e.db.Dialector.Name() == "postgres" }
+
+var voterSeq atomic.Int64
+
+// newVoterID returns a voter ID (EPIC: three letters, seven digits) no other call returns.
+func newVoterID() string { return fmt.Sprintf("TST%07d", voterSeq.Add(1)) }
+
+// mustPerson creates a person at home through the people service as actor, with a unique name;
+// edits change the input before it is sent.
+func (e *env) mustPerson(t *testing.T, actor services.Actor, home models.Unit, edits ...func(*services.PersonInput)) models.Person {
+	t.Helper()
+	in := services.PersonInput{Name: uniq("Person"), Gender: models.GenderFemale, Category: models.CategoryOBC, HomeUnitID: &home.ID}
+	for _, edit := range edits {
+		edit(&in)
+	}
+	v, err := e.set.People.Create(context.Background(), actor, in)
+	if err != nil {
+		t.Fatalf("create person at %s: %v", home.Code, err)
+	}
+	return v.Person
+}
+
+// mustSeat places person on u's committee as actor.
+func (e *env) mustSeat(t *testing.T, actor services.Actor, u models.Unit, p models.Person, pos models.Position) models.Seat {
+	t.Helper()
+	v, err := e.set.Committees.Seat(context.Background(), actor, u.ID, p.ID, pos)
+	if err != nil {
+		t.Fatalf("seat person %d as %s on %s: %v", p.ID, pos, u.Code, err)
+	}
+	return v.Seat
+}
+
+// fillCommittee seats n new people on u as the installation: a president first, then a booth
+// agent on a booth, then members.
+func (e *env) fillCommittee(t *testing.T, u models.Unit, n int) []models.Seat {
+	t.Helper()
+	positions := []models.Position{models.PositionPresident}
+	if u.Level == models.LevelBooth {
+		positions = append(positions, models.PositionBoothAgent)
+	}
+	var out []models.Seat
+	for i := range n {
+		pos := models.PositionMember
+		if i < len(positions) {
+			pos = positions[i]
+		}
+		out = append(out, e.mustSeat(t, services.System, u, e.mustPerson(t, services.System, u), pos))
+	}
+	return out
+}
+
+// coverageOf reads a unit's booth coverage through the units service, as the installation.
+func (e *env) coverageOf(t *testing.T, u models.Unit) services.Coverage {
+	t.Helper()
+	d, err := e.units.Get(context.Background(), services.System, u.ID)
+	if err != nil {
+		t.Fatalf("get %s: %v", u.Code, err)
+	}
+	return d.Coverage
+}
+
+// coverages reads the coverage of each unit, keyed by code.
+func (e *env) coverages(t *testing.T, us ...models.Unit) map[string]services.Coverage {
+	t.Helper()
+	out := map[string]services.Coverage{}
+	for _, u := range us {
+		out[u.Code] = e.coverageOf(t, u)
+	}
+	return out
+}
+
+// checkRollups compares the rollups on every unit with a count from scratch: booths and complete
+// booths by path range in SQL (through the assemblies for a Lok Sabha seat), and each committee's
+// seat count and completeness from its current seats and the norms.
+func checkRollups(t *testing.T, db *database.DB) {
+	t.Helper()
+	// The booths in the subtree of the unit aliased x.
+	under := func(x string) string {
+		return fmt.Sprintf("b.level = 'booth' AND b.path >= %[1]s.path AND b.path < substr(%[1]s.path, 1, length(%[1]s.path) - 1) || '0'", x)
+	}
+	type row struct {
+		Code                     string
+		Booths, BoothsComplete   int64
+		WantBooths, WantComplete int64
+	}
+	var rows []row
+	q := `SELECT u.code, u.booths, u.booths_complete,
+		(SELECT count(*) FROM units b WHERE ` + under("u") + `) AS want_booths,
+		(SELECT count(*) FROM units b WHERE ` + under("u") + ` AND b.committee_complete) AS want_complete
+		FROM units u WHERE u.level <> 'parliamentary'
+		UNION ALL
+		SELECT u.code, u.booths, u.booths_complete,
+		(SELECT count(*) FROM units a JOIN units b ON ` + under("a") + ` WHERE a.parliamentary_id = u.id) AS want_booths,
+		(SELECT count(*) FROM units a JOIN units b ON ` + under("a") + ` AND b.committee_complete WHERE a.parliamentary_id = u.id) AS want_complete
+		FROM units u WHERE u.level = 'parliamentary'`
+	noErr(t, db.Raw(q).Scan(&rows).Error)
+	if len(rows) == 0 {
+		t.Fatal("checkRollups: no units")
+	}
+	for _, r := range rows {
+		if r.Booths != r.WantBooths || r.BoothsComplete != r.WantComplete {
+			t.Errorf("%s: rollup %d booths, %d complete; counted %d, %d", r.Code, r.Booths, r.BoothsComplete, r.WantBooths, r.WantComplete)
+		}
+	}
+
+	var norms []models.CommitteeNorm
+	noErr(t, db.Find(&norms).Error)
+	normOf := map[models.Level]models.CommitteeNorm{}
+	for _, n := range norms {
+		normOf[n.Level] = n
+	}
+	var seats []models.Seat
+	noErr(t, db.Where("ended_at IS NULL").Find(&seats).Error)
+	byUnit := map[int64]map[models.Position]int{}
+	for _, s := range seats {
+		if byUnit[s.UnitID] == nil {
+			byUnit[s.UnitID] = map[models.Position]int{}
+		}
+		byUnit[s.UnitID][s.Position]++
+	}
+	for _, u := range snapshot(t, db) {
+		n, total := normOf[u.Level], 0
+		for _, c := range byUnit[u.ID] {
+			total += c
+		}
+		complete := total >= n.MinSeats && total <= n.MaxSeats
+		for _, p := range strings.Split(n.RequiredPositions, ",") {
+			if p != "" && byUnit[u.ID][models.Position(p)] == 0 {
+				complete = false
+			}
+		}
+		if u.Seats != total || u.CommitteeComplete != complete {
+			t.Errorf("%s: rollup %d seats, complete %v; counted %d, %v", u.Code, u.Seats, u.CommitteeComplete, total, complete)
+		}
+	}
+}

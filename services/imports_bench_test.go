@@ -129,22 +129,27 @@ func psqlCopy(b *testing.B, db *database.DB, data []byte) {
 
 func insertBare(b *testing.B, db *database.DB, data []byte) {
 	b.Helper()
+	insertBareWidth(b, db, data, len(services.UnitColumns))
+}
+
+func insertBareWidth(b *testing.B, db *database.DB, data []byte, width int) {
+	b.Helper()
 	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil {
 		b.Fatal(err)
 	}
 	err = db.Transaction(func(tx *gorm.DB) error {
-		const per = 35 // 14 columns: under 500 parameters, as the import does
+		per := 500 / width // under 500 parameters, as the import does
 		for start := 1; start < len(recs); start += per {
 			end := min(start+per, len(recs))
 			var sb strings.Builder
-			args := make([]any, 0, (end-start)*len(services.UnitColumns))
+			args := make([]any, 0, (end-start)*width)
 			sb.WriteString("INSERT INTO bare_units VALUES ")
 			for i := start; i < end; i++ {
 				if i > start {
 					sb.WriteByte(',')
 				}
-				sb.WriteString("(" + strings.TrimSuffix(strings.Repeat("?,", len(services.UnitColumns)), ",") + ")")
+				sb.WriteString("(" + strings.TrimSuffix(strings.Repeat("?,", width), ",") + ")")
 				for _, v := range recs[i] {
 					args = append(args, v)
 				}
@@ -220,6 +225,63 @@ func BenchmarkUnitReadsFullUP(b *testing.B) {
 		for b.Loop() {
 			if _, err := units.List(ctx, services.System, services.UnitFilter{Under: &lko.ID, Level: "booth"}); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkImportPeople loads about 107,000 committee members (every booth of the four demo
+// districts gets a generated committee) through the real people import — validation, unit and
+// voter-ID resolution, seat rules, people and seats by COPY, committee rollups, one audit row
+// per person and per seat, one transaction — against psql's \copy of the same file into a bare
+// table of twelve text columns, in the same run.
+//
+//	SANGATHAN_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable \
+//	  go test ./services -run '^$' -bench ImportPeople -benchtime 2x
+func BenchmarkImportPeople(b *testing.B) {
+	r, err := demodata.Committees(1.0, 7, demodata.DemoDistricts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rowsInFile := bytes.Count(data, []byte("\n")) - 1
+	b.Logf("%d people in the file", rowsInFile)
+	b.Run("baseline_bare_copy", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			db := dbtest.New(b)
+			if err := db.Exec("CREATE TABLE bare_units (" + strings.Join(services.PeopleColumns, " TEXT, ") + " TEXT)").Error; err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if db.Dialect == "postgres" {
+				psqlCopy(b, db, data)
+			} else {
+				insertBareWidth(b, db, data, len(services.PeopleColumns))
+			}
+		}
+	})
+	b.Run("sangathan_import", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			_, imp := benchStateDB(b)
+			booths, err := demodata.BoothsOf(demodata.DemoDistricts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := imp.Units(context.Background(), services.System, booths, services.AllOrNothing); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			res, err := imp.People(context.Background(), services.System, bytes.NewReader(data), services.AllOrNothing)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res.Inserted != rowsInFile || res.Seated != rowsInFile {
+				b.Fatalf("inserted %d, seated %d of %d", res.Inserted, res.Seated, rowsInFile)
 			}
 		}
 	})

@@ -43,12 +43,15 @@ function url(path, query) {
   return u.pathname + u.search;
 }
 
-async function send(method, path, { query, body, auth = true } = {}) {
-  const headers = { Accept: 'application/json' };
+async function send(method, path, { query, body, text, type, accept = 'application/json', auth = true } = {}) {
+  const headers = { Accept: accept };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
+  } else if (text !== undefined) {
+    headers['Content-Type'] = type;
+    init.body = text;
   }
   if (auth && accessToken) headers.Authorization = 'Bearer ' + accessToken;
   let res;
@@ -82,6 +85,12 @@ async function call(method, path, opts = {}) {
       sessionLost();
     }
   }
+  if (opts.blob && res.ok) {
+    // A stream the server cuts short (a failed export) fails here, not with a status.
+    return res.blob().catch(() => {
+      throw new ApiError(0, 'network');
+    });
+  }
   return decode(res);
 }
 
@@ -89,6 +98,13 @@ export const get = (path, query) => call('GET', path, { query });
 export const post = (path, body) => call('POST', path, { body });
 export const patch = (path, body) => call('PATCH', path, { body });
 export const del = (path) => call('DELETE', path);
+
+// postCSV sends a CSV file's text as the body (imports).
+export const postCSV = (path, csv, query) => call('POST', path, { query, text: csv, type: 'text/csv; charset=utf-8' });
+
+// file downloads a file with the bearer token and returns it as a Blob: a plain link cannot
+// carry the token, and the token must never go into a URL.
+export const file = (path, query) => call('GET', path, { query, blob: true, accept: 'text/csv, application/problem+json' });
 
 // refresh trades the refresh cookie for a new access token. It sends no body: the browser
 // attaches the cookie. Concurrent callers share one request, because the server rotates the

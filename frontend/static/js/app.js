@@ -5,14 +5,15 @@ import * as api from './api.js';
 import * as i18n from './i18n.js';
 import { t, unitName } from './i18n.js';
 import * as router from './router.js';
-import { canManageUsers } from './roles.js';
+import { canManageUsers, canManagePeople } from './roles.js';
 import { h, put, button, msg, errorText } from './ui.js';
 import * as loginView from './views/login.js';
 import * as unitsView from './views/units.js';
 import * as usersView from './views/users.js';
 import * as auditView from './views/audit.js';
+import * as peopleView from './views/people.js';
 
-const views = { login: loginView, units: unitsView, users: usersView, audit: auditView };
+const views = { login: loginView, units: unitsView, people: peopleView, users: usersView, audit: auditView };
 
 // session is {user, scope}: user from /me, scope the scope unit (null for an unscoped admin).
 let session = null;
@@ -63,6 +64,7 @@ function renderHeader(route) {
   const userBar = h('div', { class: 'hdr-row user-bar' }, who,
     button(t('header.logout'), { id: 'logout', class: 'btn btn-quiet', onclick: logout }));
   const items = [['units', 'nav.units']];
+  if (canManagePeople(u.role)) items.push(['people', 'nav.people']);
   if (canManageUsers(u.role)) items.push(['users', 'nav.users'], ['audit', 'nav.audit']);
   const nav = h('nav', { class: 'nav', id: 'app-nav', 'aria-label': t('nav.label') },
     ...items.map(([name, key]) => h('a', {
@@ -123,7 +125,8 @@ function onRoute(route) {
   renderHeader(route);
   const root = h('section', { class: 'view view-' + route.name, id: 'view-' + route.name });
   put(main, root);
-  if ((route.name === 'users' || route.name === 'audit') && !canManageUsers(session.user.role)) {
+  const allowed = { users: canManageUsers, audit: canManageUsers, people: canManagePeople }[route.name];
+  if (allowed && !allowed(session.user.role)) {
     root.append(msg(t('error.forbidden'), 'error', { id: 'forbidden' }));
     return;
   }

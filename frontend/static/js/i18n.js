@@ -69,10 +69,12 @@ export function num(n) {
   return new Intl.NumberFormat(locale()).format(n);
 }
 
-// pct formats a fraction 0..1 as a percentage.
+// pct formats a fraction 0..1 as a percentage; a share too small to round to 0.1% shows as
+// "<0.1%", so one complete booth of thousands does not read as none.
 export function pct(x) {
   if (x === null || x === undefined || Number.isNaN(x)) return '—';
-  return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(x);
+  const f = new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 });
+  return x > 0 && x < 0.0005 ? '<' + f.format(0.001) : f.format(x);
 }
 
 // dateTime formats an RFC 3339 time in the reader's time zone.
@@ -82,7 +84,14 @@ export function dateTime(s) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
-// unitName is the unit's name in the current language's script: name_hi in Hindi when there is
+// date formats an RFC 3339 time as a date in the reader's time zone.
+export function date(s) {
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime())) return s || '';
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(d);
+}
+
+// unitName is the unit's (or person's) name in the current language's script: name_hi in Hindi when there is
 // one, name otherwise.
 export function unitName(u) {
   if (!u) return '';

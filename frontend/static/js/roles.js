@@ -15,3 +15,7 @@ export const canManageUsers = (role) => role === 'admin' || role === 'state_offi
 
 // scopeLevel is the unit level a role's scope must be; '' means any level.
 export const scopeLevel = (role) => ({ state_office: 'state', district_coordinator: 'district', booth_worker: 'booth' })[role] || '';
+
+// canManagePeople reports whether role may change people and committees (and open the people
+// screen); the others only read committees.
+export const canManagePeople = canManageUsers;

@@ -1,10 +1,11 @@
-// router.js maps hash routes to views: #/login, #/units, #/units/{id}, #/users, #/audit.
+// router.js maps hash routes to views: #/login, #/units, #/units/{id}, #/people, #/users, #/audit.
 // Hash routes keep the server to static files.
 
 const routes = [
   { name: 'login', re: /^#\/login$/ },
   { name: 'units', re: /^#\/units$/ },
   { name: 'units', re: /^#\/units\/([^/?#]+)$/, keys: ['id'] },
+  { name: 'people', re: /^#\/people$/ },
   { name: 'users', re: /^#\/users$/ },
   { name: 'audit', re: /^#\/audit$/ },
 ];

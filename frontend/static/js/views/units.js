@@ -1,11 +1,13 @@
 // views/units.js: the hierarchy browser. #/units/{id} shows a unit, its breadcrumb, its booth
-// coverage, its children and a search over its subtree; #/units starts at the user's scope
-// (or, for an admin without one, at the top-level units).
+// coverage, its committee (mounted from committee.js), its children and a search over its
+// subtree; #/units starts at the user's scope (or, for an admin without one, at the top-level
+// units).
 
 import * as api from '../api.js';
 import { t, num, pct, unitName, otherName } from '../i18n.js';
 import { href } from '../router.js';
 import { h, put, msg, dl, coverage, moreButton, errorText, button } from '../ui.js';
+import * as committeeView from './committee.js';
 
 const PAGE = 50;
 
@@ -28,14 +30,28 @@ export async function render(root, ctx) {
     return;
   }
   ctx.setTitle(unitName(unit));
+  const booth = unit.level === 'booth';
+  const facts = details(unit);
+  // A seat added or ended can complete a booth (or undo it): show the coverage as the
+  // rollups now say.
+  const onChange = async () => {
+    try {
+      const fresh = await api.get('/units/' + encodeURIComponent(unit.id));
+      facts.querySelector('#unit-coverage').replaceWith(coverage(fresh.coverage, { id: 'unit-coverage', booth }));
+    } catch (e) {
+      // the old figure stays; the next visit shows the new one
+    }
+  };
+  const committee = committeeView.mount(unit, ctx, { onChange });
   put(root,
     breadcrumb(unit, ctx),
     head(unit),
     h('div', { class: 'columns' },
-      h('div', { class: 'col' }, details(unit)),
+      h('div', { class: 'col' }, facts, booth ? null : committee),
       h('div', { class: 'col' },
+        booth ? committee : null,
         unit.children_count > 0 ? search(unit) : null,
-        unit.level === 'booth' ? null : children(unit))));
+        booth ? null : children(unit))));
 }
 
 // notFoundOr explains a failed load: 404 (and a malformed id) mean "not found or not in your
