@@ -740,3 +740,27 @@ func (s *testServer) coverageOf(t *testing.T, unitID string) coverageJSON {
 
 // person is a new person whose home is the matrix booth at loc, so that no two cells share one.
 func (m *matrix) person(loc string) string { return m.s.mkPerson(m.t, m.unit(loc)) }
+
+// dbState is everything a people import may write: units with their rollups, people, seats and
+// the audit log, every column, in id order. Equal states mean nothing was written.
+type dbState struct {
+	Units  []models.Unit
+	People []models.Person
+	Seats  []models.Seat
+	Audit  []models.AuditEntry
+}
+
+// state reads the dbState straight from the database.
+func (s *testServer) state(t *testing.T) dbState {
+	t.Helper()
+	var st dbState
+	for _, q := range []struct {
+		dest any
+		what string
+	}{{&st.Units, "units"}, {&st.People, "people"}, {&st.Seats, "seats"}, {&st.Audit, "audit log"}} {
+		if err := s.db.Order("id").Find(q.dest).Error; err != nil {
+			t.Fatalf("read %s: %v", q.what, err)
+		}
+	}
+	return st
+}

@@ -115,14 +115,15 @@ func (s *Exports) CheckPeople(ctx context.Context, actor Actor, under *int64) (U
 
 // People streams the selected people as a people CSV, with the fields the actor's role may
 // not see left empty, ordered by id. A person with several current seats is written once, with
-// the most senior seat.
+// the most senior seat. A person without a home unit is written with the unit that looks after
+// them as home_unit_code, so that the file re-imports where no scope unit supplies a default.
 func (s *Exports) People(ctx context.Context, actor Actor, sel UnitSelection, w io.Writer) error {
 	where := "1 = 1"
 	if len(sel.conds) > 0 {
 		where = "(" + strings.Join(sel.conds, ") AND (") + ")"
 	}
 	rows, err := s.db.WithContext(ctx).Raw(`SELECT p.id, p.name, p.name_hi, p.gender, p.birth_year, p.phone, p.voter_id, p.category,
-		p.religion, p.caste, h.code,
+		p.religion, p.caste, COALESCE(h.code, u.code),
 		(SELECT cu.code FROM seats st JOIN units cu ON cu.id = st.unit_id WHERE st.person_id = p.id AND st.ended_at IS NULL ORDER BY
 			CASE st.position WHEN 'president' THEN 1 WHEN 'vice_president' THEN 2 WHEN 'general_secretary' THEN 3 WHEN 'secretary' THEN 4
 			WHEN 'treasurer' THEN 5 WHEN 'booth_agent' THEN 6 ELSE 7 END, st.id LIMIT 1),

@@ -480,3 +480,22 @@ func checkRollups(t *testing.T, db *database.DB) {
 		}
 	}
 }
+
+// dbState is everything a people import may write: units with their rollups, people, seats and
+// the audit log, every column, in id order. Equal states mean nothing was written.
+type dbState struct {
+	Units  []models.Unit
+	People []models.Person
+	Seats  []models.Seat
+	Audit  []models.AuditEntry
+}
+
+func (e *env) state(t *testing.T) dbState {
+	t.Helper()
+	var s dbState
+	s.Units = snapshot(t, e.db)
+	noErr(t, e.db.Order("id").Find(&s.People).Error)
+	noErr(t, e.db.Order("id").Find(&s.Seats).Error)
+	noErr(t, e.db.Order("id").Find(&s.Audit).Error)
+	return s
+}

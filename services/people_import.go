@@ -175,7 +175,10 @@ func (s *Imports) resolvePeople(tx *gorm.DB, actor Actor, rows []*personRow, fai
 			scopeUnit = &u
 		}
 	}
-	// The committees named, locked in id order (no deadlock between two imports).
+	// The committees named, locked in id order (no deadlock between two imports). NO KEY UPDATE
+	// serialises seat changes like FOR UPDATE but lets foreign-key checks through: another import
+	// placing people at a unit this one locked as a committee (and the other way round) would
+	// otherwise deadlock on the key-share locks of its people's unit_id.
 	comm := map[int64]*committeeState{}
 	var commIDs []int64
 	for _, pr := range rows {
@@ -188,7 +191,7 @@ func (s *Imports) resolvePeople(tx *gorm.DB, actor Actor, rows []*personRow, fai
 	if isPostgres(tx) && len(commIDs) > 0 {
 		for _, chunk := range chunks(commIDs, 5000) {
 			var locked []models.Unit
-			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Where("id IN ?", chunk).Order("id").Find(&locked).Error; err != nil {
+			if err := tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Select("id").Where("id IN ?", chunk).Order("id").Find(&locked).Error; err != nil {
 				return dbErr("import people: lock committees", err)
 			}
 		}
@@ -259,10 +262,10 @@ func (s *Imports) resolvePeople(tx *gorm.DB, actor Actor, rows []*personRow, fai
 		switch {
 		case pr.position == models.PositionBoothAgent && u.Level != models.LevelBooth:
 			fail(pr, "position", "a booth-level agent sits only on a booth committee")
-		case pr.position.SingleHolder() && c.taken[pr.position]:
-			fail(pr, "position", "the position "+string(pr.position)+" is already held on committee "+u.Code)
 		case pr.existing != nil && c.people[pr.existing.ID]:
 			fail(pr, "committee_unit_code", "the person already sits on this committee")
+		case pr.position.SingleHolder() && c.taken[pr.position]:
+			fail(pr, "position", "the position "+string(pr.position)+" is already held on committee "+u.Code)
 		case c.count >= n.MaxSeats:
 			fail(pr, "committee_unit_code", fmt.Sprintf("the committee already has its maximum of %d seats", n.MaxSeats))
 		default:
@@ -388,6 +391,7 @@ func (s *Imports) writePeople(tx *gorm.DB, copyRows copyFunc, actor Actor, rows 
 		before := personAudit(*pr.existing)
 		p := *pr.existing
 		pr.in.apply(&p)
+		keepAbsentColumns(&p, *pr.existing, header)
 		p.UnitID = pr.owner.ID
 		if err := add("update", "person", p.ID, pr.owner, before, personAudit(p)); err != nil {
 			return err
@@ -404,6 +408,30 @@ func (s *Imports) writePeople(tx *gorm.DB, copyRows copyFunc, actor Actor, rows 
 	}
 	res.Inserted, res.Updated, res.Seated = len(fresh), len(update), len(seated)
 	return nil
+}
+
+// keepAbsentColumns puts back into p, a stored person with a row's values applied, the stored
+// values of the optional columns missing from the file's header and of the fields the file cannot
+// set: the import leaves those alone (see updatePeopleFromStaging), so the audit row must too.
+func keepAbsentColumns(p *models.Person, stored models.Person, header map[string]int) {
+	has := func(c string) bool { _, ok := header[c]; return ok }
+	if !has("name_hi") {
+		p.NameHi = stored.NameHi
+		p.SearchText = models.SearchText(p.Name, p.NameHi)
+	}
+	if !has("birth_year") {
+		p.BirthYear = stored.BirthYear
+	}
+	if !has("phone") {
+		p.Phone = stored.Phone
+	}
+	if !has("religion") {
+		p.Religion = stored.Religion
+	}
+	if !has("caste") {
+		p.Caste = stored.Caste
+	}
+	p.MembershipNo, p.PublicOffice = stored.MembershipNo, stored.PublicOffice
 }
 
 // updatePeopleFromStaging loads the new values of stored people into a temporary table and

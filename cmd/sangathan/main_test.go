@@ -242,3 +242,54 @@ func TestDemoPasswordsAreStablePerInstallation(t *testing.T) {
 	assert.NotEqual(t, demoPassword(a, "up.office"), demoPassword(a, "up.viewer"))
 	assert.GreaterOrEqual(t, len(demoPassword(a, "x")), 10, "long enough for the password rule")
 }
+
+func TestImportAndExportPeople(t *testing.T) {
+	setup(t)
+	out, err := runCmd(t, "import", "units", writeFile(t, "units.csv", "level,code,name,name_hi,parent_code\n"+
+		"state,ZZ,Zedland,ज़ेडलैंड,\ndistrict,ZZ-A,Alpha,,ZZ\nassembly,ZZ-A-1,Alpha One,,ZZ-A\nbooth,ZZ-A-1-B1,Booth 1,,ZZ-A-1\n"))
+	require.NoError(t, err, out)
+	const header = "name,name_hi,gender,birth_year,phone,voter_id,category,religion,caste,home_unit_code,committee_unit_code,position\n"
+
+	// A bad file is refused whole, each bad row named by its line (the header is line 1).
+	bad := writeFile(t, "bad.csv", header+
+		"Good Row,,female,,,,SC,,,ZZ-A-1-B1,,\n"+
+		"Bad Gender,,x,,,,SC,,,ZZ-A-1-B1,,\n"+
+		"Bad Home,,male,,,,GEN,,,NOPE,,\n")
+	out, err = runCmd(t, "import", "people", bad)
+	require.Error(t, err)
+	assert.Contains(t, out, "line 3: gender: ")
+	assert.Contains(t, out, "line 4: home_unit_code: no unit with this code")
+	out, err = runCmd(t, "export", "people")
+	require.NoError(t, err)
+	assert.Equal(t, header, out, "only the header: nothing was written")
+
+	people := writeFile(t, "people.csv", header+
+		"Sunita Devi,सुनीता देवी,female,1975,98765 43210,abc1234567,SC,hindu,जाटव,ZZ-A-1-B1,ZZ-A-1-B1,president\n"+
+		"Ramesh Singh,रमेश सिंह,male,1980,,ABC7654321,GEN,,,ZZ-A-1-B1,ZZ-A-1,general_secretary\n"+
+		"No Seat,,other,,,,OBC,,,ZZ-A,,\n")
+	out, err = runCmd(t, "import", "people", people)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "inserted 3, updated 0, seated 2, 0 rows with errors")
+
+	out, err = runCmd(t, "export", "people")
+	require.NoError(t, err)
+	assert.Equal(t, header+
+		"Sunita Devi,सुनीता देवी,female,1975,+919876543210,ABC1234567,SC,hindu,जाटव,ZZ-A-1-B1,ZZ-A-1-B1,president\n"+
+		"Ramesh Singh,रमेश सिंह,male,1980,,ABC7654321,GEN,,,ZZ-A-1-B1,ZZ-A-1,general_secretary\n"+
+		"No Seat,,other,,,,OBC,,,ZZ-A,,\n", out)
+
+	full := filepath.Join(t.TempDir(), "people-out.csv")
+	_, err = runCmd(t, "export", "people", "--under", "ZZ-A-1-B1", "--out", full)
+	require.NoError(t, err)
+	b, err := os.ReadFile(full)
+	require.NoError(t, err)
+	assert.Equal(t, 1+2, strings.Count(string(b), "\n"), "the booth's two people")
+
+	// The export back into the same database: its seated rows already sit.
+	out, err = runCmd(t, "import", "people", full)
+	require.Error(t, err)
+	assert.Contains(t, out, "line 2: committee_unit_code: the person already sits on this committee")
+	out, err = runCmd(t, "import", "people", full, "--mode", "valid_rows")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "inserted 0, updated 0, seated 0, 2 rows with errors")
+}
