@@ -157,7 +157,9 @@ func (s *Committees) seats(db *gorm.DB, actor Actor, where string, args ...any) 
 func (s *Committees) lockUnit(tx *gorm.DB, actor Actor, id int64) (models.Unit, error) {
 	if isPostgres(tx) {
 		var locked models.Unit
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&locked).Error; err != nil {
+		// NO KEY UPDATE serialises committee changes without blocking the foreign-key checks of
+		// rows that merely point at the unit (people living there, a concurrent import).
+		if err := tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Where("id = ?", id).Take(&locked).Error; err != nil {
 			return locked, dbErr("load unit", err)
 		}
 	}

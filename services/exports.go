@@ -122,16 +122,22 @@ func (s *Exports) People(ctx context.Context, actor Actor, sel UnitSelection, w 
 	if len(sel.conds) > 0 {
 		where = "(" + strings.Join(sel.conds, ") AND (") + ")"
 	}
+	// The most senior current seat, among committees inside the actor's scope only: a seat an
+	// administrator gave one of the actor's people elsewhere is not the actor's to see.
+	seatScope, args := "", []any{}
+	if !actor.Everywhere() {
+		lo, hi := models.SubtreeRange(actor.ScopePath)
+		seatScope = " AND cu.path >= ? AND cu.path < ?"
+		args = append(args, lo, hi, lo, hi)
+	}
+	const seniority = `CASE st.position WHEN 'president' THEN 1 WHEN 'vice_president' THEN 2 WHEN 'general_secretary' THEN 3
+		WHEN 'secretary' THEN 4 WHEN 'treasurer' THEN 5 WHEN 'booth_agent' THEN 6 ELSE 7 END, st.id`
+	seat := `FROM seats st JOIN units cu ON cu.id = st.unit_id WHERE st.person_id = p.id AND st.ended_at IS NULL` + seatScope +
+		` ORDER BY ` + seniority + ` LIMIT 1`
 	rows, err := s.db.WithContext(ctx).Raw(`SELECT p.id, p.name, p.name_hi, p.gender, p.birth_year, p.phone, p.voter_id, p.category,
-		p.religion, p.caste, COALESCE(h.code, u.code),
-		(SELECT cu.code FROM seats st JOIN units cu ON cu.id = st.unit_id WHERE st.person_id = p.id AND st.ended_at IS NULL ORDER BY
-			CASE st.position WHEN 'president' THEN 1 WHEN 'vice_president' THEN 2 WHEN 'general_secretary' THEN 3 WHEN 'secretary' THEN 4
-			WHEN 'treasurer' THEN 5 WHEN 'booth_agent' THEN 6 ELSE 7 END, st.id LIMIT 1),
-		(SELECT st.position FROM seats st WHERE st.person_id = p.id AND st.ended_at IS NULL ORDER BY
-			CASE st.position WHEN 'president' THEN 1 WHEN 'vice_president' THEN 2 WHEN 'general_secretary' THEN 3 WHEN 'secretary' THEN 4
-			WHEN 'treasurer' THEN 5 WHEN 'booth_agent' THEN 6 ELSE 7 END, st.id LIMIT 1)
+		p.religion, p.caste, COALESCE(h.code, u.code), (SELECT cu.code `+seat+`), (SELECT st.position `+seat+`)
 		FROM people p JOIN units u ON u.id = p.unit_id LEFT JOIN units h ON h.id = p.home_unit_id
-		WHERE `+where+` ORDER BY p.id`, sel.args...).Rows()
+		WHERE `+where+` ORDER BY p.id`, append(args, sel.args...)...).Rows()
 	if err != nil {
 		return dbErr("export people", err)
 	}

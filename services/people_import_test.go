@@ -1081,3 +1081,26 @@ func TestImportPeopleConcurrentLastSeat(t *testing.T) {
 	}
 	checkRollups(t, e.db)
 }
+
+// TestExportPeopleNamesOnlySeatsInScope: a seat an administrator gave one of a coordinator's
+// people in another district is not named in the coordinator's export.
+func TestExportPeopleNamesOnlySeatsInScope(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	tr := e.newTree(t)
+	p, err := e.set.People.Create(ctx, services.System, services.PersonInput{Name: "Crossing Person", Gender: models.GenderFemale,
+		Category: models.CategorySC, HomeUnitID: &tr.b3.ID})
+	noErr(t, err)
+	_, err = e.set.Committees.Seat(ctx, services.System, tr.b4.ID, p.Person.ID, models.PositionPresident)
+	noErr(t, err)
+
+	all := e.exportPeople(t, services.System, nil)
+	if !strings.Contains(all, tr.b4.Code+",president") {
+		t.Fatalf("the admin's export lacks the seat:\n%s", all)
+	}
+	coord := e.exportPeople(t, scoped(models.RoleDistrictCoordinator, tr.d1), nil)
+	if !strings.Contains(coord, "Crossing Person") || strings.Contains(coord, tr.b4.Code) {
+		t.Errorf("the coordinator of d1 sees the person but must not see the seat in d2:\n%s", coord)
+	}
+}
