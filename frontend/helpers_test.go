@@ -40,7 +40,7 @@ type app struct {
 }
 
 type appOptions struct {
-	limiter *services.LoginLimiter
+	limits *services.LoginLimits
 }
 
 func newApp(t *testing.T, opts ...func(*appOptions)) *app {
@@ -51,8 +51,12 @@ func newApp(t *testing.T, opts ...func(*appOptions)) *app {
 	}
 	ctx := context.Background()
 	db := dbtest.New(t)
+	var limiter *services.LoginLimiter
+	if o.limits != nil {
+		limiter = services.NewLoginLimiter(db.DB, services.SystemClock, *o.limits)
+	}
 	set, err := services.NewSet(db.DB, services.SystemClock, services.AuthConfig{
-		Secret: []byte("sangathan-frontend-tests-hs256-key-0123456789"), BcryptCost: bcrypt.MinCost, Limiter: o.limiter,
+		Secret: []byte("sangathan-frontend-tests-hs256-key-0123456789"), BcryptCost: bcrypt.MinCost, Limiter: limiter,
 	})
 	require.NoError(t, err)
 	_, err = set.Imports.Units(ctx, services.System, demodata.Units(), services.AllOrNothing)

@@ -271,8 +271,8 @@ func TestNavigationFollowsRole(t *testing.T) {
 // TestLoginErrorsAreShown: a wrong password says so (with the server's detail), and after too
 // many failures the 429 tells how many seconds to wait.
 func TestLoginErrorsAreShown(t *testing.T) {
-	lim := services.NewLoginLimiter(services.SystemClock, services.LoginLimits{Window: time.Minute, PerUsername: 2, PerAddress: 100})
-	a := newApp(t, func(o *appOptions) { o.limiter = lim })
+	lim := services.LoginLimits{Window: time.Minute, PerUserAddress: 2, PerAddress: 100}
+	a := newApp(t, func(o *appOptions) { o.limits = &lim })
 	a.user(t, "lko.coord", models.RoleDistrictCoordinator, "UP-LUCKNOW")
 	ctx := phone(t)
 	require.NoError(t, chromedp.Do(ctx,

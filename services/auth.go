@@ -9,7 +9,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -32,9 +31,9 @@ const (
 
 // AuthConfig configures the auth service.
 type AuthConfig struct {
-	Secret     []byte // HS256 key, at least 32 bytes
-	BcryptCost int    // 0 means bcrypt.DefaultCost; tests use bcrypt.MinCost
-	Limiter    *LoginLimiter
+	Secret     []byte        // HS256 key, at least 32 bytes
+	BcryptCost int           // 0 means bcrypt.DefaultCost; tests use bcrypt.MinCost
+	Limiter    *LoginLimiter // nil: DefaultLoginLimits over the auth service's database
 }
 
 // Auth logs users in, issues and checks tokens.
@@ -60,7 +59,7 @@ func NewAuth(db *gorm.DB, now Clock, cfg AuthConfig) (*Auth, error) {
 	}
 	lim := cfg.Limiter
 	if lim == nil {
-		lim = NewLoginLimiter(now, DefaultLoginLimits)
+		lim = NewLoginLimiter(db, now, DefaultLoginLimits)
 	}
 	return &Auth{db: db, now: now, cfg: cfg, dummy: dummy, limiter: lim}, nil
 }
@@ -101,17 +100,20 @@ type Claims struct {
 }
 
 // Login checks a username and password. Returns Unauthenticated for any bad pair (the same answer
-// for an unknown user and a wrong password) and RateLimited after too many failures.
+// for an unknown user and a wrong password) and RateLimited, without checking the password, when
+// the attempt is over a LoginLimits limit. Every attempt is counted before its password is
+// checked; a successful login takes its attempt back.
 func (a *Auth) Login(ctx context.Context, username, password, clientIP string) (Session, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	if !cleanText(username) || len(username) > 64 {
 		username = "" // matches no account, and still costs a hash comparison below
 	}
-	if wait := a.limiter.Wait(username, clientIP); wait > 0 {
-		return Session{}, &Error{Code: ERateLimited, Message: "too many login attempts; try again later", RetryAfter: int(wait.Seconds()) + 1}
+	att, err := a.limiter.reserve(ctx, username, clientIP)
+	if err != nil {
+		return Session{}, err
 	}
 	var u models.User
-	err := a.db.WithContext(ctx).Where("username = ?", username).Take(&u).Error
+	err = a.db.WithContext(ctx).Where("username = ?", username).Take(&u).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return Session{}, dbErr("login", err)
 	}
@@ -120,12 +122,13 @@ func (a *Auth) Login(ctx context.Context, username, password, clientIP string) (
 		hash = []byte(u.PasswordHash)
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || !u.Active {
-		a.limiter.Fail(username, clientIP)
-		return Session{}, Errorf(EUnauthenticated, "wrong username or password")
+		return Session{}, Errorf(EUnauthenticated, "wrong username or password") // the attempt stays counted
 	}
-	a.limiter.Succeed(username)
 	var s Session
 	err = a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := a.limiter.succeeded(tx, att); err != nil {
+			return err
+		}
 		var terr error
 		s, terr = a.issue(tx, u, newSecret())
 		return terr
@@ -294,85 +297,4 @@ func newSecret() string {
 func hashToken(t string) string {
 	h := sha256.Sum256([]byte(t))
 	return hex.EncodeToString(h[:])
-}
-
-// LoginLimits bound failed logins in a sliding window.
-type LoginLimits struct {
-	Window      time.Duration
-	PerUsername int
-	PerAddress  int
-}
-
-// DefaultLoginLimits allow 5 failures per username and 20 per client address in 15 minutes.
-var DefaultLoginLimits = LoginLimits{Window: 15 * time.Minute, PerUsername: 5, PerAddress: 20}
-
-// LoginLimiter counts failed logins per username and per client address, in memory. Each API
-// replica keeps its own counts, which bounds guessing per replica; see README.
-type LoginLimiter struct {
-	mu     sync.Mutex
-	now    Clock
-	limits LoginLimits
-	fails  map[string][]time.Time
-}
-
-// NewLoginLimiter returns a limiter.
-func NewLoginLimiter(now Clock, l LoginLimits) *LoginLimiter {
-	return &LoginLimiter{now: now, limits: l, fails: map[string][]time.Time{}}
-}
-
-// Wait returns how long the caller must wait before another attempt, 0 when it may try now.
-func (l *LoginLimiter) Wait(username, addr string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	w := l.waitFor("u:"+username, l.limits.PerUsername, now)
-	if w2 := l.waitFor("a:"+addr, l.limits.PerAddress, now); w2 > w {
-		w = w2
-	}
-	return w
-}
-
-func (l *LoginLimiter) waitFor(key string, max int, now time.Time) time.Duration {
-	ts := l.prune(key, now)
-	if len(ts) < max {
-		return 0
-	}
-	return ts[len(ts)-max].Add(l.limits.Window).Sub(now)
-}
-
-// prune drops failures older than the window and returns the rest.
-func (l *LoginLimiter) prune(key string, now time.Time) []time.Time {
-	ts := l.fails[key]
-	i := 0
-	for i < len(ts) && !ts[i].After(now.Add(-l.limits.Window)) {
-		i++
-	}
-	ts = ts[i:]
-	if len(ts) == 0 {
-		delete(l.fails, key)
-		return nil
-	}
-	l.fails[key] = ts
-	return ts
-}
-
-// Fail records a failed attempt.
-func (l *LoginLimiter) Fail(username, addr string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.fails) > 100_000 { // bound memory under a spray of usernames
-		for k := range l.fails {
-			l.prune(k, now)
-		}
-	}
-	l.fails["u:"+username] = append(l.prune("u:"+username, now), now)
-	l.fails["a:"+addr] = append(l.prune("a:"+addr, now), now)
-}
-
-// Succeed clears the username's failures after a good login.
-func (l *LoginLimiter) Succeed(username string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.fails, "u:"+username)
 }
