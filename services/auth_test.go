@@ -130,19 +130,19 @@ func TestAuthLoginFailuresLookAlike(t *testing.T) {
 	}
 }
 
-func TestAuthLoginRateLimitPerUsername(t *testing.T) {
+func TestAuthLoginRateLimitPerUserAddress(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	u := e.newUser(t, models.RoleAdmin, nil)
 	limits := services.DefaultLoginLimits
 
-	for i := range limits.PerUsername {
+	for i := range limits.PerUserAddress {
 		_, err := e.auth.Login(ctx, u.Username, "wrong password "+strconv.Itoa(i), "192.0.2.1")
 		wantErr(t, err, services.EUnauthenticated)
 	}
-	// Now even the right password, from another address, waits out the window.
-	_, err := e.auth.Login(ctx, u.Username, testPassword, "198.51.100.7")
+	// Now even the right password, from that address, waits out the window.
+	_, err := e.auth.Login(ctx, u.Username, testPassword, "192.0.2.1")
 	le := wantErr(t, err, services.ERateLimited)
 	if want := int(limits.Window.Seconds()) + 1; le.RetryAfter <= 0 || le.RetryAfter > want {
 		t.Errorf("RetryAfter %d, want 1..%d", le.RetryAfter, want)
@@ -156,6 +156,10 @@ func TestAuthLoginRateLimitPerUsername(t *testing.T) {
 	le = wantErr(t, err, services.ERateLimited)
 	if le.RetryAfter != int((5*time.Minute).Seconds())+1 {
 		t.Errorf("RetryAfter %d with 5 minutes of the window left", le.RetryAfter)
+	}
+	// The user at another address is not locked out by the failures at this one.
+	if _, err := e.auth.Login(ctx, u.Username, testPassword, "198.51.100.7"); err != nil {
+		t.Errorf("login from another address: %v", err)
 	}
 	e.clock.Advance(5 * time.Minute)
 	e.login(t, u.Username)
@@ -186,18 +190,18 @@ func TestAuthLoginRateLimitPerAddress(t *testing.T) {
 	}
 }
 
-func TestAuthLoginSuccessClearsUsernameFailures(t *testing.T) {
+func TestAuthLoginSuccessClearsUserAddressFailures(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	u := e.newUser(t, models.RoleAdmin, nil)
-	limit := services.DefaultLoginLimits.PerUsername
+	limit := services.DefaultLoginLimits.PerUserAddress
 	for round := range 3 {
-		for i := range limit - 1 {
-			_, err := e.auth.Login(ctx, u.Username, "wrong", "192.0.2."+strconv.Itoa(round*10+i))
+		for range limit - 1 {
+			_, err := e.auth.Login(ctx, u.Username, "wrong", "192.0.2.1")
 			wantErr(t, err, services.EUnauthenticated)
 		}
-		if _, err := e.auth.Login(ctx, u.Username, testPassword, "192.0.2.200"); err != nil {
+		if _, err := e.auth.Login(ctx, u.Username, testPassword, "192.0.2.1"); err != nil {
 			t.Fatalf("round %d: a good login after %d failures: %v", round, limit-1, err)
 		}
 	}
