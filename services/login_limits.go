@@ -3,8 +3,6 @@ package services
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -70,8 +68,8 @@ func NewLoginLimiter(db *gorm.DB, now Clock, l LoginLimits) *LoginLimiter {
 	return &LoginLimiter{db: db, now: now, limits: l}
 }
 
-// The kinds of counted keys. Their prefixes sort as a, u, ua, the order in which every attempt
-// takes the rows' locks, so two attempts never wait on each other in a cycle.
+// The kinds of counted keys, in lock order: every attempt (and every release) takes its rows'
+// locks as a, u, ua, one row of each kind, so two attempts never wait on each other in a cycle.
 const (
 	keyAddress     = "a:"
 	keyUsername    = "u:"
@@ -88,15 +86,14 @@ type loginAttempt struct {
 // throttleKey is one counted key and its kind.
 type throttleKey struct{ kind, key string }
 
-// throttleKeys are the keys an attempt counts on, in lock order.
+// throttleKeys are the keys an attempt counts on, in lock order. Client addresses hold no "|",
+// so the username-and-address key names one pair.
 func throttleKeys(username, addr string) []throttleKey {
-	keys := []throttleKey{
+	return []throttleKey{
 		{keyAddress, keyAddress + addr},
 		{keyUsername, keyUsername + username},
 		{keyUserAddress, keyUserAddress + username + "|" + addr},
 	}
-	slices.SortFunc(keys, func(a, b throttleKey) int { return strings.Compare(a.key, b.key) })
-	return keys
 }
 
 // throttleRow is a login_throttle row as the reservation left it.
@@ -118,10 +115,12 @@ RETURNING failures, window_start, blocked_until`
 // errThrottled rolls a refused reservation back.
 var errThrottled = errors.New("login throttled")
 
-// reserve counts an attempt for username from addr on every key, in one transaction, and says
-// whether its password may be checked. Returns RateLimited (with RetryAfter) when any limit is
-// reached; then nothing is counted. The counting and the decision are one step per key, so
-// parallel attempts cannot all pass before any is counted.
+// reserve counts an attempt for username from addr on every key and says whether its password
+// may be checked. Returns RateLimited (with RetryAfter) when any limit is reached; then the
+// transaction is rolled back and nothing is counted, so attempts refused at one address never
+// add to the username's ceiling. Each key is counted and read back by one statement that keeps
+// the row locked until the decision commits, so parallel attempts (in any process) are counted
+// one after another and cannot all pass before any is counted.
 func (l *LoginLimiter) reserve(ctx context.Context, username, addr string) (loginAttempt, error) {
 	now := l.now()
 	nowMs := now.UnixMilli()
@@ -184,30 +183,42 @@ func (l *LoginLimiter) backoff(n int) time.Duration {
 }
 
 // succeeded takes a successful attempt back, inside tx: the username-and-address count starts
-// again, and the address and username counts lose this attempt (when still in its window).
+// again, and the address and username counts lose this attempt (when still in its window). A row
+// left with nothing to count is deleted, so good logins leave no rows behind. Rows are taken in
+// the reservation's lock order.
 func (l *LoginLimiter) succeeded(tx *gorm.DB, att loginAttempt) error {
+	nowMs := l.now().UnixMilli()
 	for i, k := range att.keys {
-		var err error
 		if k.kind == keyUserAddress {
-			err = tx.Exec("DELETE FROM login_throttle WHERE key = ?", k.key).Error
-		} else {
-			err = tx.Exec("UPDATE login_throttle SET failures = failures - 1 WHERE key = ? AND window_start = ? AND failures > 0", k.key, att.windows[i]).Error
+			if err := tx.Exec("DELETE FROM login_throttle WHERE key = ?", k.key).Error; err != nil {
+				return dbErr("release login attempt", err)
+			}
+			continue
 		}
-		if err != nil {
-			return dbErr("release login attempt", err)
+		res := tx.Exec("DELETE FROM login_throttle WHERE key = ? AND window_start = ? AND failures <= 1 AND (blocked_until IS NULL OR blocked_until <= ?)",
+			k.key, att.windows[i], nowMs)
+		if res.Error == nil && res.RowsAffected == 0 {
+			res = tx.Exec("UPDATE login_throttle SET failures = failures - 1 WHERE key = ? AND window_start = ? AND failures > 0", k.key, att.windows[i])
+		}
+		if res.Error != nil {
+			return dbErr("release login attempt", res.Error)
 		}
 	}
 	return nil
 }
 
 // prune deletes the rows whose window has ended and whose back-off is over (they count as no row
-// at all), at most once a window per process, so the table holds only recent keys.
+// at all), at most once a window per process, so the table holds only recent failures. It deletes
+// one kind of key per statement: a reservation holds at most one row of each kind and waits only
+// for rows of a later kind, so it never waits on a prune that waits on it.
 func (l *LoginLimiter) prune(ctx context.Context, now time.Time) {
 	last := l.lastPrune.Load()
 	if now.UnixMilli()-last < l.limits.Window.Milliseconds() || !l.lastPrune.CompareAndSwap(last, now.UnixMilli()) {
 		return
 	}
-	// A failed prune is retried a window later; the limits do not depend on it.
-	_ = l.db.WithContext(ctx).Exec("DELETE FROM login_throttle WHERE window_start <= ? AND (blocked_until IS NULL OR blocked_until <= ?)",
-		now.Add(-l.limits.Window).UnixMilli(), now.UnixMilli()).Error
+	for _, kind := range []string{keyAddress, keyUsername, keyUserAddress} {
+		// A failed prune is retried a window later; the limits do not depend on it.
+		_ = l.db.WithContext(ctx).Exec("DELETE FROM login_throttle WHERE substr(key, 1, ?) = ? AND window_start <= ? AND (blocked_until IS NULL OR blocked_until <= ?)",
+			len(kind), kind, now.Add(-l.limits.Window).UnixMilli(), now.UnixMilli()).Error
+	}
 }

@@ -184,7 +184,7 @@ func TestLoginLimitsPerUsernameCeilingBacksOff(t *testing.T) {
 }
 
 // TestLoginLimitsOfficeBehindOneAddress: successful logins take their attempts back, so many
-// users behind one address are not limited by each other's good logins.
+// users behind one address are not limited by each other's good logins, and leave no rows.
 func TestLoginLimitsOfficeBehindOneAddress(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -194,6 +194,11 @@ func TestLoginLimitsOfficeBehindOneAddress(t *testing.T) {
 		if _, err := e.auth.Login(ctx, u.Username, testPassword, "192.0.2.50"); err != nil {
 			t.Fatalf("login %d from the office: %v", i, err)
 		}
+	}
+	var n int64
+	noErr(t, e.db.Raw("SELECT count(*) FROM login_throttle").Scan(&n).Error)
+	if n != 0 {
+		t.Errorf("%d login_throttle rows after good logins only", n)
 	}
 }
 
@@ -230,4 +235,47 @@ func TestLoginLimitsPruneOldRows(t *testing.T) {
 	if fmt.Sprint(keys) != fmt.Sprint(want) {
 		t.Errorf("rows after a window %q, want %q", keys, want)
 	}
+}
+
+// TestLoginLimitsChurn: logins right and wrong for a few users from a few addresses, over two
+// processes, while the clock moves on (windows end, back-offs pass, each process prunes): every
+// answer is a session, Unauthenticated or RateLimited, never an error of the database (a
+// deadlock between reservations, releases and pruning would be one).
+func TestLoginLimitsChurn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	limits := services.LoginLimits{PerUserAddress: 4, PerAddress: 40, PerUsername: 12}
+	auths := []*services.Auth{e.secondProcess(t, limits), e.secondProcess(t, limits)}
+	var users []string
+	for range 6 {
+		users = append(users, e.newUser(t, models.RoleAdmin, nil).Username)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	got := map[services.Code]int{}
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				if g == 0 && i%3 == 2 {
+					e.clock.Advance(limits.Window / 2)
+				}
+				password := "wrong"
+				if (g+i)%3 == 0 {
+					password = testPassword
+				}
+				_, err := auths[(g+i)%2].Login(context.Background(), users[(g*7+i)%len(users)], password, fmt.Sprintf("192.0.2.%d", (g+i*3)%4))
+				mu.Lock()
+				got[services.ErrorCode(err)]++
+				mu.Unlock()
+				if c := services.ErrorCode(err); c != "" && c != services.EUnauthenticated && c != services.ERateLimited {
+					t.Errorf("login: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("answers: %v", got)
 }
