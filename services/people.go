@@ -95,10 +95,10 @@ func (in *PersonInput) validate(year int) Fields {
 		f.Add("name_hi", "must be at most 200 characters of text")
 	}
 	if !in.Gender.Valid() {
-		f.Add("gender", "must be male, female or other")
+		f.Add("gender", "must be %s", oneOf(models.Genders))
 	}
 	if !in.Category.Valid() {
-		f.Add("category", "must be SC, ST, OBC or GEN")
+		f.Add("category", "must be %s", oneOf(models.Categories))
 	}
 	if in.Religion != "" && !contains(models.Religions, in.Religion) {
 		f.Add("religion", "must be one of %s", strings.Join(models.Religions, ", "))
@@ -128,6 +128,15 @@ func (in *PersonInput) validate(year int) Fields {
 		f.Add("public_office", "must be one of %s", strings.Join(models.PublicOffices, ", "))
 	}
 	return f
+}
+
+// oneOf names the allowed values of a list from models in a validation message.
+func oneOf[T ~string](list []T) string {
+	names := make([]string, 0, len(list))
+	for _, v := range list {
+		names = append(names, string(v))
+	}
+	return "one of " + strings.Join(names, ", ")
 }
 
 func contains(list []string, s string) bool {
@@ -350,13 +359,13 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 	}
 	if f.Category != "" {
 		if !f.Category.Valid() {
-			return Page[PersonView]{}, invalid("category", "must be SC, ST, OBC or GEN")
+			return Page[PersonView]{}, invalid("category", "must be %s", oneOf(models.Categories))
 		}
 		q = q.Where("people.category = ?", f.Category)
 	}
 	if f.Gender != "" {
 		if !f.Gender.Valid() {
-			return Page[PersonView]{}, invalid("gender", "must be male, female or other")
+			return Page[PersonView]{}, invalid("gender", "must be %s", oneOf(models.Genders))
 		}
 		q = q.Where("people.gender = ?", f.Gender)
 	}
