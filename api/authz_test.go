@@ -215,11 +215,11 @@ func matrixRows() []matrixRow {
 		}},
 		{route: "GET /api/v1/exports/people.csv", locs: listInOut, want: byRole{
 			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
-			"dc": {s200, s200, s404, s404}, "worker": {s200, s200, s404, s404}, "viewer": {s403, s403, s403, s403},
+			"dc": {s200, s200, s404, s404}, "worker": {s403, s403, s403, s403}, "viewer": {s403, s403, s403, s403},
 		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/exports/people.csv" + m.under(loc), nil }},
 
-		// People: read inside the scope (a booth worker: the people of their booth); only managers
-		// write, and only inside their scope.
+		// People: read inside the scope (a booth worker: the people of their booth; a viewer: never);
+		// only managers write, and only inside their scope.
 		{route: "POST /api/v1/people", locs: inOut, field: "home_unit_id", want: byRole{
 			"admin": {s201, s201, s201}, "state": {s201, s201, s422},
 			"dc": {s201, s422, s422}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
@@ -228,11 +228,11 @@ func matrixRows() []matrixRow {
 		}},
 		{route: "GET /api/v1/people", locs: listInOut, want: byRole{
 			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
-			"dc": {s200, s200, s404, s404}, "worker": {s200, s200, s404, s404}, "viewer": {s200, s200, s404, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s200, s200, s404, s404}, "viewer": {s403, s403, s403, s403},
 		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/people" + m.under(loc), nil }},
 		{route: "GET /api/v1/people/:id", locs: inOut, want: byRole{
 			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
-			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s200, s404, s404},
+			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s403, s403, s403},
 		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/people/" + m.person(loc), nil }},
 		{route: "PATCH /api/v1/people/:id", locs: inOut, want: byRole{
 			"admin": {s200, s200, s200}, "state": {s200, s200, s404},

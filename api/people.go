@@ -31,10 +31,10 @@ type personResponse struct {
 	Name         string    `json:"name"`
 	NameHi       string    `json:"name_hi"`
 	Gender       string    `json:"gender"`
-	BirthYear    *int      `json:"birth_year"`
+	BirthYear    any       `json:"birth_year,omitempty"`
 	Phone        any       `json:"phone,omitempty"` // absent when the caller may not see it, null when unknown
 	VoterID      any       `json:"voter_id,omitempty"`
-	Category     string    `json:"category"`
+	Category     any       `json:"category,omitempty"`
 	Religion     any       `json:"religion,omitempty"`
 	Caste        any       `json:"caste,omitempty"`
 	HomeUnitID   *string   `json:"home_unit_id"`
@@ -50,6 +50,9 @@ func toPersonResponse(v services.PersonView) personResponse {
 	r := personResponse{ID: idString(p.ID), Name: p.Name, NameHi: p.NameHi, Gender: string(p.Gender), BirthYear: p.BirthYear,
 		Category: string(p.Category), HomeUnitID: optIDString(p.HomeUnitID), UnitID: idString(p.UnitID),
 		MembershipNo: p.MembershipNo, PublicOffice: p.PublicOffice, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+	if !v.Profile {
+		r.BirthYear, r.Category = nil, nil
+	}
 	if v.Sensitive {
 		r.Phone, r.VoterID = p.Phone, p.VoterID
 	}

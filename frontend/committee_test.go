@@ -301,8 +301,9 @@ func TestCoordinatorFillsBoothCommittee(t *testing.T) {
 }
 
 // TestViewerSeesCommitteeWithoutPrivateFields: a viewer of the state opening a booth sees the
-// committee's names, tags and composition, but no phone, voter ID or caste anywhere on the page
-// (nor in the history), no add or end buttons, and no people screen.
+// committee's names, positions and composition, but no category, birth year, phone, voter ID or
+// caste of any holder anywhere on the page (nor in the history), no add or end buttons, and no
+// people screen.
 func TestViewerSeesCommitteeWithoutPrivateFields(t *testing.T) {
 	a := newApp(t)
 	a.user(t, "up.viewer", models.RoleViewer, "UP")
@@ -322,9 +323,11 @@ func TestViewerSeesCommitteeWithoutPrivateFields(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#committee-seats"))))
 	waitFor(t, ctx, `document.querySelectorAll('#committee-seats .seat').length === 3`)
 	seats := text(t, ctx, "#committee-seats")
-	for _, name := range []string{"अनिल कुमार", "सलमा खातून", "राम प्रसाद", "अध्यक्ष", "बूथ लेवल एजेंट", "सदस्य", "अनु. जाति", "महिला"} {
+	for _, name := range []string{"अनिल कुमार", "सलमा खातून", "राम प्रसाद", "अध्यक्ष", "बूथ लेवल एजेंट", "सदस्य", "महिला"} {
 		assert.Contains(t, seats, name)
 	}
+	assert.NotContains(t, seats, "अनु. जाति", "a viewer reads no holder's category")
+	assert.Equal(t, "1", text(t, ctx, `#committee-composition [data-stat="SC"] .stat-value`), "the composition still counts categories")
 	assert.Equal(t, "1", text(t, ctx, `#committee-composition [data-stat="minority"] .stat-value`), "the counts come from the server, which sees the religion")
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#committee-history-toggle")),
@@ -334,7 +337,7 @@ func TestViewerSeesCommitteeWithoutPrivateFields(t *testing.T) {
 	for _, secret := range []string{"98765", "9876543210", "91234", "88776", "+91", "UPL0123456", "XYZ7654321", "यादव", "अंसारी", "पासी", "हिंदू", "मुस्लिम", "1980"} {
 		assert.NotContains(t, body, secret, "a viewer sees no phone, voter ID, caste or religion")
 	}
-	assert.Equal(t, 0, eval[int](t, ctx, `document.querySelectorAll('a[href^="tel:"], .tag-caste, .seat-end, #committee-add, #committee-add-open, #committee-add-form').length`), "no phone links and no add or end buttons")
+	assert.Equal(t, 0, eval[int](t, ctx, `document.querySelectorAll('a[href^="tel:"], .tag-caste, .tag-category, .seat-end, #committee-add, #committee-add-open, #committee-add-form').length`), "no phone links and no add or end buttons")
 	assert.Equal(t, 0, eval[int](t, ctx, "document.querySelectorAll('#nav-people').length"))
 	noSideScroll(t, ctx, "viewer booth")
 	browsertest.Screenshot(t, ctx, "committee-viewer-hi")

@@ -12,8 +12,18 @@ const (
 	GenderOther  Gender = "other"
 )
 
+// Genders lists every gender.
+var Genders = []Gender{GenderMale, GenderFemale, GenderOther}
+
 // Valid reports whether g is known.
-func (g Gender) Valid() bool { return g == GenderMale || g == GenderFemale || g == GenderOther }
+func (g Gender) Valid() bool {
+	for _, v := range Genders {
+		if v == g {
+			return true
+		}
+	}
+	return false
+}
 
 // Category is a person's social category.
 type Category string

@@ -124,17 +124,15 @@ func (s *Audit) List(ctx context.Context, actor Actor, f AuditFilter) (Page[mode
 	if before > 0 {
 		q = q.Where("id < ?", before)
 	}
-	if !actor.Everywhere() {
-		lo, hi := models.SubtreeRange(actor.ScopePath)
-		q = q.Where("unit_path >= ? AND unit_path < ?", lo, hi)
-	}
+	scope, scopeArgs := scopeCond(actor, "audit_log.unit_path")
+	q = q.Where(scope, scopeArgs...)
 	if f.Under != nil {
 		u, err := s.units.visible(db, actor, *f.Under, "under")
 		if err != nil {
 			return Page[models.AuditEntry]{}, asNotFound(err)
 		}
-		lo, hi := models.SubtreeRange(u.Path)
-		q = q.Where("unit_path >= ? AND unit_path < ?", lo, hi)
+		cond, args := subtreeCond("audit_log.unit_path", u)
+		q = q.Where(cond, args...)
 	}
 	if f.ActorID != nil {
 		q = q.Where("actor_id = ?", *f.ActorID)

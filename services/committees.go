@@ -94,7 +94,7 @@ func (s *Committees) Get(ctx context.Context, actor Actor, unitID int64) (Commit
 	for _, c := range models.Categories {
 		v.Composition.ByCategory[c] = 0
 	}
-	for _, g := range []models.Gender{models.GenderMale, models.GenderFemale, models.GenderOther} {
+	for _, g := range models.Genders {
 		v.Composition.ByGender[g] = 0
 	}
 	// Counted from the stored person, so a viewer sees the same totals without the fields.
@@ -126,27 +126,43 @@ func (s *Committees) seats(db *gorm.DB, actor Actor, where string, args ...any) 
 	if err := db.Where(where, args...).Order("id").Find(&seats).Error; err != nil {
 		return nil, dbErr("load seats", err)
 	}
-	ids := make([]int64, 0, len(seats))
-	for _, st := range seats {
-		ids = append(ids, st.PersonID)
-	}
-	people := map[int64]models.Person{}
-	if len(ids) > 0 {
-		var ps []models.Person
-		if err := db.Where("id IN ?", ids).Find(&ps).Error; err != nil {
-			return nil, dbErr("load seat holders", err)
-		}
-		for _, p := range ps {
-			people[p.ID] = p
-		}
+	holders, err := seatHolders(db, actor, seats)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]SeatView, 0, len(seats))
 	for _, rank := range models.Positions {
 		for _, st := range seats {
 			if st.Position == rank {
-				out = append(out, SeatView{Seat: st, Person: viewFor(actor, people[st.PersonID])})
+				out = append(out, SeatView{Seat: st, Person: holders[st.PersonID]})
 			}
 		}
+	}
+	return out, nil
+}
+
+// seatHolders loads the people holding seats, each as the actor may see them: a holder the
+// actor may not read (looked after outside the actor's scope) comes without phone, voter ID,
+// caste and religion, whatever committee they sit on (viewFor).
+func seatHolders(db *gorm.DB, actor Actor, seats []models.Seat) (map[int64]PersonView, error) {
+	out := map[int64]PersonView{}
+	if len(seats) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, 0, len(seats))
+	for _, st := range seats {
+		ids = append(ids, st.PersonID)
+	}
+	var ps []models.Person
+	if err := db.Where("id IN ?", ids).Find(&ps).Error; err != nil {
+		return nil, dbErr("load seat holders", err)
+	}
+	paths, err := unitPaths(db, ps)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		out[p.ID] = viewFor(actor, p, paths[p.UnitID])
 	}
 	return out, nil
 }
@@ -204,7 +220,7 @@ func (s *Committees) Seat(ctx context.Context, actor Actor, unitID, personID int
 			After: map[string]any{"id": st.ID, "unit_id": u.ID, "person_id": p.ID, "position": position}}); err != nil {
 			return err
 		}
-		out = SeatView{Seat: st, Person: viewFor(actor, p)}
+		out = SeatView{Seat: st, Person: viewFor(actor, p, pathOfPerson)}
 		return nil
 	})
 	return out, err
@@ -299,23 +315,13 @@ func (s *Committees) History(ctx context.Context, actor Actor, unitID int64, pr 
 		return Page[SeatView]{}, dbErr("committee history", err)
 	}
 	page := paginate(seats, limit, func(st models.Seat) int64 { return st.ID })
-	people := map[int64]models.Person{}
-	if len(page.Items) > 0 {
-		ids := make([]int64, 0, len(page.Items))
-		for _, st := range page.Items {
-			ids = append(ids, st.PersonID)
-		}
-		var ps []models.Person
-		if err := db.Where("id IN ?", ids).Find(&ps).Error; err != nil {
-			return Page[SeatView]{}, dbErr("committee history", err)
-		}
-		for _, p := range ps {
-			people[p.ID] = p
-		}
+	holders, err := seatHolders(db, actor, page.Items)
+	if err != nil {
+		return Page[SeatView]{}, err
 	}
 	out := Page[SeatView]{Items: make([]SeatView, 0, len(page.Items)), NextCursor: page.NextCursor}
 	for _, st := range page.Items {
-		out.Items = append(out.Items, SeatView{Seat: st, Person: viewFor(actor, people[st.PersonID])})
+		out.Items = append(out.Items, SeatView{Seat: st, Person: holders[st.PersonID]})
 	}
 	return out, nil
 }

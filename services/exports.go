@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,6 +28,7 @@ func NewExports(db *gorm.DB, units *Units) *Exports { return &Exports{db: db, un
 type UnitSelection struct {
 	conds []string
 	args  []any
+	under *models.Unit // the unit asked for; nil for the actor's whole scope
 }
 
 // CheckUnits returns the units an export covers, so that callers can refuse a bad request before
@@ -34,19 +37,18 @@ type UnitSelection struct {
 // Returns NotFound when under is outside the actor's scope.
 func (s *Exports) CheckUnits(ctx context.Context, actor Actor, under *int64) (UnitSelection, error) {
 	var sel UnitSelection
-	if !actor.Everywhere() {
-		lo, hi := models.SubtreeRange(actor.ScopePath)
-		sel.conds = append(sel.conds, "u.path >= ? AND u.path < ?")
-		sel.args = append(sel.args, lo, hi)
-	}
+	scope, args := scopeCond(actor, "u.path")
+	sel.conds = append(sel.conds, scope)
+	sel.args = append(sel.args, args...)
 	if under != nil {
 		u, err := s.units.visible(s.db.WithContext(ctx), actor, *under, "")
 		if err != nil {
 			return sel, err
 		}
-		c, args := subtreeCond("u", u)
+		c, args := subtreeCond("u.path", u)
 		sel.conds = append(sel.conds, c)
 		sel.args = append(sel.args, args...)
+		sel.under = &u
 	}
 	return sel, nil
 }
@@ -68,7 +70,7 @@ func (s *Exports) Units(ctx context.Context, sel UnitSelection, w io.Writer) err
 	}
 	defer rows.Close()
 	cw := csv.NewWriter(w)
-	if err := cw.Write(UnitColumns); err != nil {
+	if err := writeRow(cw, slices.Clone(UnitColumns)); err != nil {
 		return err
 	}
 	var (
@@ -85,7 +87,7 @@ func (s *Exports) Units(ctx context.Context, sel UnitSelection, w io.Writer) err
 		rec[0], rec[1], rec[2], rec[3], rec[4] = level, code, name, nameHi, parent.String
 		rec[5], rec[6], rec[7], rec[8] = nullInt(number), reserved, parl.String, nullInt(electors)
 		rec[9], rec[10], rec[11], rec[12], rec[13] = nullInt(pt), nullInt(psc), nullInt(pst), nullInt(pm), nullInt(pmin)
-		if err := cw.Write(rec); err != nil {
+		if err := writeRow(cw, rec); err != nil {
 			return err
 		}
 	}
@@ -96,6 +98,15 @@ func (s *Exports) Units(ctx context.Context, sel UnitSelection, w io.Writer) err
 	return cw.Error()
 }
 
+// writeRow writes one record with every cell made safe to open in a spreadsheet (see exportCell).
+// It changes rec.
+func writeRow(cw *csv.Writer, rec []string) error {
+	for i, v := range rec {
+		rec[i] = exportCell(v)
+	}
+	return cw.Write(rec)
+}
+
 func nullInt(n sql.NullInt64) string {
 	if !n.Valid {
 		return ""
@@ -104,73 +115,114 @@ func nullInt(n sql.NullInt64) string {
 }
 
 // CheckPeople returns the people an export covers (the same selection as CheckUnits, applied to
-// the unit that looks after each person). Returns Forbidden for viewers, who see no personal
-// data, and NotFound when under is outside scope.
+// the unit that looks after each person). Returns Forbidden for roles below district coordinator
+// (booth workers and viewers), and NotFound when under is outside scope.
 func (s *Exports) CheckPeople(ctx context.Context, actor Actor, under *int64) (UnitSelection, error) {
-	if actor.Role == models.RoleViewer {
+	if !actor.canManageUnits() {
 		return UnitSelection{}, Errorf(EForbidden, "your role may not export personal data")
 	}
 	return s.CheckUnits(ctx, actor, under)
 }
 
-// People streams the selected people as a people CSV, with the fields the actor's role may
-// not see left empty, ordered by id. A person with several current seats is written once, with
-// the most senior seat. A person without a home unit is written with the unit that looks after
-// them as home_unit_code, so that the file re-imports where no scope unit supplies a default.
+// seniority orders seats by position, most senior first, in the order of models.Positions.
+var seniority = func() string {
+	var b strings.Builder
+	b.WriteString("CASE st.position")
+	for i, p := range models.Positions {
+		fmt.Fprintf(&b, " WHEN '%s' THEN %d", p, i+1)
+	}
+	fmt.Fprintf(&b, " ELSE %d END, st.id", len(models.Positions)+1)
+	return b.String()
+}()
+
+// People streams the selected people as a people CSV, with the fields the actor may not see
+// left empty, ordered by id. A person with several current seats is written once, with the most
+// senior seat. A person without a home unit is written with the unit that looks after them as
+// home_unit_code, so that the file re-imports where no scope unit supplies a default.
+//
+// Every export is written to the audit log (action export, entity people: who, the unit asked
+// for and how many rows went out) once the rows are written, in a statement of its own, so that
+// a stream cut short is recorded too, with the rows written until then and complete false.
 func (s *Exports) People(ctx context.Context, actor Actor, sel UnitSelection, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	n, err := s.streamPeople(ctx, actor, sel, cw)
+	if aerr := s.recordPeopleExport(context.WithoutCancel(ctx), actor, sel, n, err == nil); aerr != nil && err == nil {
+		err = aerr
+	}
+	if err != nil {
+		return err
+	}
+	// Flushed after the audit row is in: an export whose audit row cannot be written is cut short.
+	cw.Flush()
+	return cw.Error()
+}
+
+// streamPeople writes the header and the people rows to cw and returns how many people it wrote.
+func (s *Exports) streamPeople(ctx context.Context, actor Actor, sel UnitSelection, cw *csv.Writer) (int, error) {
 	where := "1 = 1"
 	if len(sel.conds) > 0 {
 		where = "(" + strings.Join(sel.conds, ") AND (") + ")"
 	}
 	// The most senior current seat, among committees inside the actor's scope only: a seat an
 	// administrator gave one of the actor's people elsewhere is not the actor's to see.
-	seatScope, args := "", []any{}
-	if !actor.Everywhere() {
-		lo, hi := models.SubtreeRange(actor.ScopePath)
-		seatScope = " AND cu.path >= ? AND cu.path < ?"
-		args = append(args, lo, hi, lo, hi)
-	}
-	const seniority = `CASE st.position WHEN 'president' THEN 1 WHEN 'vice_president' THEN 2 WHEN 'general_secretary' THEN 3
-		WHEN 'secretary' THEN 4 WHEN 'treasurer' THEN 5 WHEN 'booth_agent' THEN 6 ELSE 7 END, st.id`
-	seat := `FROM seats st JOIN units cu ON cu.id = st.unit_id WHERE st.person_id = p.id AND st.ended_at IS NULL` + seatScope +
-		` ORDER BY ` + seniority + ` LIMIT 1`
+	seatScope, args := scopeCond(actor, "cu.path")
+	seat := `FROM seats st JOIN units cu ON cu.id = st.unit_id WHERE st.person_id = p.id AND st.ended_at IS NULL AND (` + seatScope +
+		`) ORDER BY ` + seniority + ` LIMIT 1`
+	params := append(append(slices.Clone(args), args...), sel.args...)
 	rows, err := s.db.WithContext(ctx).Raw(`SELECT p.id, p.name, p.name_hi, p.gender, p.birth_year, p.phone, p.voter_id, p.category,
-		p.religion, p.caste, COALESCE(h.code, u.code), (SELECT cu.code `+seat+`), (SELECT st.position `+seat+`)
+		p.religion, p.caste, COALESCE(h.code, u.code), (SELECT cu.code `+seat+`), (SELECT st.position `+seat+`), u.path
 		FROM people p JOIN units u ON u.id = p.unit_id LEFT JOIN units h ON h.id = p.home_unit_id
-		WHERE `+where+` ORDER BY p.id`, append(args, sel.args...)...).Rows()
+		WHERE `+where+` ORDER BY p.id`, params...).Rows()
 	if err != nil {
-		return dbErr("export people", err)
+		return 0, dbErr("export people", err)
 	}
 	defer rows.Close()
-	cw := csv.NewWriter(w)
-	if err := cw.Write(PeopleColumns); err != nil {
-		return err
+	if err := writeRow(cw, slices.Clone(PeopleColumns)); err != nil {
+		return 0, err
 	}
 	var (
+		n                                  int
 		id                                 int64
 		name, nameHi, gender, category     string
-		caste                              string
+		caste, path                        string
 		birth                              sql.NullInt64
 		phone, voter, religion, home, comm sql.NullString
 		position                           sql.NullString
 	)
 	for rows.Next() {
-		if err := rows.Scan(&id, &name, &nameHi, &gender, &birth, &phone, &voter, &category, &religion, &caste, &home, &comm, &position); err != nil {
-			return dbErr("export people", err)
+		if err := rows.Scan(&id, &name, &nameHi, &gender, &birth, &phone, &voter, &category, &religion, &caste, &home, &comm, &position, &path); err != nil {
+			return n, dbErr("export people", err)
 		}
-		p := models.Person{Phone: nullStr(phone), VoterID: nullStr(voter), Religion: nullStr(religion), Caste: caste}
-		v := viewFor(actor, p)
-		rec := []string{name, nameHi, gender, nullInt(birth), deref(v.Person.Phone), deref(v.Person.VoterID), category,
-			deref(v.Person.Religion), v.Person.Caste, home.String, comm.String, position.String}
-		if err := cw.Write(rec); err != nil {
-			return err
+		p := models.Person{Phone: nullStr(phone), VoterID: nullStr(voter), Religion: nullStr(religion), Caste: caste,
+			Category: models.Category(category), BirthYear: nullIntPtr(birth)}
+		v := viewFor(actor, p, path)
+		rec := []string{name, nameHi, gender, intPtr(v.Person.BirthYear), deref(v.Person.Phone), deref(v.Person.VoterID),
+			string(v.Person.Category), deref(v.Person.Religion), v.Person.Caste, home.String, comm.String, position.String}
+		if err := writeRow(cw, rec); err != nil {
+			return n, err
 		}
+		n++
 	}
 	if err := rows.Err(); err != nil {
-		return dbErr("export people", err)
+		return n, dbErr("export people", err)
 	}
-	cw.Flush()
-	return cw.Error()
+	return n, nil
+}
+
+// recordPeopleExport writes the audit row of a people export. The row sits at the unit asked
+// for (or the actor's scope unit), so that whoever may read the audit log there sees it.
+func (s *Exports) recordPeopleExport(ctx context.Context, actor Actor, sel UnitSelection, rows int, complete bool) error {
+	at := s.units.now()
+	var where *models.Unit
+	after := map[string]any{"under": nil, "rows": rows, "complete": complete}
+	switch {
+	case sel.under != nil:
+		where = sel.under
+		after["under"] = map[string]any{"id": sel.under.ID, "code": sel.under.Code}
+	case actor.ScopeUnitID != nil:
+		where = &models.Unit{ID: *actor.ScopeUnitID, Path: actor.ScopePath}
+	}
+	return record(s.db.WithContext(ctx), at, actor, change{Action: "export", Entity: "people", Unit: where, After: after})
 }
 
 func nullStr(n sql.NullString) *string {
@@ -178,4 +230,19 @@ func nullStr(n sql.NullString) *string {
 		return nil
 	}
 	return &n.String
+}
+
+func nullIntPtr(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
+}
+
+func intPtr(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
 }

@@ -86,9 +86,11 @@ type csvTable struct {
 	errors []FieldError
 }
 
+// get is the named cell of row, trimmed, with the apostrophe an export puts before a formula
+// character taken off (see exportCell).
 func (t *csvTable) get(row []string, name string) string {
 	if i, ok := t.col[name]; ok {
-		return strings.TrimSpace(row[i])
+		return importCell(strings.TrimSpace(row[i]))
 	}
 	return ""
 }

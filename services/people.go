@@ -95,10 +95,10 @@ func (in *PersonInput) validate(year int) Fields {
 		f.Add("name_hi", "must be at most 200 characters of text")
 	}
 	if !in.Gender.Valid() {
-		f.Add("gender", "must be male, female or other")
+		f.Add("gender", "must be %s", oneOf(models.Genders))
 	}
 	if !in.Category.Valid() {
-		f.Add("category", "must be SC, ST, OBC or GEN")
+		f.Add("category", "must be %s", oneOf(models.Categories))
 	}
 	if in.Religion != "" && !contains(models.Religions, in.Religion) {
 		f.Add("religion", "must be one of %s", strings.Join(models.Religions, ", "))
@@ -130,6 +130,15 @@ func (in *PersonInput) validate(year int) Fields {
 	return f
 }
 
+// oneOf names the allowed values of a list from models in a validation message.
+func oneOf[T ~string](list []T) string {
+	names := make([]string, 0, len(list))
+	for _, v := range list {
+		names = append(names, string(v))
+	}
+	return "one of " + strings.Join(names, ", ")
+}
+
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -153,24 +162,43 @@ func (in PersonInput) apply(p *models.Person) {
 	p.SearchText = models.SearchText(in.Name, in.NameHi)
 }
 
-// PersonView is a person as one actor may see them: sensitive fields the actor may not see are
+// PersonView is a person as one actor may see them: the fields the actor may not see are
 // removed before the view leaves the service.
 type PersonView struct {
 	Person models.Person
-	// Sensitive says whether phone and voter ID are included; Community whether caste and religion are.
+	// Profile says whether birth year and category are included, Sensitive whether phone and
+	// voter ID are, Community whether caste and religion are.
+	Profile   bool
 	Sensitive bool
 	Community bool
 }
 
-// viewFor strips what the actor's role may not see: viewers get no phone, voter ID, caste or
-// religion; booth workers no caste or religion.
-func viewFor(actor Actor, p models.Person) PersonView {
-	v := PersonView{Person: p, Sensitive: true, Community: true}
-	switch actor.Role {
-	case models.RoleViewer:
+// mayReadPeople reports whether the actor's role may read the register of people: viewers read
+// committee rosters (names and positions) and figures, never people.
+func (a Actor) mayReadPeople() bool { return a.Role != models.RoleViewer }
+
+// viewFor is the one rule for what an actor reads of a person, wherever the person appears
+// (the people routes, committee seats and their history, exports). path is the path of the unit
+// that looks after the person (their unit_id), which decides who may read them, as for
+// GET /people/{id}:
+//   - a viewer reads names and positions only: no birth year, category, phone, voter ID, caste
+//     or religion;
+//   - a reader outside whose scope the person is looked after (someone from another district
+//     seated on a committee the reader sees) gets no phone, voter ID, caste or religion;
+//   - a booth worker gets no caste or religion;
+//   - coordinators and above read everything of the people in their scope.
+func viewFor(actor Actor, p models.Person, path string) PersonView {
+	v := PersonView{Person: p, Profile: true, Sensitive: true, Community: true}
+	switch {
+	case !actor.mayReadPeople():
+		v.Profile, v.Sensitive, v.Community = false, false, false
+	case !actor.Sees(path):
 		v.Sensitive, v.Community = false, false
-	case models.RoleBoothWorker:
+	case actor.Role == models.RoleBoothWorker:
 		v.Community = false
+	}
+	if !v.Profile {
+		v.Person.BirthYear, v.Person.Category = nil, ""
 	}
 	if !v.Sensitive {
 		v.Person.Phone, v.Person.VoterID = nil, nil
@@ -255,7 +283,7 @@ func (s *People) Create(ctx context.Context, actor Actor, in PersonInput) (Perso
 		if err := record(tx, now, actor, change{Action: "create", Entity: "person", EntityID: p.ID, Unit: &unit, After: personAudit(p)}); err != nil {
 			return err
 		}
-		out = viewFor(actor, p)
+		out = viewFor(actor, p, unit.Path)
 		return nil
 	})
 	return out, err
@@ -277,13 +305,17 @@ func (s *People) load(tx *gorm.DB, actor Actor, id int64) (models.Person, models
 	return p, u, nil
 }
 
-// Get returns one person as the actor may see them. Returns NotFound outside scope.
+// Get returns one person as the actor may see them. Returns Forbidden for viewers, NotFound
+// outside scope.
 func (s *People) Get(ctx context.Context, actor Actor, id int64) (PersonView, error) {
-	p, _, err := s.load(s.db.WithContext(ctx), actor, id)
+	if !actor.mayReadPeople() {
+		return PersonView{}, Errorf(EForbidden, "your role may not read people")
+	}
+	p, u, err := s.load(s.db.WithContext(ctx), actor, id)
 	if err != nil {
 		return PersonView{}, err
 	}
-	return viewFor(actor, p), nil
+	return viewFor(actor, p, u.Path), nil
 }
 
 // PersonFilter narrows the people list.
@@ -297,24 +329,26 @@ type PersonFilter struct {
 }
 
 // List returns the people inside the actor's scope that match the filter, ordered by id.
-// Returns Invalid for bad filters and NotFound when under or home_unit_id is outside scope.
+// Returns Forbidden for viewers, Invalid for bad filters and NotFound when under or
+// home_unit_id is outside scope.
 func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[PersonView], error) {
+	if !actor.mayReadPeople() {
+		return Page[PersonView]{}, Errorf(EForbidden, "your role may not read people")
+	}
 	limit, after, err := f.Page.bounds()
 	if err != nil {
 		return Page[PersonView]{}, err
 	}
 	db := s.db.WithContext(ctx)
 	q := db.Table("people").Select("people.*").Joins("JOIN units ON units.id = people.unit_id").Where("people.id > ?", after)
-	if !actor.Everywhere() {
-		lo, hi := models.SubtreeRange(actor.ScopePath)
-		q = q.Where("units.path >= ? AND units.path < ?", lo, hi)
-	}
+	scope, scopeArgs := scopeCond(actor, "units.path")
+	q = q.Where(scope, scopeArgs...)
 	if f.Under != nil {
 		u, err := s.units.visible(db, actor, *f.Under, "under")
 		if err != nil {
 			return Page[PersonView]{}, asNotFound(err)
 		}
-		cond, args := subtreeCond("units", u)
+		cond, args := subtreeCond("units.path", u)
 		q = q.Where(cond, args...)
 	}
 	if f.HomeUnitID != nil {
@@ -325,13 +359,13 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 	}
 	if f.Category != "" {
 		if !f.Category.Valid() {
-			return Page[PersonView]{}, invalid("category", "must be SC, ST, OBC or GEN")
+			return Page[PersonView]{}, invalid("category", "must be %s", oneOf(models.Categories))
 		}
 		q = q.Where("people.category = ?", f.Category)
 	}
 	if f.Gender != "" {
 		if !f.Gender.Valid() {
-			return Page[PersonView]{}, invalid("gender", "must be male, female or other")
+			return Page[PersonView]{}, invalid("gender", "must be %s", oneOf(models.Genders))
 		}
 		q = q.Where("people.gender = ?", f.Gender)
 	}
@@ -346,9 +380,37 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 		return Page[PersonView]{}, dbErr("list people", err)
 	}
 	page := paginate(rows, limit, func(p models.Person) int64 { return p.ID })
+	paths, err := unitPaths(db, page.Items)
+	if err != nil {
+		return Page[PersonView]{}, err
+	}
 	out := Page[PersonView]{Items: make([]PersonView, 0, len(page.Items)), NextCursor: page.NextCursor}
 	for _, p := range page.Items {
-		out.Items = append(out.Items, viewFor(actor, p))
+		out.Items = append(out.Items, viewFor(actor, p, paths[p.UnitID]))
+	}
+	return out, nil
+}
+
+// unitPaths returns the paths of the units that look after people (their unit_id), by unit id,
+// in one query: what viewFor needs to know whose the people are.
+func unitPaths(db *gorm.DB, people []models.Person) (map[int64]string, error) {
+	out := make(map[int64]string, len(people))
+	ids := make([]int64, 0, len(people))
+	for _, p := range people {
+		if _, ok := out[p.UnitID]; !ok {
+			out[p.UnitID] = ""
+			ids = append(ids, p.UnitID)
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var units []models.Unit
+	if err := db.Select("id", "path").Where("id IN ?", ids).Find(&units).Error; err != nil {
+		return nil, dbErr("load people's units", err)
+	}
+	for _, u := range units {
+		out[u.ID] = u.Path
 	}
 	return out, nil
 }
@@ -394,7 +456,7 @@ func (s *People) Update(ctx context.Context, actor Actor, id int64, edit func(in
 		if err := record(tx, p.UpdatedAt, actor, change{Action: "update", Entity: "person", EntityID: p.ID, Unit: &unit, Before: before, After: personAudit(p)}); err != nil {
 			return err
 		}
-		out = viewFor(actor, p)
+		out = viewFor(actor, p, unit.Path)
 		return nil
 	})
 	return out, err

@@ -363,10 +363,8 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 	}
 	db := s.db.WithContext(ctx)
 	q := db.Model(&models.Unit{}).Where("id > ?", after)
-	if !actor.Everywhere() {
-		lo, hi := models.SubtreeRange(actor.ScopePath)
-		q = q.Where("path >= ? AND path < ?", lo, hi)
-	}
+	scope, scopeArgs := scopeCond(actor, "units.path")
+	q = q.Where(scope, scopeArgs...)
 	if f.Level != "" {
 		q = q.Where("level = ?", f.Level)
 	}
@@ -381,7 +379,7 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 		if err != nil {
 			return Page[models.Unit]{}, asNotFound(err)
 		}
-		sql, args := subtreeCond("units", under)
+		sql, args := subtreeCond("units.path", under)
 		q = q.Where(sql, args...)
 	}
 	if t := strings.TrimSpace(f.Q); t != "" {
@@ -632,17 +630,18 @@ func cleanText(s string) bool {
 	return true
 }
 
-// subtreeCond is the condition that selects unit u and everything below it from the units
-// table named alias. A Lok Sabha constituency has no children in the tree; what lies under it
-// is its assemblies (which point at it) and everything below them.
-func subtreeCond(alias string, u models.Unit) (string, []any) {
+// subtreeCond is the condition that selects the rows of unit u and everything below it, col
+// naming the column that holds a row's unit path ("units.path", "audit_log.unit_path"). A Lok Sabha
+// constituency has no children in the tree; what lies under it is its assemblies (which point at
+// it) and everything below them. The actor's own scope is scopeCond's.
+func subtreeCond(col string, u models.Unit) (string, []any) {
 	lo, hi := models.SubtreeRange(u.Path)
-	cond := alias + ".path >= ? AND " + alias + ".path < ?"
+	cond := col + " >= ? AND " + col + " < ?"
 	if u.Level != models.LevelParliamentary {
 		return cond, []any{lo, hi}
 	}
-	return "((" + cond + ") OR EXISTS (SELECT 1 FROM units a WHERE a.parliamentary_id = ? AND " + alias + ".path >= a.path AND " +
-		alias + ".path < substr(a.path, 1, length(a.path) - 1) || '0'))", []any{lo, hi, u.ID}
+	return "((" + cond + ") OR EXISTS (SELECT 1 FROM units a WHERE a.parliamentary_id = ? AND " + col + " >= a.path AND " +
+		col + " < substr(a.path, 1, length(a.path) - 1) || '0'))", []any{lo, hi, u.ID}
 }
 
 // unitsByID loads the units that items point at, in one query.

@@ -208,17 +208,15 @@ func (s *Users) List(ctx context.Context, actor Actor, f UserFilter) (Page[UserV
 	}
 	db := s.db.WithContext(ctx)
 	q := db.Table("users").Select("users.*").Joins("LEFT JOIN units ON units.id = users.scope_unit_id").Where("users.id > ?", after)
-	if !actor.Everywhere() {
-		lo, hi := models.SubtreeRange(actor.ScopePath)
-		q = q.Where("units.path >= ? AND units.path < ?", lo, hi)
-	}
+	scope, scopeArgs := scopeCond(actor, "units.path")
+	q = q.Where(scope, scopeArgs...)
 	if f.Under != nil {
 		under, err := s.units.visible(db, actor, *f.Under, "under")
 		if err != nil {
 			return Page[UserView]{}, asNotFound(err)
 		}
-		lo, hi := models.SubtreeRange(under.Path)
-		q = q.Where("units.path >= ? AND units.path < ?", lo, hi)
+		cond, args := subtreeCond("units.path", under)
+		q = q.Where(cond, args...)
 	}
 	if f.Role != "" {
 		if !f.Role.Valid() {

@@ -155,6 +155,12 @@ export async function logout() {
 // hasSession reports whether an access token is held.
 export const hasSession = () => accessToken !== null;
 
+// openapi reads the API's own description (public, no token): enums.js takes the lists of
+// allowed values from it.
+export async function openapi() {
+  return decode(await send('GET', '/openapi.json', { auth: false }));
+}
+
 // staticJSON loads one of the UI's own JSON files (the translation tables).
 export async function staticJSON(path) {
   let res;

@@ -1,18 +1,11 @@
-// person.js: what the committee and people screens share about a person: the lists of positions,
-// categories, genders and religions, a person's name and tags, and the inputs of a new person.
-// Phone, voter ID, caste and religion are absent from answers to roles that may not see them,
-// so every reader here treats them as optional.
+// person.js: what the committee and people screens share about a person: a person's name and
+// tags, and the inputs of a new person (whose choices come from enums.js, loaded first).
+// Birth year, category, phone, voter ID, caste and religion are absent from answers to readers
+// who may not see them, so every reader here treats them as optional.
 
 import { t, unitName, otherName } from './i18n.js';
 import { h, field } from './ui.js';
-
-// POSITIONS are the committee positions, most senior first (the order the API lists seats in).
-export const POSITIONS = ['president', 'vice_president', 'general_secretary', 'secretary', 'treasurer', 'booth_agent', 'member'];
-// SINGLE_HOLDER positions have one holder per committee.
-export const SINGLE_HOLDER = ['president', 'general_secretary', 'treasurer', 'booth_agent'];
-export const CATEGORIES = ['SC', 'ST', 'OBC', 'GEN'];
-export const GENDERS = ['male', 'female', 'other'];
-export const RELIGIONS = ['hindu', 'muslim', 'christian', 'sikh', 'buddhist', 'jain', 'other', 'none'];
+import { categories, genders, religions } from './enums.js';
 
 const VOTER_ID = /^[A-Z]{3}[0-9]{7}$/;
 
@@ -47,19 +40,20 @@ function phoneOK(s) {
   return /^[6-9][0-9]{9}$/.test(d);
 }
 
-// personFields builds the inputs for a new person, their ids starting with prefix. read()
+// personFields builds the inputs for a new person, their ids starting with prefix (after
+// enums.load()). read()
 // returns {body, errors}: the request body and the form's own (translated) field errors.
 export function personFields(prefix) {
   const text = (key, attrs = {}) => h('input', { type: 'text', id: `${prefix}-${key}`, autocomplete: 'off', ...attrs });
   const inputs = {
     name: text('name', { maxlength: 200, autocapitalize: 'words' }),
     name_hi: text('name_hi', { maxlength: 200, lang: 'hi' }),
-    gender: select(`${prefix}-gender`, GENDERS, 'gender.', { empty: t('common.choose') }),
-    category: select(`${prefix}-category`, CATEGORIES, 'community.', { empty: t('common.choose') }),
+    gender: select(`${prefix}-gender`, genders(), 'gender.', { empty: t('common.choose') }),
+    category: select(`${prefix}-category`, categories(), 'community.', { empty: t('common.choose') }),
     phone: h('input', { type: 'tel', id: `${prefix}-phone`, inputmode: 'tel', autocomplete: 'off', maxlength: 20 }),
     voter_id: text('voter_id', { maxlength: 14, autocapitalize: 'characters', spellcheck: 'false' }),
     birth_year: h('input', { type: 'number', id: `${prefix}-birth_year`, inputmode: 'numeric', min: 1900, max: 2100 }),
-    religion: select(`${prefix}-religion`, RELIGIONS, 'religion.', { empty: t('person.not_given') }),
+    religion: select(`${prefix}-religion`, religions(), 'religion.', { empty: t('person.not_given') }),
     caste: text('caste', { maxlength: 100 }),
   };
   const nodes = [

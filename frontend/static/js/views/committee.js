@@ -8,7 +8,8 @@ import * as api from '../api.js';
 import { t, num, date } from '../i18n.js';
 import { canManagePeople } from '../roles.js';
 import { h, put, msg, field, formError, showErrors, clearErrors, button, moreButton, errorText } from '../ui.js';
-import { POSITIONS, SINGLE_HOLDER, name, other, tags, personFields, phoneText } from '../person.js';
+import { name, other, tags, personFields, phoneText } from '../person.js';
+import * as enums from '../enums.js';
 
 const HISTORY_PAGE = 20;
 
@@ -36,12 +37,17 @@ export function mount(unit, ctx, { onChange } = {}) {
 
   const reload = async () => {
     try {
-      committee = await api.get(base);
+      [committee] = await Promise.all([api.get(base), enums.load()]);
     } catch (e) {
       put(body, msg(errorText(e), 'error', { id: 'committee-error' }));
       return false;
     }
     put(body, ...summary(committee), seatList(committee, writable ? endSeat : null));
+    if (writable && !adder) {
+      // Built once the lists of positions and the person's choices are known.
+      adder = addSection(unit, base, changed);
+      history.el.before(adder.el);
+    }
     if (adder) adder.update(committee);
     return true;
   };
@@ -53,10 +59,6 @@ export function mount(unit, ctx, { onChange } = {}) {
   async function endSeat(seat) {
     await api.del(`${base}/seats/${encodeURIComponent(seat.id)}`);
     await changed();
-  }
-  if (writable) {
-    adder = addSection(unit, base, changed);
-    section.append(adder.el);
   }
   section.append(history.el);
   reload();
@@ -86,7 +88,7 @@ function summary(c) {
       h('p', { class: 'committee-size', id: 'committee-size' }, t('committee.size', { n: num(n), min: num(min), max: num(max) }))),
     gaps.length ? h('ul', { class: 'gaps', id: 'committee-gaps' }, gaps) : null,
     n ? h('div', { class: 'stats', id: 'committee-composition', role: 'group', 'aria-label': t('committee.composition') },
-      ...['SC', 'ST', 'OBC', 'GEN'].map((k) => stat(k, cat[k], t('category_short.' + k))),
+      ...enums.categories().map((k) => stat(k, cat[k], t('category_short.' + k))),
       stat('women', (comp.by_gender || {}).female, t('committee.women')),
       stat('minority', comp.minority, t('community.minority'))) : null,
   ];
@@ -96,7 +98,7 @@ function summary(c) {
 function seatList(c, onEnd) {
   if (!c.seats.length) return msg(t('committee.empty'), '', { id: 'committee-empty' });
   const list = h('ul', { class: 'seat-groups', id: 'committee-seats' });
-  for (const pos of POSITIONS) {
+  for (const pos of enums.positions()) {
     const seats = c.seats.filter((s) => s.position === pos);
     if (!seats.length) continue;
     list.append(h('li', { class: 'seat-group', 'data-position': pos },
@@ -200,8 +202,8 @@ function addSection(unit, base, changed) {
   const fillPositions = () => {
     const held = new Set(seats().map((s) => s.position));
     const keep = posSelect.value;
-    put(posSelect, ...POSITIONS.filter((p) => p !== 'booth_agent' || unit.level === 'booth').map((p) => h('option', { value: p },
-      positionName(p) + (SINGLE_HOLDER.includes(p) && held.has(p) ? ' — ' + t('committee.taken') : ''))));
+    put(posSelect, ...enums.positions().filter((p) => p !== 'booth_agent' || unit.level === 'booth').map((p) => h('option', { value: p },
+      positionName(p) + (enums.singleHolder().includes(p) && held.has(p) ? ' — ' + t('committee.taken') : ''))));
     posSelect.value = keep || nextPosition();
   };
   // nextPosition suggests the first required position still empty, else a member.
@@ -342,7 +344,7 @@ function addSection(unit, base, changed) {
       done.textContent = t('committee.added', { name: name(person), position: positionName(position) });
       done.hidden = false;
       await changed();
-      posSelect.value = SINGLE_HOLDER.includes(position) ? nextPosition() : position;
+      posSelect.value = enums.singleHolder().includes(position) ? nextPosition() : position;
     } finally {
       submit.disabled = false;
     }

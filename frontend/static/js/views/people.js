@@ -5,7 +5,8 @@
 import * as api from '../api.js';
 import { t, num } from '../i18n.js';
 import { h, put, msg, field, button, moreButton, errorText } from '../ui.js';
-import { CATEGORIES, GENDERS, name, other, tags, select, phoneText } from '../person.js';
+import { name, other, tags, select, phoneText } from '../person.js';
+import * as enums from '../enums.js';
 
 const PAGE = 50;
 const MAX_FILE = 64 << 20; // the server's import limit
@@ -21,13 +22,14 @@ export function reset() {
 
 export async function render(root, ctx) {
   ctx.setTitle(t('people.title'));
+  await enums.load();
   const scope = ctx.user.scope_unit_id || '';
   const list = h('ul', { class: 'item-list', id: 'people-list' });
   const status = h('div', { class: 'list-status' });
 
   const q = h('input', { type: 'search', id: 'people-q', autocomplete: 'off', enterkeyhint: 'search', maxlength: 100, value: filter.q, placeholder: t('units.search_placeholder') });
-  const category = select('people-category', CATEGORIES, 'community.', { empty: t('people.all'), selected: filter.category });
-  const gender = select('people-gender', GENDERS, 'gender.', { empty: t('people.all'), selected: filter.gender });
+  const category = select('people-category', enums.categories(), 'community.', { empty: t('people.all'), selected: filter.category });
+  const gender = select('people-gender', enums.genders(), 'gender.', { empty: t('people.all'), selected: filter.gender });
   const form = h('form', { class: 'form filters', id: 'people-filters', role: 'search' },
     field('q', t('people.q'), q),
     h('div', { class: 'pair' }, field('category', t('person.category'), category), field('gender', t('person.gender'), gender)),
