@@ -743,7 +743,7 @@ func updateFromStaging(tx *gorm.DB, copyRows copyFunc, rows [][]any, header map[
 			set = append(set, c+" = s."+c)
 		}
 	}
-	if err := tx.Exec("UPDATE units SET "+strings.Join(set, ", ")+", updated_at = ? FROM import_units s WHERE units.id = s.id", now).Error; err != nil {
+	if err := tx.Exec("UPDATE units SET "+strings.Join(set, ", ")+", version = version + 1, updated_at = ? FROM import_units s WHERE units.id = s.id", now).Error; err != nil {
 		return dbErr("import units: update", err)
 	}
 	if !isPostgres(tx) {
