@@ -576,25 +576,26 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 // seat: those rows are locked in the same pass, in id order like every other writer of rollups
 // (see lockForRecount), so that no two writers each hold a row the other waits for.
 func (s *Units) lockForChange(tx *gorm.DB, actor Actor, id int64, p UnitPatch) (models.Unit, error) {
+	if p.ParentID == nil && !p.ParliamentaryID.Set {
+		if err := lockRow(tx, "units", id, lockChange); err != nil {
+			return models.Unit{}, err
+		}
+		return s.visible(tx, actor, id, "")
+	}
+	// A first, unlocked read names the rows to lock; the read after the locks is the one that counts.
 	u, err := s.visible(tx, actor, id, "")
 	if err != nil {
 		return u, err
 	}
-	moving := p.ParentID != nil && (u.ParentID == nil || *u.ParentID != *p.ParentID)
-	if !moving && !p.ParliamentaryID.Set {
-		err = lockRow(tx, "units", u.ID, lockChange)
-	} else {
-		ids := append([]int64{u.ID}, models.PathIDs(u.Path)...)
-		if moving {
-			// Scope and level of the new parent are checked by move; here it only widens the lock.
-			var parent models.Unit
-			if tx.Select("path").Where("id = ?", *p.ParentID).Take(&parent).Error == nil {
-				ids = append(ids, models.PathIDs(parent.Path)...)
-			}
+	ids := append([]int64{u.ID}, models.PathIDs(u.Path)...)
+	if p.ParentID != nil {
+		// Scope and level of the new parent are checked by move; here it only widens the lock.
+		var parent models.Unit
+		if tx.Select("path").Where("id = ?", *p.ParentID).Take(&parent).Error == nil {
+			ids = append(ids, models.PathIDs(parent.Path)...)
 		}
-		err = lockForRecount(tx, ids)
 	}
-	if err != nil {
+	if err := lockForRecount(tx, ids); err != nil {
 		return u, err
 	}
 	return s.visible(tx, actor, id, "")

@@ -2,6 +2,7 @@ package services
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -63,4 +64,16 @@ func sameValue[T comparable](a, b *T) bool {
 		return a == b
 	}
 	return *a == *b
+}
+
+// bumpIfChanged is the SET term of a bulk UPDATE ... FROM a staging table s that raises the
+// version of the rows whose values the assignments ("col = s.col") change, and of no other:
+// re-importing an export changes nothing.
+func bumpIfChanged(table string, set []string) string {
+	changed := make([]string, 0, len(set))
+	for _, a := range set {
+		col := strings.Fields(a)[0]
+		changed = append(changed, table+"."+col+" IS DISTINCT FROM s."+col)
+	}
+	return "version = version + CASE WHEN " + strings.Join(changed, " OR ") + " THEN 1 ELSE 0 END"
 }

@@ -216,8 +216,9 @@ func TestImportsRaiseVersions(t *testing.T) {
 	ctx := context.Background()
 
 	code := uniq("BO")
-	res, err := e.imports.Units(ctx, services.System, strings.NewReader(csvFile("level,code,name,parent_code",
-		"booth,"+code+",New booth,"+tr.a2.Code, "booth,"+tr.b4.Code+",Booth four renamed,"+tr.a2.Code)), services.AllOrNothing)
+	file := csvFile("level,code,name,parent_code",
+		"booth,"+code+",New booth,"+tr.a2.Code, "booth,"+tr.b4.Code+",Booth four renamed,"+tr.a2.Code)
+	res, err := e.imports.Units(ctx, services.System, strings.NewReader(file), services.AllOrNothing)
 	noErr(t, err)
 	if res.Inserted != 1 || res.Updated != 1 {
 		t.Fatalf("import units: %+v", res)
@@ -228,6 +229,26 @@ func TestImportsRaiseVersions(t *testing.T) {
 	if got := loadUnit(t, e.db, tr.b4.ID).Version; got != tr.b4.Version+1 {
 		t.Errorf("imported stored unit has version %d, want %d", got, tr.b4.Version+1)
 	}
+	// The same file again changes nothing, versions included.
+	before := snapshot(t, e.db)
+	_, err = e.imports.Units(ctx, services.System, strings.NewReader(file), services.AllOrNothing)
+	noErr(t, err)
+	if d := cmp.Diff(before, snapshot(t, e.db)); d != "" {
+		t.Errorf("re-import of the same file changed units:\n%s", d)
+	}
+	// A move by file, and a new Lok Sabha seat by file, are changes too.
+	_, err = e.imports.Units(ctx, services.System, strings.NewReader(csvFile("level,code,name,parent_code",
+		"booth,"+code+",New booth,"+tr.s1.Code)), services.AllOrNothing)
+	noErr(t, err)
+	if got := unitByCode(t, e.db, code).Version; got != 2 {
+		t.Errorf("unit moved by import has version %d, want 2", got)
+	}
+	_, err = e.imports.Units(ctx, services.System, strings.NewReader(csvFile("level,code,name,parent_code,parliamentary_code",
+		"assembly,"+tr.a2.Code+","+tr.a2.Name+","+tr.d2.Code+",")), services.AllOrNothing)
+	noErr(t, err)
+	if got := loadUnit(t, e.db, tr.a2.ID); got.ParliamentaryID != nil || got.Version != tr.a2.Version+1 {
+		t.Errorf("assembly unlinked by import: seat %v, version %d; want none and %d", got.ParliamentaryID, got.Version, tr.a2.Version+1)
+	}
 
 	voter := newVoterID()
 	p := e.mustPerson(t, services.System, tr.b4, func(in *services.PersonInput) { in.VoterID = voter })
@@ -236,6 +257,11 @@ func TestImportsRaiseVersions(t *testing.T) {
 	noErr(t, err)
 	if got := loadPersonRow(t, e, p.ID); got.Name != "Renamed By File" || got.Version != 2 {
 		t.Errorf("imported stored person: name %q, version %d; want the file's name and version 2", got.Name, got.Version)
+	}
+	_, err = e.imports.People(ctx, services.System, strings.NewReader(csvFile(hdr, "Renamed By File,male,GEN,"+voter+","+tr.b4.Code)), services.AllOrNothing)
+	noErr(t, err)
+	if got := loadPersonRow(t, e, p.ID); got.Version != 2 {
+		t.Errorf("the same file again: version %d, want 2 still", got.Version)
 	}
 }
 
