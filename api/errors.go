@@ -30,6 +30,7 @@ var statusOf = map[services.Code]int{
 	services.EUnauthenticated: http.StatusUnauthorized,
 	services.EForbidden:       http.StatusForbidden,
 	services.ERateLimited:     http.StatusTooManyRequests,
+	services.EPrecondition:    http.StatusPreconditionFailed,
 	services.EUnavailable:     http.StatusServiceUnavailable,
 	services.EInternal:        http.StatusInternalServerError,
 }

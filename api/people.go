@@ -41,6 +41,7 @@ type personResponse struct {
 	UnitID       string    `json:"unit_id"`
 	MembershipNo string    `json:"membership_no"`
 	PublicOffice string    `json:"public_office"`
+	Version      int64     `json:"version"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
@@ -49,7 +50,7 @@ func toPersonResponse(v services.PersonView) personResponse {
 	p := v.Person
 	r := personResponse{ID: idString(p.ID), Name: p.Name, NameHi: p.NameHi, Gender: string(p.Gender), BirthYear: p.BirthYear,
 		Category: string(p.Category), HomeUnitID: optIDString(p.HomeUnitID), UnitID: idString(p.UnitID),
-		MembershipNo: p.MembershipNo, PublicOffice: p.PublicOffice, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		MembershipNo: p.MembershipNo, PublicOffice: p.PublicOffice, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if !v.Profile {
 		r.BirthYear, r.Category = nil, nil
 	}
@@ -132,6 +133,7 @@ func (s *Server) createPerson(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	setETag(c, v.Person.Version)
 	c.JSON(http.StatusCreated, toPersonResponse(v))
 }
 
@@ -167,6 +169,7 @@ func (s *Server) getPerson(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	setETag(c, v.Person.Version)
 	c.JSON(http.StatusOK, toPersonResponse(v))
 }
 
@@ -175,15 +178,20 @@ func (s *Server) updatePerson(c *gin.Context) {
 	if !ok {
 		return
 	}
+	version, ok := ifMatch(c)
+	if !ok {
+		return
+	}
 	var req personRequest
 	if !bindJSON(c, &req) {
 		return
 	}
-	v, err := s.People.Update(c.Request.Context(), actor(c), id, req.edit)
+	v, err := s.People.UpdateIfMatch(c.Request.Context(), actor(c), id, version, req.edit)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
+	setETag(c, v.Person.Version)
 	c.JSON(http.StatusOK, toPersonResponse(v))
 }
 
@@ -192,7 +200,11 @@ func (s *Server) deletePerson(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.People.Delete(c.Request.Context(), actor(c), id); err != nil {
+	version, ok := ifMatch(c)
+	if !ok {
+		return
+	}
+	if err := s.People.DeleteIfMatch(c.Request.Context(), actor(c), id, version); err != nil {
 		writeError(c, err)
 		return
 	}

@@ -99,6 +99,7 @@ type unitResponse struct {
 	Electors        *int            `json:"electors"`
 	Population      *populationJSON `json:"population"`
 	Depth           int             `json:"depth"`
+	Version         int64           `json:"version"`
 	CreatedAt       time.Time       `json:"created_at"`
 	UpdatedAt       time.Time       `json:"updated_at"`
 }
@@ -135,7 +136,7 @@ func newList[S, T any](p services.Page[S], conv func(S) T) listResponse[T] {
 func toUnitResponse(u models.Unit) unitResponse {
 	r := unitResponse{ID: idString(u.ID), Level: string(u.Level), ParentID: optIDString(u.ParentID), Code: u.Code,
 		Name: u.Name, NameHi: u.NameHi, Number: u.Number, Reserved: u.Reserved, ParliamentaryID: optIDString(u.ParliamentaryID),
-		Electors: u.Electors, Depth: u.Depth, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		Electors: u.Electors, Depth: u.Depth, Version: u.Version, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 	if p := services.UnitPopulation(u); p != nil {
 		r.Population = &populationJSON{Total: p.Total, SC: p.SC, ST: p.ST, Muslim: p.Muslim, Minority: p.Minority}
 	}
@@ -177,6 +178,7 @@ func (s *Server) createUnit(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	setETag(c, u.Version)
 	c.JSON(http.StatusCreated, toUnitResponse(u))
 }
 
@@ -213,6 +215,7 @@ func (s *Server) getUnit(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	setETag(c, d.Unit.Version)
 	c.JSON(http.StatusOK, toUnitDetail(d))
 }
 
@@ -240,6 +243,10 @@ func (s *Server) updateUnit(c *gin.Context) {
 	if !ok {
 		return
 	}
+	version, ok := ifMatch(c)
+	if !ok {
+		return
+	}
 	var req updateUnitRequest
 	if !bindJSON(c, &req) {
 		return
@@ -252,6 +259,7 @@ func (s *Server) updateUnit(c *gin.Context) {
 	p := services.UnitPatch{ParentID: parentID, Code: req.Code, Name: req.Name, NameHi: req.NameHi, Reserved: req.Reserved,
 		Number:   services.Nullable[int]{Set: req.Number.Set, Value: req.Number.Value},
 		Electors: services.Nullable[int]{Set: req.Electors.Set, Value: req.Electors.Value},
+		IfMatch:  version,
 	}
 	if req.ParliamentaryID.Set {
 		p.ParliamentaryID.Set = true
@@ -272,6 +280,7 @@ func (s *Server) updateUnit(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	setETag(c, u.Version)
 	c.JSON(http.StatusOK, toUnitResponse(u))
 }
 
@@ -280,7 +289,11 @@ func (s *Server) deleteUnit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.Units.Delete(c.Request.Context(), actor(c), id); err != nil {
+	version, ok := ifMatch(c)
+	if !ok {
+		return
+	}
+	if err := s.Units.DeleteIfMatch(c.Request.Context(), actor(c), id, version); err != nil {
 		writeError(c, err)
 		return
 	}

@@ -24,6 +24,8 @@ type updateUserRequest struct {
 	ScopeUnitID *jsonID `json:"scope_unit_id"`
 	Active      *bool   `json:"active"`
 	Password    *string `json:"password"`
+	// PersonID links the account to a person; null unlinks it.
+	PersonID optional[jsonID] `json:"person_id"`
 	// CurrentPassword is required when changing one's own password.
 	CurrentPassword string `json:"current_password"`
 }
@@ -32,6 +34,7 @@ type accountResponse struct {
 	userResponse
 	Scope     *unitRef  `json:"scope"`
 	Active    bool      `json:"active"`
+	Version   int64     `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -45,7 +48,7 @@ func toUnitRef(u *models.Unit) *unitRef {
 
 func toAccountResponse(v services.UserView) accountResponse {
 	return accountResponse{userResponse: toUserResponse(v.User), Scope: toUnitRef(v.Scope), Active: v.User.Active,
-		CreatedAt: v.User.CreatedAt, UpdatedAt: v.User.UpdatedAt}
+		Version: v.User.Version, CreatedAt: v.User.CreatedAt, UpdatedAt: v.User.UpdatedAt}
 }
 
 func (s *Server) createUser(c *gin.Context) {
@@ -69,6 +72,7 @@ func (s *Server) createUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	setETag(c, v.User.Version)
 	c.JSON(http.StatusCreated, toAccountResponse(v))
 }
 
@@ -108,11 +112,16 @@ func (s *Server) getUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	setETag(c, v.User.Version)
 	c.JSON(http.StatusOK, toAccountResponse(v))
 }
 
 func (s *Server) updateUser(c *gin.Context) {
 	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	version, ok := ifMatch(c)
 	if !ok {
 		return
 	}
@@ -125,7 +134,18 @@ func (s *Server) updateUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	p := services.UserPatch{ScopeUnitID: scope, Active: req.Active, Password: req.Password, CurrentPassword: req.CurrentPassword}
+	p := services.UserPatch{ScopeUnitID: scope, Active: req.Active, Password: req.Password, CurrentPassword: req.CurrentPassword, IfMatch: version}
+	if req.PersonID.Set {
+		p.PersonID.Set = true
+		if req.PersonID.Value != nil {
+			pid, err := req.PersonID.Value.parse("person_id")
+			if err != nil {
+				writeError(c, err)
+				return
+			}
+			p.PersonID.Value = &pid
+		}
+	}
 	if req.Role != nil {
 		r := models.Role(*req.Role)
 		p.Role = &r
@@ -135,6 +155,7 @@ func (s *Server) updateUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	setETag(c, v.User.Version)
 	c.JSON(http.StatusOK, toAccountResponse(v))
 }
 
@@ -143,7 +164,11 @@ func (s *Server) deleteUser(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.Users.Deactivate(c.Request.Context(), actor(c), id); err != nil {
+	version, ok := ifMatch(c)
+	if !ok {
+		return
+	}
+	if err := s.Users.DeactivateIfMatch(c.Request.Context(), actor(c), id, version); err != nil {
 		writeError(c, err)
 		return
 	}

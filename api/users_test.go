@@ -57,7 +57,7 @@ func TestCreateUser(t *testing.T) {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		wantKeys := []string{"active", "created_at", "id", "person_id", "role", "scope", "scope_unit_id", "updated_at", "username"}
+		wantKeys := []string{"active", "created_at", "id", "person_id", "role", "scope", "scope_unit_id", "updated_at", "username", "version"}
 		if diff := cmp.Diff(wantKeys, keys); diff != "" {
 			t.Errorf("account fields (-want +got):\n%s", diff)
 		}

@@ -78,6 +78,7 @@ type Person struct {
 	UnitID       int64 // the unit whose managers look after this record
 	MembershipNo string
 	PublicOffice string
+	Version      int64 `gorm:"default:1"` // one more on every write, for If-Match
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

@@ -97,6 +97,7 @@ type Unit struct {
 	CommitteeComplete bool
 	Booths            int64
 	BoothsComplete    int64
+	Version           int64 `gorm:"default:1"` // one more on every write of the unit's own fields, for If-Match
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 }

@@ -36,6 +36,7 @@ type User struct {
 	ScopeUnitID  *int64
 	PersonID     *int64
 	Active       bool
+	Version      int64 `gorm:"default:1"` // one more on every write, for If-Match
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

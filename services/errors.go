@@ -32,6 +32,10 @@ const (
 	EInternal        Code = "internal"        // anything else (500)
 )
 
+// EPrecondition means the record changed since the caller read it: the version the caller
+// expected (an HTTP If-Match) is no longer the stored one (412).
+const EPrecondition Code = "precondition_failed"
+
 // FieldError names one bad field. Line is set for CSV imports (the header is line 1).
 type FieldError struct {
 	Line    int    `json:"line,omitempty"`

@@ -464,6 +464,9 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 				if err := s.units.move(tx, actor, ur.existing, parent.ID); err != nil {
 					return 0, 0, fmt.Errorf("line %d: %w", ur.line, err)
 				}
+				if err := tx.Exec("UPDATE units SET version = version + 1 WHERE id = ?", ur.existing.ID).Error; err != nil {
+					return 0, 0, dbErr("import units: move", err)
+				}
 			}
 		}
 	}
@@ -583,7 +586,7 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 		if ur.existing != nil {
 			target = ur.existing.ID
 		}
-		if err := tx.Exec("UPDATE units SET parliamentary_id = ? WHERE id = ?", id, target).Error; err != nil {
+		if err := tx.Exec("UPDATE units SET parliamentary_id = ?, version = version + ? WHERE id = ?", id, boolInt(ur.existing != nil), target).Error; err != nil {
 			return 0, 0, dbErr("import units: link constituency", err)
 		}
 	}
@@ -745,7 +748,7 @@ func updateFromStaging(tx *gorm.DB, copyRows copyFunc, rows [][]any, header map[
 			set = append(set, c+" = s."+c)
 		}
 	}
-	if err := tx.Exec("UPDATE units SET "+strings.Join(set, ", ")+", updated_at = ? FROM import_units s WHERE units.id = s.id", now).Error; err != nil {
+	if err := tx.Exec("UPDATE units SET "+strings.Join(set, ", ")+", "+bumpIfChanged("units", set)+", updated_at = ? FROM import_units s WHERE units.id = s.id", now).Error; err != nil {
 		return dbErr("import units: update", err)
 	}
 	if !isPostgres(tx) {

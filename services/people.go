@@ -255,6 +255,20 @@ func (s *People) voterIDFree(tx *gorm.DB, actor Actor, voterID string, except in
 	return &Error{Code: EConflict, Message: msg, Fields: []FieldError{{Field: "voter_id", Message: msg}}}
 }
 
+// visiblePerson checks that a person another record refers to (field names the reference)
+// exists and is looked after inside the actor's scope. Returns Invalid, worded alike for both.
+func visiblePerson(tx *gorm.DB, actor Actor, id int64, field string) error {
+	var paths []string
+	if err := tx.Table("people").Joins("JOIN units ON units.id = people.unit_id").Where("people.id = ?", id).
+		Pluck("units.path", &paths).Error; err != nil {
+		return dbErr("load person", err)
+	}
+	if len(paths) == 0 || !actor.Sees(paths[0]) {
+		return invalid(field, "no such person in your scope")
+	}
+	return nil
+}
+
 // Create adds a person. Returns Invalid for bad fields, Forbidden for roles that may not manage
 // people, Conflict for a voter ID another person has.
 func (s *People) Create(ctx context.Context, actor Actor, in PersonInput) (PersonView, error) {
@@ -419,13 +433,26 @@ func unitPaths(db *gorm.DB, people []models.Person) (map[int64]string, error) {
 // Returns NotFound outside scope, Invalid, Conflict for a taken voter ID, Forbidden for roles
 // that may not manage people.
 func (s *People) Update(ctx context.Context, actor Actor, id int64, edit func(in *PersonInput) error) (PersonView, error) {
+	return s.UpdateIfMatch(ctx, actor, id, nil, edit)
+}
+
+// UpdateIfMatch is Update for a caller that edited a known version: when ifMatch is set and is
+// not the stored version it returns Precondition and changes nothing. The person is read under a
+// lock and only the fields edit changed are written, with the next version.
+func (s *People) UpdateIfMatch(ctx context.Context, actor Actor, id int64, ifMatch *int64, edit func(in *PersonInput) error) (PersonView, error) {
 	if !actor.canManageUnits() {
 		return PersonView{}, Errorf(EForbidden, "your role may not change people")
 	}
 	var out PersonView
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRow(tx, "people", id, lockChange); err != nil {
+			return err
+		}
 		p, unit, err := s.load(tx, actor, id)
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(ifMatch, p.Version); err != nil {
 			return err
 		}
 		before := personAudit(p)
@@ -439,38 +466,78 @@ func (s *People) Update(ctx context.Context, actor Actor, id int64, edit func(in
 		if err := in.validate(s.now().Year()).Err(); err != nil {
 			return err
 		}
+		next := p
 		if in.HomeUnitID != nil && (p.HomeUnitID == nil || *in.HomeUnitID != *p.HomeUnitID) {
 			if unit, err = s.owner(tx, actor, in.HomeUnitID); err != nil {
 				return err
 			}
-			p.UnitID = unit.ID
+			next.UnitID = unit.ID
 		}
 		if err := s.voterIDFree(tx, actor, in.VoterID, p.ID); err != nil {
 			return err
 		}
-		in.apply(&p)
-		p.UpdatedAt = s.now()
-		if err := tx.Session(&gorm.Session{SkipHooks: true}).Select("*").Omit("created_at").Save(&p).Error; err != nil {
+		in.apply(&next)
+		next.UpdatedAt = s.now()
+		if err := writeChanges(tx, &models.Person{}, p.ID, personChanges(p, next), next.UpdatedAt); err != nil {
 			return dbErr("update person", err)
 		}
-		if err := record(tx, p.UpdatedAt, actor, change{Action: "update", Entity: "person", EntityID: p.ID, Unit: &unit, Before: before, After: personAudit(p)}); err != nil {
+		next.Version++
+		if err := record(tx, next.UpdatedAt, actor, change{Action: "update", Entity: "person", EntityID: p.ID, Unit: &unit, Before: before, After: personAudit(next)}); err != nil {
 			return err
 		}
-		out = viewFor(actor, p, unit.Path)
+		out = viewFor(actor, next, unit.Path)
 		return nil
 	})
 	return out, err
 }
 
+// personChanges lists the columns in which next differs from the stored person p: an update
+// writes those and nothing else.
+func personChanges(p, next models.Person) map[string]any {
+	c := map[string]any{}
+	set := func(col string, changed bool, v any) {
+		if changed {
+			c[col] = v
+		}
+	}
+	set("name", p.Name != next.Name, next.Name)
+	set("name_hi", p.NameHi != next.NameHi, next.NameHi)
+	set("search_text", p.SearchText != next.SearchText, next.SearchText)
+	set("gender", p.Gender != next.Gender, next.Gender)
+	set("birth_year", !sameValue(p.BirthYear, next.BirthYear), next.BirthYear)
+	set("phone", !sameValue(p.Phone, next.Phone), next.Phone)
+	set("voter_id", !sameValue(p.VoterID, next.VoterID), next.VoterID)
+	set("category", p.Category != next.Category, next.Category)
+	set("religion", !sameValue(p.Religion, next.Religion), next.Religion)
+	set("caste", p.Caste != next.Caste, next.Caste)
+	set("home_unit_id", !sameValue(p.HomeUnitID, next.HomeUnitID), next.HomeUnitID)
+	set("unit_id", p.UnitID != next.UnitID, next.UnitID)
+	set("membership_no", p.MembershipNo != next.MembershipNo, next.MembershipNo)
+	set("public_office", p.PublicOffice != next.PublicOffice, next.PublicOffice)
+	return c
+}
+
 // Delete removes a person who holds no current seat. Returns Conflict when they do (or when an
 // account or history still refers to them), NotFound outside scope.
 func (s *People) Delete(ctx context.Context, actor Actor, id int64) error {
+	return s.DeleteIfMatch(ctx, actor, id, nil)
+}
+
+// DeleteIfMatch is Delete that also refuses, with Precondition, when ifMatch is set and is not
+// the stored version.
+func (s *People) DeleteIfMatch(ctx context.Context, actor Actor, id int64, ifMatch *int64) error {
 	if !actor.canManageUnits() {
 		return Errorf(EForbidden, "your role may not change people")
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRow(tx, "people", id, lockDelete); err != nil {
+			return err
+		}
 		p, unit, err := s.load(tx, actor, id)
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(ifMatch, p.Version); err != nil {
 			return err
 		}
 		var n int64

@@ -467,7 +467,7 @@ func updatePeopleFromStaging(tx *gorm.DB, copyRows copyFunc, rows []*personRow, 
 			set = append(set, c+" = s."+c)
 		}
 	}
-	if err := tx.Exec("UPDATE people SET "+strings.Join(set, ", ")+", updated_at = ? FROM import_people s WHERE people.id = s.id", now).Error; err != nil {
+	if err := tx.Exec("UPDATE people SET "+strings.Join(set, ", ")+", "+bumpIfChanged("people", set)+", updated_at = ? FROM import_people s WHERE people.id = s.id", now).Error; err != nil {
 		return dbErr("import people: update", err)
 	}
 	if !isPostgres(tx) {

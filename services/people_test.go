@@ -92,7 +92,7 @@ func TestPeopleCreateStoresWhatWasSent(t *testing.T) {
 	want := models.Person{ID: v.Person.ID, Name: "Ram Prakash Kushwaha", NameHi: "राम प्रकाश कुशवाहा", SearchText: "ram prakash kushwaha राम प्रकाश कुशवाहा",
 		Gender: models.GenderMale, BirthYear: ptr(1980), Phone: ptr("+919876543210"), VoterID: ptr("ABC1234567"), Category: models.CategoryOBC,
 		Religion: ptr("hindu"), Caste: "Kushwaha", HomeUnitID: &tr.b1.ID, UnitID: tr.b1.ID, MembershipNo: "UP-123", PublicOffice: "local_body",
-		CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
+		Version: 1, CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
 	if d := cmp.Diff(want, v.Person); d != "" {
 		t.Errorf("returned person (-want +got):\n%s", d)
 	}

@@ -448,19 +448,27 @@ type UnitPatch struct {
 	Electors        Nullable[int]
 	ParliamentaryID Nullable[int64]
 	Population      Nullable[Population]
+	// IfMatch, when set, is the version the caller edited: another stored version refuses the change.
+	IfMatch *int64
 }
 
-// Update changes a unit; a new parent moves it with its whole subtree. Returns NotFound outside
-// scope, Invalid for bad fields or a parent of the wrong level or inside the unit's own subtree,
-// Conflict for a duplicate code, Forbidden for roles that may not change units.
+// Update changes a unit; a new parent moves it with its whole subtree. Only the fields the patch
+// names are written, under a lock on the unit, and its version goes up by one. A new Lok Sabha
+// seat needs an actor who sees both the old and the new one, since both seats' booth counts
+// change. Returns NotFound outside scope, Invalid for bad fields or a parent of the wrong level
+// or inside the unit's own subtree, Conflict for a duplicate code, Forbidden for roles that may
+// not change units or a Lok Sabha seat outside the actor's scope, Precondition when IfMatch is stale.
 func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) (models.Unit, error) {
 	if !actor.canManageUnits() {
 		return models.Unit{}, Errorf(EForbidden, "your role may not change units")
 	}
 	var out models.Unit
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		u, err := s.visible(tx, actor, id, "")
+		u, err := s.lockForChange(tx, actor, id, p)
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(p.IfMatch, u.Version); err != nil {
 			return err
 		}
 		before := unitAudit(u)
@@ -499,33 +507,55 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 				return err
 			}
 		}
-		if p.ParliamentaryID.Set {
-			u.ParliamentaryID = nil
-			if p.ParliamentaryID.Value != nil {
-				pc, err := s.visibleAnyScope(tx, *p.ParliamentaryID.Value, "parliamentary_id")
-				if err != nil {
-					return err
-				}
-				if pc.Level != models.LevelParliamentary {
-					return invalid("parliamentary_id", "must be a parliamentary constituency")
-				}
-				u.ParliamentaryID = &pc.ID
-			}
+		// Only the columns the patch names are written: a concurrent change of other fields,
+		// applied before this one took the lock, stays.
+		changes := map[string]any{}
+		if p.Code != nil {
+			u.Code, changes["code"] = uf.Code, uf.Code
 		}
-		u.Code, u.Name, u.NameHi, u.Number, u.Reserved, u.Electors = uf.Code, uf.Name, uf.NameHi, uf.Number, uf.Reserved, uf.Electors
-		u.SearchText = models.SearchText(u.Name, u.NameHi)
-		applyPopulation(&u, uf.Population)
-		u.UpdatedAt = s.now()
+		if p.Name != nil {
+			u.Name, changes["name"] = uf.Name, uf.Name
+		}
+		if p.NameHi != nil {
+			u.NameHi, changes["name_hi"] = uf.NameHi, uf.NameHi
+		}
+		if p.Name != nil || p.NameHi != nil {
+			u.SearchText = models.SearchText(u.Name, u.NameHi)
+			changes["search_text"] = u.SearchText
+		}
+		if p.Reserved != nil {
+			u.Reserved, changes["reserved"] = uf.Reserved, uf.Reserved
+		}
+		if p.Number.Set {
+			u.Number, changes["number"] = uf.Number, uf.Number
+		}
+		if p.Electors.Set {
+			u.Electors, changes["electors"] = uf.Electors, uf.Electors
+		}
+		if p.Population.Set {
+			applyPopulation(&u, uf.Population)
+			changes["population_total"], changes["population_sc"], changes["population_st"] = u.PopulationTotal, u.PopulationSC, u.PopulationST
+			changes["population_muslim"], changes["population_minority"] = u.PopulationMuslim, u.PopulationMinority
+		}
+		parlChanged := false
+		if p.ParliamentaryID.Set && !sameValue(p.ParliamentaryID.Value, u.ParliamentaryID) {
+			if err := s.mayChangeSeat(tx, actor, u.ParliamentaryID, p.ParliamentaryID.Value); err != nil {
+				return err
+			}
+			u.ParliamentaryID, changes["parliamentary_id"] = p.ParliamentaryID.Value, p.ParliamentaryID.Value
+			parlChanged = true
+		}
 		if p.ParentID != nil && (u.ParentID == nil || *u.ParentID != *p.ParentID) {
 			if err := s.move(tx, actor, &u, *p.ParentID); err != nil {
 				return err
 			}
 		}
-		// SkipHooks keeps u.UpdatedAt (from s.now) instead of GORM's own timestamp.
-		if err := tx.Session(&gorm.Session{SkipHooks: true}).Select("*").Omit(append([]string{"created_at"}, models.RollupColumns...)...).Save(&u).Error; err != nil {
+		u.UpdatedAt = s.now()
+		if err := writeChanges(tx, &models.Unit{}, u.ID, changes, u.UpdatedAt); err != nil {
 			return dbErr("update unit", err)
 		}
-		if p.ParliamentaryID.Set {
+		u.Version++
+		if parlChanged {
 			if err := recountConstituencies(tx); err != nil {
 				return err
 			}
@@ -537,6 +567,67 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 		return nil
 	})
 	return out, err
+}
+
+// lockForChange locks the unit a change reads and writes and returns it as it now stands. A
+// move or a new Lok Sabha seat also rewrites the rollups above the unit and of every Lok Sabha
+// seat: those rows are locked in the same pass, in id order like every other writer of rollups
+// (see lockForRecount), so that no two writers each hold a row the other waits for.
+func (s *Units) lockForChange(tx *gorm.DB, actor Actor, id int64, p UnitPatch) (models.Unit, error) {
+	if p.ParentID == nil && !p.ParliamentaryID.Set {
+		if err := lockRow(tx, "units", id, lockChange); err != nil {
+			return models.Unit{}, err
+		}
+		return s.visible(tx, actor, id, "")
+	}
+	// A first, unlocked read names the rows to lock; the read after the locks is the one that counts.
+	u, err := s.visible(tx, actor, id, "")
+	if err != nil {
+		return u, err
+	}
+	ids := append([]int64{u.ID}, models.PathIDs(u.Path)...)
+	if p.ParentID != nil {
+		// Scope and level of the new parent are checked by move; here it only widens the lock.
+		var parent models.Unit
+		if tx.Select("path").Where("id = ?", *p.ParentID).Take(&parent).Error == nil {
+			ids = append(ids, models.PathIDs(parent.Path)...)
+		}
+	}
+	if err := lockForRecount(tx, ids); err != nil {
+		return u, err
+	}
+	return s.visible(tx, actor, id, "")
+}
+
+// mayChangeSeat checks a change of an assembly's Lok Sabha seat from old to next (either may be
+// nil): the new one must be a parliamentary constituency, and the actor must see both, since
+// the booth counts of both change. A seat lies beside the districts under a state, so a district
+// coordinator sees none. Returns Invalid for a missing or wrong unit, Forbidden outside scope.
+func (s *Units) mayChangeSeat(tx *gorm.DB, actor Actor, old, next *int64) error {
+	forbidden := &Error{Code: EForbidden, Message: "changing an assembly's Lok Sabha seat needs a scope that covers both the old and the new seat",
+		Fields: []FieldError{{Field: "parliamentary_id", Message: "must be a Lok Sabha seat inside your scope, replacing one inside your scope"}}}
+	if next != nil {
+		pc, err := s.visibleAnyScope(tx, *next, "parliamentary_id")
+		if err != nil {
+			return err
+		}
+		if pc.Level != models.LevelParliamentary {
+			return invalid("parliamentary_id", "must be a parliamentary constituency")
+		}
+		if !actor.Sees(pc.Path) {
+			return forbidden
+		}
+	}
+	if old != nil {
+		pc, err := s.visibleAnyScope(tx, *old, "parliamentary_id")
+		if err != nil {
+			return err
+		}
+		if !actor.Sees(pc.Path) {
+			return forbidden
+		}
+	}
+	return nil
 }
 
 // move re-parents u and rewrites the paths of its whole subtree in one statement.
@@ -578,12 +669,24 @@ func (s *Units) move(tx *gorm.DB, actor Actor, u *models.Unit, parentID int64) e
 // Delete removes a unit. Returns Conflict when it has children or is referenced (for example by
 // users or assemblies of a Lok Sabha seat), NotFound outside scope, Forbidden for read-only roles.
 func (s *Units) Delete(ctx context.Context, actor Actor, id int64) error {
+	return s.DeleteIfMatch(ctx, actor, id, nil)
+}
+
+// DeleteIfMatch is Delete that also refuses, with Precondition, when ifMatch is set and is not
+// the stored version.
+func (s *Units) DeleteIfMatch(ctx context.Context, actor Actor, id int64, ifMatch *int64) error {
 	if !actor.canManageUnits() {
 		return Errorf(EForbidden, "your role may not change units")
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRow(tx, "units", id, lockDelete); err != nil {
+			return err
+		}
 		u, err := s.visible(tx, actor, id, "")
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(ifMatch, u.Version); err != nil {
 			return err
 		}
 		if actor.ScopeUnitID != nil && *actor.ScopeUnitID == u.ID {

@@ -131,6 +131,11 @@ func (s *Users) Create(ctx context.Context, actor Actor, in UserInput) (UserView
 		if n > 0 {
 			return &Error{Code: EConflict, Message: "the username is taken", Fields: []FieldError{{Field: "username", Message: "is taken"}}}
 		}
+		if in.PersonID != nil {
+			if err := visiblePerson(tx, actor, *in.PersonID, "person_id"); err != nil {
+				return err
+			}
+		}
 		hash, err := s.auth.HashPassword(in.Password)
 		if err != nil {
 			return err
@@ -259,20 +264,31 @@ func (s *Users) List(ctx context.Context, actor Actor, f UserFilter) (Page[UserV
 type UserPatch struct {
 	Role        *models.Role
 	ScopeUnitID *int64
-	Active      *bool
-	Password    *string
+	// PersonID links the account to a person the actor may see; Value nil unlinks it.
+	PersonID Nullable[int64]
+	Active   *bool
+	Password *string
 	// CurrentPassword must accompany a change of one's own password.
 	CurrentPassword string
+	// IfMatch, when set, is the version the caller edited: another stored version refuses the change.
+	IfMatch *int64
 }
 
-// Update changes an account's role, scope, active flag or password. Anyone may change their
-// own password; everything else needs a role above the account's old and new role, and a
-// new scope inside the actor's. Deactivating an account ends its sessions and API tokens at once.
+// Update changes an account's role, scope, person, active flag or password. Anyone may change
+// their own password; everything else needs a role above the account's old and new role, a new
+// scope inside the actor's and a person the actor may see. The account is read under a lock and
+// only the fields the patch names are written, with the next version: a deactivation and the
+// user's own password change, at the same moment, both hold. Deactivating an account ends its
+// sessions and API tokens at once.
 // Returns NotFound outside scope, Forbidden for roles not below the actor's (and for another's
-// account when the actor's role manages none), Invalid for bad fields.
+// account when the actor's role manages none), Invalid for bad fields, Unauthenticated for a
+// password change of one's own account deactivated meanwhile, Precondition when IfMatch is stale.
 func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) (UserView, error) {
 	var out UserView
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRow(tx, "users", id, lockChange); err != nil {
+			return err
+		}
 		v, err := s.load(tx, actor, id)
 		if err != nil {
 			return err
@@ -280,12 +296,19 @@ func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) 
 		u := v.User
 		before := userAudit(u)
 		self := u.ID == actor.UserID
-		if self && (p.Role != nil || p.ScopeUnitID != nil || p.Active != nil) {
+		if self && (p.Role != nil || p.ScopeUnitID != nil || p.Active != nil || p.PersonID.Set) {
 			return Errorf(EForbidden, "you may change only your own password")
 		}
 		if !self && !actor.isSystem() && !Outranks(actor.Role, u.Role) {
 			return Errorf(EForbidden, "you may change only accounts with a role below your own")
 		}
+		if self && !u.Active {
+			return Errorf(EUnauthenticated, "account is deactivated")
+		}
+		if err := checkVersion(p.IfMatch, u.Version); err != nil {
+			return err
+		}
+		changes := map[string]any{}
 		if p.Password != nil {
 			if self && actor.ViaAPIToken {
 				return Errorf(EForbidden, "a password is changed from a login session, not with an API token")
@@ -299,6 +322,7 @@ func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) 
 			if u.PasswordHash, err = s.auth.HashPassword(*p.Password); err != nil {
 				return err
 			}
+			changes["password_hash"] = u.PasswordHash
 		}
 		if p.Role != nil {
 			if !p.Role.Valid() {
@@ -307,23 +331,32 @@ func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) 
 			if !actor.isSystem() && !Outranks(actor.Role, *p.Role) {
 				return &Error{Code: EForbidden, Message: "you may give only roles below your own", Fields: []FieldError{{Field: "role", Message: "must be below your own role"}}}
 			}
-			u.Role = *p.Role
+			u.Role, changes["role"] = *p.Role, *p.Role
 		}
 		if p.ScopeUnitID != nil {
-			u.ScopeUnitID = p.ScopeUnitID
+			u.ScopeUnitID, changes["scope_unit_id"] = p.ScopeUnitID, *p.ScopeUnitID
 		}
 		if p.Role != nil || p.ScopeUnitID != nil {
 			if v.Scope, err = s.checkScope(tx, actor, u.Role, u.ScopeUnitID); err != nil {
 				return err
 			}
 		}
+		if p.PersonID.Set {
+			if p.PersonID.Value != nil && !sameValue(p.PersonID.Value, u.PersonID) {
+				if err := visiblePerson(tx, actor, *p.PersonID.Value, "person_id"); err != nil {
+					return err
+				}
+			}
+			u.PersonID, changes["person_id"] = p.PersonID.Value, p.PersonID.Value
+		}
 		if p.Active != nil {
-			u.Active = *p.Active
+			u.Active, changes["active"] = *p.Active, *p.Active
 		}
 		u.UpdatedAt = s.now()
-		if err := tx.Session(&gorm.Session{SkipHooks: true}).Select("*").Omit("created_at").Save(&u).Error; err != nil {
+		if err := writeChanges(tx, &models.User{}, u.ID, changes, u.UpdatedAt); err != nil {
 			return dbErr("update user", err)
 		}
+		u.Version++
 		if !u.Active || p.Password != nil {
 			if err := s.auth.endSessions(tx, u.ID, !u.Active); err != nil {
 				return err
@@ -352,11 +385,17 @@ func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) 
 // account and its history stay. Returns NotFound outside scope, Forbidden for oneself or for
 // roles not below the actor's.
 func (s *Users) Deactivate(ctx context.Context, actor Actor, id int64) error {
+	return s.DeactivateIfMatch(ctx, actor, id, nil)
+}
+
+// DeactivateIfMatch is Deactivate that also refuses, with Precondition, when ifMatch is set and
+// is not the stored version.
+func (s *Users) DeactivateIfMatch(ctx context.Context, actor Actor, id int64, ifMatch *int64) error {
 	if id == actor.UserID {
 		return Errorf(EForbidden, "you may not deactivate your own account")
 	}
 	off := false
-	_, err := s.Update(ctx, actor, id, UserPatch{Active: &off})
+	_, err := s.Update(ctx, actor, id, UserPatch{Active: &off, IfMatch: ifMatch})
 	return err
 }
 

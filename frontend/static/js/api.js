@@ -43,8 +43,10 @@ function url(path, query) {
   return u.pathname + u.search;
 }
 
-async function send(method, path, { query, body, text, type, accept = 'application/json', auth = true } = {}) {
+async function send(method, path, { query, body, text, type, accept = 'application/json', auth = true, version } = {}) {
   const headers = { Accept: accept };
+  // The version the caller read: the server refuses the change (412) when someone else's came first.
+  if (version !== undefined && version !== null) headers['If-Match'] = `"v${version}"`;
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -96,8 +98,9 @@ async function call(method, path, opts = {}) {
 
 export const get = (path, query) => call('GET', path, { query });
 export const post = (path, body) => call('POST', path, { body });
-export const patch = (path, body) => call('PATCH', path, { body });
-export const del = (path) => call('DELETE', path);
+// patch and del take the version the caller loaded (the answer's `version`), when it has one.
+export const patch = (path, body, version) => call('PATCH', path, { body, version });
+export const del = (path, version) => call('DELETE', path, { version });
 
 // postCSV sends a CSV file's text as the body (imports).
 export const postCSV = (path, csv, query) => call('POST', path, { query, text: csv, type: 'text/csv; charset=utf-8' });

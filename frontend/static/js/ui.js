@@ -158,6 +158,7 @@ export function errorText(err) {
     case 403: return t('error.forbidden');
     case 404: return t('error.not_found');
     case 409: return t('error.conflict', { detail: err.detail });
+    case 412: return t('error.stale');
     case 422: return t('error.invalid');
     case 429: return t('error.rate_limited', { seconds: err.retryAfter || '?' });
     case 503: return t('error.unavailable');

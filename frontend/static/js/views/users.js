@@ -150,13 +150,24 @@ function userItem(u, ctx, creatable) {
       u.created_at ? h('p', { class: 'item-meta' }, t('users.since', { date: dateTime(u.created_at) })) : null,
       actions);
   };
+  // stale shows the account as it now is, after someone else changed it since this screen
+  // loaded it (412), and says so: the user looks again before repeating the change.
+  const stale = async () => {
+    try {
+      draw({ ...u, ...(await api.get('/users/' + encodeURIComponent(u.id))) });
+    } catch (e) {
+      draw(u);
+    }
+    li.append(msg(t('error.stale'), 'warn', { class: 'msg msg-warn user-stale' }));
+  };
   const save = async (body, where) => {
     try {
-      const nu = await api.patch('/users/' + encodeURIComponent(u.id), body);
+      const nu = await api.patch('/users/' + encodeURIComponent(u.id), body, u.version);
       draw({ ...u, ...nu });
       return null;
     } catch (e) {
-      if (where) where.append(msg(errorText(e), 'error'));
+      if (e.status === 412) await stale();
+      else if (where) where.append(msg(errorText(e), 'error'));
       return e;
     }
   };
@@ -166,10 +177,12 @@ function userItem(u, ctx, creatable) {
       h('div', { class: 'actions' },
         button(t('users.deactivate'), { class: 'btn btn-danger user-confirm-yes', onclick: async () => {
           try {
-            await api.del('/users/' + encodeURIComponent(u.id));
-            draw({ ...u, active: false });
+            await api.del('/users/' + encodeURIComponent(u.id), u.version);
+            // The deactivation applied to the version sent, and every write adds one.
+            draw({ ...u, active: false, version: u.version + 1 });
           } catch (e) {
-            box.append(msg(errorText(e), 'error'));
+            if (e.status === 412) await stale();
+            else box.append(msg(errorText(e), 'error'));
           }
         } }),
         button(t('common.cancel'), { class: 'btn btn-quiet user-confirm-no', onclick: () => draw(u) })));
@@ -201,11 +214,12 @@ function userItem(u, ctx, creatable) {
         return;
       }
       try {
-        const nu = await api.patch('/users/' + encodeURIComponent(u.id), body);
+        const nu = await api.patch('/users/' + encodeURIComponent(u.id), body, u.version);
         if (!nu.scope && scope) nu.scope = scope;
         draw({ ...u, ...nu });
       } catch (err) {
-        showErrors(form, err);
+        if (err.status === 412) await stale();
+        else showErrors(form, err);
       }
     });
     li.querySelector('.actions').replaceWith(form);
