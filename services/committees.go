@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/sangathan/sangathan/models"
 )
@@ -155,13 +154,8 @@ func (s *Committees) seats(db *gorm.DB, actor Actor, where string, args ...any) 
 // concurrent changes to one committee run one after the other and the rollups stay exact.
 // (SQLite already runs one writer at a time.)
 func (s *Committees) lockUnit(tx *gorm.DB, actor Actor, id int64) (models.Unit, error) {
-	if isPostgres(tx) {
-		var locked models.Unit
-		// NO KEY UPDATE serialises committee changes without blocking the foreign-key checks of
-		// rows that merely point at the unit (people living there, a concurrent import).
-		if err := tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Where("id = ?", id).Take(&locked).Error; err != nil {
-			return locked, dbErr("load unit", err)
-		}
+	if err := lockUnits(tx, []int64{id}); err != nil {
+		return models.Unit{}, err
 	}
 	return s.units.visible(tx, actor, id, "")
 }
@@ -369,7 +363,7 @@ func bumpBooths(tx *gorm.DB, booth models.Unit, booths, complete int) error {
 	if pc != nil {
 		ids = append(ids, *pc)
 	}
-	if err := lockInOrder(tx, ids); err != nil {
+	if err := lockUnits(tx, ids); err != nil {
 		return err
 	}
 	if err := tx.Model(&models.Unit{}).Where("id IN ?", ids).UpdateColumns(map[string]any{
@@ -377,25 +371,6 @@ func bumpBooths(tx *gorm.DB, booth models.Unit, booths, complete int) error {
 		"booths_complete": gorm.Expr("booths_complete + ?", complete),
 	}).Error; err != nil {
 		return dbErr("booth rollup", err)
-	}
-	return nil
-}
-
-// lockInOrder takes the row locks of the units on PostgreSQL in id order before they are
-// updated. Booths that share ancestors (their assembly, district, state, Lok Sabha seat) change
-// at the same time; an UPDATE locks its rows in whatever order its plan visits them, and two such
-// transactions can then each hold a row the other waits for (a deadlock, and a failed request).
-// The lock is the one an UPDATE of these columns takes anyway (NO KEY UPDATE): FOR UPDATE would
-// also wait for the key-share locks that foreign-key checks hold on a parent, and deadlock two
-// booths moved under one assembly. SQLite runs one writer at a time.
-func lockInOrder(tx *gorm.DB, ids []int64) error {
-	if !isPostgres(tx) || len(ids) == 0 {
-		return nil
-	}
-	var locked []int64
-	if err := tx.Model(&models.Unit{}).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Where("id IN ?", ids).Order("id").
-		Pluck("id", &locked).Error; err != nil {
-		return dbErr("lock units", err)
 	}
 	return nil
 }
@@ -427,22 +402,11 @@ func recountBooths(tx *gorm.DB, ids []int64) error {
 // transaction that held one of these rows has committed; those that come later wait and add on
 // top. (SQLite runs one writer at a time.)
 func lockForRecount(tx *gorm.DB, ids []int64) error {
-	if !isPostgres(tx) {
-		return nil
-	}
 	var pcs []int64
 	if err := tx.Model(&models.Unit{}).Where("level = ?", models.LevelParliamentary).Pluck("id", &pcs).Error; err != nil {
 		return dbErr("lock units", err)
 	}
-	all := append(slices.Clone(ids), pcs...)
-	slices.Sort(all)
-	all = slices.Compact(all)
-	for start := 0; start < len(all); start += 5000 {
-		if err := lockInOrder(tx, all[start:min(start+5000, len(all))]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return lockUnits(tx, append(slices.Clone(ids), pcs...))
 }
 
 // recountConstituencies sums every Lok Sabha constituency's booth rollups from its assemblies.

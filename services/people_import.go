@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/sangathan/sangathan/models"
 )
@@ -99,7 +99,16 @@ func (s *Imports) People(ctx context.Context, actor Actor, r io.Reader, mode Imp
 	}
 
 	res := ImportResult{}
+	// bulkTx runs the transaction again after a deadlock; each run starts from the rows as parsed.
+	parsed, parsedBad := slices.Clone(errs), make([]bool, len(rows))
+	for i, pr := range rows {
+		parsedBad[i] = pr.bad
+	}
 	err = bulkTx(ctx, s.db, func(tx *gorm.DB, copyRows copyFunc) error {
+		errs, res = slices.Clone(parsed), ImportResult{}
+		for i, pr := range rows {
+			pr.bad, pr.existing, pr.owner, pr.id, pr.commID, pr.seatID, pr.in.HomeUnitID = parsedBad[i], nil, models.Unit{}, 0, 0, 0, nil
+		}
 		if err := s.resolvePeople(tx, actor, rows, fail); err != nil {
 			return err
 		}
@@ -188,13 +197,8 @@ func (s *Imports) resolvePeople(tx *gorm.DB, actor Actor, rows []*personRow, fai
 		}
 	}
 	sort.Slice(commIDs, func(i, j int) bool { return commIDs[i] < commIDs[j] })
-	if isPostgres(tx) && len(commIDs) > 0 {
-		for _, chunk := range chunks(commIDs, 5000) {
-			var locked []models.Unit
-			if err := tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Select("id").Where("id IN ?", chunk).Order("id").Find(&locked).Error; err != nil {
-				return dbErr("import people: lock committees", err)
-			}
-		}
+	if err := lockUnits(tx, commIDs); err != nil {
+		return err
 	}
 	norms := map[models.Level]models.CommitteeNorm{}
 	var ns []models.CommitteeNorm
@@ -437,13 +441,10 @@ func keepAbsentColumns(p *models.Person, stored models.Person, header map[string
 // updatePeopleFromStaging loads the new values of stored people into a temporary table and
 // applies them in one UPDATE. Optional columns missing from the file's header stay as stored.
 func updatePeopleFromStaging(tx *gorm.DB, copyRows copyFunc, rows []*personRow, header map[string]int, now time.Time) error {
-	ddl := `CREATE TEMPORARY TABLE import_people (id BIGINT PRIMARY KEY, name TEXT, name_hi TEXT, search_text TEXT, gender TEXT,
-		birth_year INTEGER, phone TEXT, voter_id TEXT, category TEXT, religion TEXT, caste TEXT, home_unit_id BIGINT, unit_id BIGINT)`
-	if isPostgres(tx) {
-		ddl += " ON COMMIT DROP"
-	}
-	if err := tx.Exec(ddl).Error; err != nil {
-		return dbErr("import people: staging", err)
+	drop, err := stagingTable(tx, "import_people", `id BIGINT PRIMARY KEY, name TEXT, name_hi TEXT, search_text TEXT, gender TEXT,
+		birth_year INTEGER, phone TEXT, voter_id TEXT, category TEXT, religion TEXT, caste TEXT, home_unit_id BIGINT, unit_id BIGINT`)
+	if err != nil {
+		return err
 	}
 	has := func(c string) bool { _, ok := header[c]; return ok }
 	data := make([][]any, 0, len(rows))
@@ -470,12 +471,7 @@ func updatePeopleFromStaging(tx *gorm.DB, copyRows copyFunc, rows []*personRow, 
 	if err := tx.Exec("UPDATE people SET "+strings.Join(set, ", ")+", updated_at = ? FROM import_people s WHERE people.id = s.id", now).Error; err != nil {
 		return dbErr("import people: update", err)
 	}
-	if !isPostgres(tx) {
-		if err := tx.Exec("DROP TABLE import_people").Error; err != nil {
-			return dbErr("import people: staging", err)
-		}
-	}
-	return nil
+	return drop()
 }
 
 // refreshCommittees recomputes the seat counts and completeness of many committees at once
@@ -518,12 +514,9 @@ func refreshCommittees(tx *gorm.DB, copyRows copyFunc, unitIDs []int64) (map[int
 			byUnit[r.UnitID][r.Position] = r.N
 		}
 	}
-	ddl := "CREATE TEMPORARY TABLE import_committees (id BIGINT PRIMARY KEY, seats INTEGER, complete BOOLEAN, booth_complete INTEGER)"
-	if isPostgres(tx) {
-		ddl += " ON COMMIT DROP"
-	}
-	if err := tx.Exec(ddl).Error; err != nil {
-		return nil, dbErr("committee rollup", err)
+	drop, err := stagingTable(tx, "import_committees", "id BIGINT PRIMARY KEY, seats INTEGER, complete BOOLEAN, booth_complete INTEGER")
+	if err != nil {
+		return nil, err
 	}
 	data := make([][]any, 0, len(out))
 	above := map[int64]bool{}
@@ -553,10 +546,8 @@ func refreshCommittees(tx *gorm.DB, copyRows copyFunc, unitIDs []int64) (map[int
 		"FROM import_committees s WHERE units.id = s.id").Error; err != nil {
 		return nil, dbErr("committee rollup", err)
 	}
-	if !isPostgres(tx) {
-		if err := tx.Exec("DROP TABLE import_committees").Error; err != nil {
-			return nil, dbErr("committee rollup", err)
-		}
+	if err := drop(); err != nil {
+		return nil, err
 	}
 	if len(above) > 0 {
 		if err := recountBooths(tx, keys(above)); err != nil {
