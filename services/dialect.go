@@ -29,61 +29,118 @@ func isPostgres(db *gorm.DB) bool { return db.Dialector.Name() == "postgres" }
 // lockUnits takes the row locks of the units with the given ids, in ascending id order (see the
 // lock order in rollups.go). The lock is the one an UPDATE of non-key columns takes anyway (FOR
 // NO KEY UPDATE): FOR UPDATE would also wait for the key-share locks that foreign-key checks hold
-// on a parent (people placed at a unit, a seat on its committee) and deadlock with them.
+// on a unit (people placed at it, a seat on its committee) and deadlock with them.
 // SQLite runs one writer at a time (every write transaction begins IMMEDIATE), so there it does
 // nothing.
 func lockUnits(tx *gorm.DB, ids []int64) error {
-	if !isPostgres(tx) || len(ids) == 0 {
+	return lockRows(tx, lockList{ids: ids}, false)
+}
+
+// lockList names the units a change locks. Those in rewrites get their path rewritten: the path
+// is a unique key, so those rows take FOR UPDATE, the lock such an UPDATE needs, which waits for
+// the key-share locks of foreign-key checks (a person placed at the unit, a seat on its committee)
+// rather than upgrading to it later, behind locks the change already holds.
+type lockList struct {
+	ids      []int64
+	rewrites []int64
+}
+
+// lockRows locks the units of l in ascending id order, each with its strength. With noWait it
+// does not wait for a lock another transaction holds but fails with errLocksMoving.
+func lockRows(tx *gorm.DB, l lockList, noWait bool) error {
+	if !isPostgres(tx) || len(l.ids)+len(l.rewrites) == 0 {
 		return nil
 	}
-	ids = slices.Clone(ids)
+	rewrite := make(map[int64]bool, len(l.rewrites))
+	for _, id := range l.rewrites {
+		rewrite[id] = true
+	}
+	ids := slices.Concat(l.ids, l.rewrites)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	for start := 0; start < len(ids); start += 5000 {
+	// Runs of one strength, in order: one statement each (most sets are one run).
+	for start := 0; start < len(ids); {
+		end := start + 1
+		for end < len(ids) && end-start < 5000 && rewrite[ids[end]] == rewrite[ids[start]] {
+			end++
+		}
+		strength := "NO KEY UPDATE"
+		if rewrite[ids[start]] {
+			strength = "UPDATE"
+		}
+		lock := clause.Locking{Strength: strength}
+		if noWait {
+			lock.Options = clause.LockingOptionsNoWait
+		}
 		var locked []int64
-		if err := tx.Model(&models.Unit{}).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).
-			Where("id IN ?", ids[start:min(start+5000, len(ids))]).Order("id").Pluck("id", &locked).Error; err != nil {
+		if err := tx.Model(&models.Unit{}).Clauses(lock).Where("id IN ?", ids[start:end]).Order("id").Pluck("id", &locked).Error; err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "55P03" { // lock_not_available
+				return errLocksMoving
+			}
 			return dbErr("lock units", err)
 		}
+		start = end
 	}
 	return nil
 }
 
-// lockSettled locks the units that set names, then asks set again under those locks and locks
-// whatever it names now and did not before, until nothing new appears. set reads paths and
-// links without a lock, so a move that commits between that read and the lock can change the
-// answer; once every unit it read is locked, the answer is final. Only the rare second round can
-// take a lock out of ascending order (a deadlock that runTx then retries). After a few rounds
-// the transaction gives up with a retryable error. SQLite, with one writer, needs no round.
-func lockSettled(tx *gorm.DB, set func() ([]int64, error)) error {
+// lockSettled locks the units that set names, then asks set again under those locks, until
+// nothing new appears. set reads paths and links without a lock, so a change that commits
+// between that read and the lock (a move, a Lok Sabha change) can change the answer; once every
+// unit it read is locked, the answer is final. A newly named unit that comes after all those
+// held is locked like the first ones. One that comes before would break the lock order, so it
+// is only taken if it is free right now (NOWAIT: never waiting out of order, it cannot
+// deadlock); if it is not, the transaction is run again from the start (errLocksMoving), when
+// the unlocked read will see the change. SQLite, with one writer, needs no lock at all.
+func lockSettled(tx *gorm.DB, set func() (lockList, error)) error {
 	if !isPostgres(tx) {
 		return nil
 	}
-	held := map[int64]bool{}
+	held := map[int64]bool{} // id → locked FOR UPDATE
+	var top int64
 	for range 4 {
-		ids, err := set()
+		l, err := set()
 		if err != nil {
 			return err
 		}
-		var missing []int64
-		for _, id := range ids {
-			if !held[id] {
-				missing = append(missing, id)
-				held[id] = true
+		var missing lockList
+		early := false
+		for i, ids := range [][]int64{l.ids, l.rewrites} {
+			for _, id := range ids {
+				if strong, ok := held[id]; ok && (strong || i == 0) {
+					continue
+				}
+				early = early || (len(held) > 0 && id <= top)
+				if i == 0 {
+					missing.ids = append(missing.ids, id)
+				} else {
+					missing.rewrites = append(missing.rewrites, id)
+				}
 			}
 		}
-		if len(missing) == 0 {
+		if len(missing.ids)+len(missing.rewrites) == 0 {
 			return nil
 		}
-		if err := lockUnits(tx, missing); err != nil {
+		if err := lockRows(tx, missing, early); err != nil {
 			return err
+		}
+		for _, id := range missing.ids {
+			if _, ok := held[id]; !ok {
+				held[id] = false
+			}
+			top = max(top, id)
+		}
+		for _, id := range missing.rewrites {
+			held[id] = true
+			top = max(top, id)
 		}
 	}
 	return errLocksMoving
 }
 
-// errLocksMoving: the units to lock kept changing under concurrent moves; the transaction is
-// run again from the start.
+// errLocksMoving: the units to lock changed under a concurrent change; the transaction is run
+// again from the start.
 var errLocksMoving = errors.New("the units to lock kept moving")
 
 // errWiden asks runTx to run a transaction again at once: it found, under the locks it took,
@@ -92,7 +149,7 @@ var errLocksMoving = errors.New("the units to lock kept moving")
 var errWiden = errors.New("more locks needed")
 
 // maxTxAttempts bounds how often runTx runs one transaction.
-const maxTxAttempts = 8
+const maxTxAttempts = 10
 
 // runTx runs fn in a transaction and, when the database gave up on it for a reason that is
 // not the request's fault — a PostgreSQL deadlock (40P01) or serialization failure (40001), a
@@ -121,8 +178,8 @@ func retry(ctx context.Context, attempt func() (err error, inside bool)) error {
 		if err == nil || !inside || !retryable(err) {
 			return err
 		}
-		if errors.Is(err, errWiden) {
-			continue
+		if errors.Is(err, errWiden) || (errors.Is(err, errLocksMoving) && n < 2) {
+			continue // nobody to wait for: what made the locks move has committed
 		}
 		// 2, 4, 8 … ms, capped at 100 ms, with full jitter so that the losers spread out.
 		pause := time.Duration(rand.Int64N(int64(min(100*time.Millisecond, time.Millisecond<<(n+1))))) + time.Millisecond
@@ -189,7 +246,7 @@ func bulkTxOnce(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB, copyRows 
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	tx := db.Session(&gorm.Session{NewDB: true, Context: ctx})
+	tx := db.Session(&gorm.Session{NewDB: true, Context: ctx, SkipDefaultTransaction: true}) // already in one
 	tx.Statement.ConnPool = conn
 	cp := func(table string, columns []string, rows [][]any) error {
 		if pg {

@@ -490,8 +490,16 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 	}
 	storedNow := map[string]models.Unit{}
 	codes := make([]string, 0, len(need))
+	var parentIDs []int64
 	for c := range need {
 		codes = append(codes, c)
+		if st := stored[c]; st != nil {
+			parentIDs = append(parentIDs, st.ID)
+		}
+	}
+	// Under their locks a concurrent move of a parent has committed or waits (see rollups.go).
+	if err := lockUnits(tx, parentIDs); err != nil {
+		return 0, 0, err
 	}
 	for start := 0; start < len(codes); start += 5000 {
 		var batch []models.Unit

@@ -193,13 +193,16 @@ func (s *Units) Create(ctx context.Context, actor Actor, in UnitInput) (models.U
 	}
 	uf := in.fields()
 	var out models.Unit
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := runTx(ctx, s.db, func(tx *gorm.DB) error {
 		u := models.Unit{Level: uf.Level, Code: uf.Code, Name: uf.Name, NameHi: uf.NameHi,
 			SearchText: models.SearchText(uf.Name, uf.NameHi), Number: uf.Number, Reserved: uf.Reserved,
 			Electors: uf.Electors}
 		applyPopulation(&u, uf.Population)
 		parentPath := ""
 		if in.ParentID != nil {
+			if err := lockNewUnit(tx, uf.Level, *in.ParentID); err != nil { // see the lock order in rollups.go
+				return err
+			}
 			parent, err := s.visible(tx, actor, *in.ParentID, "parent_id")
 			if err != nil {
 				return err
@@ -238,11 +241,8 @@ func (s *Units) Create(ctx context.Context, actor Actor, in UnitInput) (models.U
 		if err := tx.Model(&u).UpdateColumn("path", u.Path).Error; err != nil {
 			return dbErr("create unit", err)
 		}
-		if u.Level == models.LevelBooth {
-			if err := bumpBooths(tx, u, 1, 0); err != nil {
-				return err
-			}
-			u.Booths = 1
+		if err := unitCreated(tx, &u); err != nil {
+			return err
 		}
 		if err := record(tx, now, actor, change{Action: "create", Entity: "unit", EntityID: u.ID, Unit: &u, After: unitAudit(u)}); err != nil {
 			return err
@@ -460,12 +460,15 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 		return models.Unit{}, Errorf(EForbidden, "your role may not change units")
 	}
 	var out models.Unit
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := runTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := lockUnitChange(tx, id, p); err != nil { // before any read: see the lock order in rollups.go
+			return err
+		}
 		u, err := s.visible(tx, actor, id, "")
 		if err != nil {
 			return err
 		}
-		before := unitAudit(u)
+		before, parlBefore := unitAudit(u), u.ParliamentaryID
 		uf := unitFields{Level: u.Level, Code: u.Code, Name: u.Name, NameHi: u.NameHi, Number: u.Number,
 			Reserved: u.Reserved, Electors: u.Electors, Population: UnitPopulation(u), HasParl: u.ParliamentaryID != nil}
 		if p.Code != nil {
@@ -528,7 +531,7 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 			return dbErr("update unit", err)
 		}
 		if p.ParliamentaryID.Set {
-			if err := recountConstituencies(tx); err != nil {
+			if err := parliamentaryChanged(tx, u.ID, parlBefore, u.ParliamentaryID); err != nil {
 				return err
 			}
 		}
@@ -541,36 +544,44 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 	return out, err
 }
 
-// move re-parents u and rewrites the paths of its whole subtree in one statement.
+// move re-parents u and rewrites the paths of its whole subtree in one statement, then moves
+// the subtree's booth counts from above its old place to above its new one. It takes the move's
+// locks (see rollups.go) before it reads anything, so a rename, a child's change or another
+// move that commits first is seen, and one that comes later waits and sees the new paths.
 func (s *Units) move(tx *gorm.DB, actor Actor, u *models.Unit, parentID int64) error {
+	if err := lockSettled(tx, func() (lockList, error) { return moveLockSet(tx, u.ID, parentID) }); err != nil {
+		return err
+	}
 	parent, err := s.visible(tx, actor, parentID, "parent_id")
 	if err != nil {
 		return err
 	}
-	// An import may already have moved u along with an ancestor: work from the stored path.
+	// Read under the locks: an import may already have moved u along with an ancestor, and a
+	// concurrent move may have committed since the caller read u.
 	var cur models.Unit
-	if err := tx.Select("path", "depth").Where("id = ?", u.ID).Take(&cur).Error; err != nil {
+	if err := tx.Where("id = ?", u.ID).Take(&cur).Error; err != nil {
 		return dbErr("move unit", err)
 	}
 	u.Path, u.Depth = cur.Path, cur.Depth
 	if !u.Level.MayHaveParent(parent.Level) {
 		return invalid("parent_id", "a %s cannot be placed under a %s", u.Level, parent.Level)
 	}
-	if strings.HasPrefix(parent.Path, u.Path) {
+	if strings.HasPrefix(parent.Path, cur.Path) {
 		return invalid("parent_id", "a unit cannot be moved under itself")
 	}
-	oldPath := u.Path
+	if cur.ParentID != nil && *cur.ParentID == parent.ID {
+		u.ParentID = &parent.ID
+		return nil
+	}
+	oldPath := cur.Path
 	newPath := models.ChildPath(parent.Path, u.ID)
 	lo, hi := models.SubtreeRange(oldPath)
-	depthDelta := parent.Depth + 1 - u.Depth
+	depthDelta := parent.Depth + 1 - cur.Depth
 	if err := tx.Exec("UPDATE units SET path = ? || substr(path, ?), depth = depth + ?, parent_id = CASE WHEN id = ? THEN ? ELSE parent_id END WHERE path >= ? AND path < ?",
 		newPath, len(oldPath)+1, depthDelta, u.ID, parent.ID, lo, hi).Error; err != nil {
 		return dbErr("move unit", err)
 	}
-	// The subtree's own counts are unchanged; the units it left and joined are recounted.
-	old := models.PathIDs(oldPath)
-	affected := append(old[:len(old)-1:len(old)-1], models.PathIDs(parent.Path)...)
-	if err := recountBooths(tx, affected); err != nil {
+	if err := unitMoved(tx, cur, parent.Path); err != nil {
 		return err
 	}
 	u.ParentID, u.Path, u.Depth = &parent.ID, newPath, parent.Depth+1
@@ -583,7 +594,7 @@ func (s *Units) Delete(ctx context.Context, actor Actor, id int64) error {
 	if !actor.canManageUnits() {
 		return Errorf(EForbidden, "your role may not change units")
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return runTx(ctx, s.db, func(tx *gorm.DB) error {
 		u, err := s.visible(tx, actor, id, "")
 		if err != nil {
 			return err
@@ -598,14 +609,8 @@ func (s *Units) Delete(ctx context.Context, actor Actor, id int64) error {
 		if n > 0 {
 			return Errorf(EConflict, "the unit has child units or assemblies pointing at it; remove them first")
 		}
-		if u.Level == models.LevelBooth {
-			complete := 0
-			if u.CommitteeComplete {
-				complete = -1
-			}
-			if err := bumpBooths(tx, u, -1, complete); err != nil {
-				return err
-			}
+		if err := unitDeleted(tx, u.ID); err != nil {
+			return err
 		}
 		res := tx.Delete(&models.Unit{}, u.ID)
 		if res.Error != nil {
