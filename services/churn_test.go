@@ -265,9 +265,15 @@ func TestChurnThenVerify(t *testing.T) {
 	e.requireConsistent(t)
 }
 
-// requireConsistent fails the test unless every path, depth and rollup equals a recount.
+// requireConsistent fails the test unless verify finds no difference, and the test's own
+// recounts agree.
 func (e *env) requireConsistent(t *testing.T) {
 	t.Helper()
+	diffs := e.differences(t)
+	t.Logf("verify: %d differences", len(diffs))
+	for _, d := range diffs {
+		t.Errorf("verify: %s", d)
+	}
 	checkTree(t, e.db)
 	checkRollups(t, e.db)
 }

@@ -210,6 +210,29 @@ func retryable(err error) bool {
 		strings.Contains(msg, "database table is locked")
 }
 
+// snapshotTx runs fn, which only reads, in a transaction that sees one consistent snapshot of
+// the database however long it takes: REPEATABLE READ on PostgreSQL (whose default, READ
+// COMMITTED, takes a new snapshot per statement); on SQLite any transaction does.
+func snapshotTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	if isPostgres(db) {
+		return db.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	}
+	return db.WithContext(ctx).Transaction(fn)
+}
+
+// holdWriters keeps every other writer of units and seats waiting until tx ends, while readers
+// go on: a repair recounts and writes with nothing changing underneath. On PostgreSQL SHARE ROW
+// EXCLUSIVE (which also keeps a second repair out); SQLite's write transaction already does it.
+func holdWriters(tx *gorm.DB) error {
+	if !isPostgres(tx) {
+		return nil
+	}
+	if err := tx.Exec("LOCK TABLE units, seats IN SHARE ROW EXCLUSIVE MODE").Error; err != nil {
+		return dbErr("hold writers", err)
+	}
+	return nil
+}
+
 // copyFunc bulk-loads rows into a table: PostgreSQL COPY, or batched multi-row INSERTs elsewhere.
 type copyFunc func(table string, columns []string, rows [][]any) error
 
