@@ -158,24 +158,36 @@ const maxTxAttempts = 10
 // variables outside, but must reset what it reads back. A transaction whose COMMIT failed is
 // never run again: it may have been applied.
 func runTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
-	return retry(ctx, func() (error, bool) {
-		var fnErr error
-		err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			fnErr = fn(tx)
-			return fnErr
-		})
-		return err, fnErr != nil
+	return retry(ctx, func() (bool, error) {
+		tx := db.WithContext(ctx).Begin()
+		if tx.Error != nil {
+			return true, dbErr("begin", tx.Error) // nothing ran: SQLite may be busy
+		}
+		done := false
+		defer func() {
+			if !done { // an error or a panic in fn
+				tx.Rollback()
+			}
+		}()
+		if err := fn(tx); err != nil {
+			return true, err
+		}
+		done = true
+		if err := tx.Commit().Error; err != nil {
+			return false, dbErr("commit", err)
+		}
+		return false, nil
 	})
 }
 
 // retry runs attempt until it succeeds, fails for good, or maxTxAttempts are used. attempt
-// reports whether its error came from inside the transaction (and so may be retried).
-func retry(ctx context.Context, attempt func() (err error, inside bool)) error {
+// reports whether its error came before the COMMIT (and so may be retried).
+func retry(ctx context.Context, attempt func() (beforeCommit bool, err error)) error {
 	var err error
 	for n := 0; n < maxTxAttempts; n++ {
-		var inside bool
-		err, inside = attempt()
-		if err == nil || !inside || !retryable(err) {
+		var again bool
+		again, err = attempt()
+		if err == nil || !again || !retryable(err) {
 			return err
 		}
 		if errors.Is(err, errWiden) || (errors.Is(err, errLocksMoving) && n < 2) {
@@ -240,19 +252,19 @@ type copyFunc func(table string, columns []string, rows [][]any) error
 // with the driver's native COPY. Everything fn wrote is rolled back when it returns an error;
 // like runTx it runs fn again after a deadlock, so fn must be safe to run more than once.
 func bulkTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB, copyRows copyFunc) error) error {
-	return retry(ctx, func() (error, bool) { return bulkTxOnce(ctx, db, fn) })
+	return retry(ctx, func() (bool, error) { return bulkTxOnce(ctx, db, fn) })
 }
 
-// bulkTxOnce is one attempt of bulkTx; inside reports whether an error came from fn or the
-// statements before it (not from COMMIT).
-func bulkTxOnce(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB, copyRows copyFunc) error) (err error, inside bool) {
+// bulkTxOnce is one attempt of bulkTx; beforeCommit reports whether an error came from BEGIN or
+// fn (not from COMMIT).
+func bulkTxOnce(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB, copyRows copyFunc) error) (beforeCommit bool, err error) {
 	sqlDB, err := db.DB()
 	if err != nil {
-		return fmt.Errorf("bulk: %w", err), false
+		return false, fmt.Errorf("bulk: %w", err)
 	}
 	conn, err := sqlDB.Conn(ctx)
 	if err != nil {
-		return dbErr("bulk: connect", err), false
+		return false, dbErr("bulk: connect", err)
 	}
 	defer conn.Close()
 	pg := isPostgres(db)
@@ -261,7 +273,7 @@ func bulkTxOnce(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB, copyRows 
 		begin = "BEGIN IMMEDIATE" // take the write lock now rather than fail to upgrade later
 	}
 	if _, err := conn.ExecContext(ctx, begin); err != nil {
-		return dbErr("bulk: begin", err), true
+		return true, dbErr("bulk: begin", err)
 	}
 	done := false
 	defer func() {
@@ -278,13 +290,13 @@ func bulkTxOnce(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB, copyRows 
 		return insertBatches(tx, table, columns, rows)
 	}
 	if err := fn(tx, cp); err != nil {
-		return err, true
+		return true, err
 	}
 	done = true // a failed COMMIT ends the transaction too
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return dbErr("bulk: commit", err), false
+		return false, dbErr("bulk: commit", err)
 	}
-	return nil, false
+	return false, nil
 }
 
 func copyPostgres(ctx context.Context, conn *sql.Conn, table string, columns []string, rows [][]any) error {

@@ -19,7 +19,8 @@ package services
 //     Lok Sabha seat of its assembly) — and it takes those first, running again from the start
 //     if it finds the flip only under the single lock (errWiden). A plain seat change never
 //     waits on an ancestor; flips do serialise on the state row, whose count they all change.
-//   - a new booth, a deleted booth: its lock set. A new unit of another level: its parent.
+//   - a new booth, a deleted booth: its lock set. A new unit of another level: its parent; a
+//     deleted one: itself.
 //   - a move: the moved unit and its whole subtree, the lock sets of its old and new places
 //     (moveLockSet). Because a move holds every row whose path it rewrites, anyone who derives a
 //     path from a unit (a new child, a moved child) needs only that unit's lock to know the
@@ -172,6 +173,24 @@ func lockNewUnit(tx *gorm.DB, level models.Level, parentID int64) error {
 		}
 		ids, err := boothLockSet(tx, parentID)
 		return lockList{ids: ids}, err
+	})
+}
+
+// lockUnitDelete takes the locks the deletion of unit id needs before Units.Delete reads it:
+// for a booth its lock set, whose counts it leaves; the row itself as a key change.
+func lockUnitDelete(tx *gorm.DB, id int64) error {
+	return lockSettled(tx, func() (lockList, error) {
+		var levels []models.Level
+		if err := tx.Model(&models.Unit{}).Where("id = ?", id).Pluck("level", &levels).Error; err != nil {
+			return lockList{}, dbErr("lock unit", err)
+		}
+		l := lockList{rewrites: []int64{id}}
+		if len(levels) == 1 && levels[0] == models.LevelBooth {
+			ids, err := boothLockSet(tx, id)
+			l.ids = slices.DeleteFunc(ids, func(x int64) bool { return x == id })
+			return l, err
+		}
+		return l, nil
 	})
 }
 

@@ -595,6 +595,9 @@ func (s *Units) Delete(ctx context.Context, actor Actor, id int64) error {
 		return Errorf(EForbidden, "your role may not change units")
 	}
 	return runTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := lockUnitDelete(tx, id); err != nil { // before any read: see the lock order in rollups.go
+			return err
+		}
 		u, err := s.visible(tx, actor, id, "")
 		if err != nil {
 			return err
