@@ -471,14 +471,6 @@ func updatePeopleFromStaging(tx *gorm.DB, copyRows copyFunc, rows []*personRow, 
 	return drop()
 }
 
-func keys[K comparable, V any](m map[K]V) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
 func chunks[T any](xs []T, n int) [][]T {
 	var out [][]T
 	for start := 0; start < len(xs); start += n {
