@@ -2,12 +2,10 @@ package services
 
 import (
 	"context"
-	"slices"
+	"fmt"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/sangathan/sangathan/models"
 )
@@ -167,19 +165,145 @@ func seatHolders(db *gorm.DB, actor Actor, seats []models.Seat) (map[int64]Perso
 	return out, nil
 }
 
-// lockUnit loads a unit for a committee change, holding its row on PostgreSQL so that
-// concurrent changes to one committee run one after the other and the rollups stay exact.
-// (SQLite already runs one writer at a time.)
-func (s *Committees) lockUnit(tx *gorm.DB, actor Actor, id int64) (models.Unit, error) {
-	if isPostgres(tx) {
-		var locked models.Unit
-		// NO KEY UPDATE serialises committee changes without blocking the foreign-key checks of
-		// rows that merely point at the unit (people living there, a concurrent import).
-		if err := tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Where("id = ?", id).Take(&locked).Error; err != nil {
-			return locked, dbErr("load unit", err)
+// lockCommittee loads a unit for a change of its committee under the unit's row lock, so that
+// changes to one committee run one after the other and its counts stay exact. wide takes the
+// booth's whole lock set instead (see rollups.go): a change that flips a booth's completeness
+// moves the counts above it too, and those locks come first in the lock order.
+func (s *Committees) lockCommittee(tx *gorm.DB, actor Actor, id int64, wide bool) (models.Unit, error) {
+	if err := lockSettled(tx, func() (lockList, error) {
+		if !wide {
+			return lockList{ids: []int64{id}}, nil
 		}
+		ids, err := boothLockSet(tx, id)
+		return lockList{ids: ids}, err
+	}); err != nil {
+		return models.Unit{}, err
 	}
 	return s.units.visible(tx, actor, id, "")
+}
+
+// committeeState is a committee's current seats as read under its lock.
+type committeeState struct {
+	unit   models.Unit
+	norm   models.CommitteeNorm
+	count  int
+	byPos  map[models.Position]int
+	people map[int64]bool
+}
+
+// completeWith reports whether the committee meets its norm after delta seats of position.
+func (c *committeeState) completeWith(position models.Position, delta int) bool {
+	byPos := make(map[models.Position]int, len(c.byPos)+1)
+	for p, n := range c.byPos {
+		byPos[p] = n
+	}
+	byPos[position] += delta
+	return meets(c.norm, byPos)
+}
+
+// take records a seat taken in this transaction (personID 0: a person created with it).
+func (c *committeeState) take(position models.Position, personID int64) {
+	c.count++
+	c.byPos[position]++
+	if personID != 0 {
+		c.people[personID] = true
+	}
+}
+
+// change is the rollup change that the seats taken so far make.
+func (c *committeeState) change() committeeChange {
+	return committeeChange{unit: c.unit, seats: c.count, complete: meets(c.norm, c.byPos)}
+}
+
+// loadCommittees reads the committees of the units with ids, which the caller has locked: the
+// units as stored now, their norms and their current seats. Set-based, for one committee or an
+// import's thousands.
+func loadCommittees(tx *gorm.DB, ids []int64) (map[int64]*committeeState, error) {
+	out := make(map[int64]*committeeState, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ns []models.CommitteeNorm
+	if err := tx.Find(&ns).Error; err != nil {
+		return nil, dbErr("load committee norms", err)
+	}
+	norms := map[models.Level]models.CommitteeNorm{}
+	for _, n := range ns {
+		norms[n.Level] = n
+	}
+	for _, chunk := range chunks(ids, 5000) {
+		var us []models.Unit
+		if err := tx.Where("id IN ?", chunk).Find(&us).Error; err != nil {
+			return nil, dbErr("load committees", err)
+		}
+		for _, u := range us {
+			out[u.ID] = &committeeState{unit: u, norm: norms[u.Level], byPos: map[models.Position]int{}, people: map[int64]bool{}}
+		}
+		var seats []models.Seat
+		if err := tx.Select("unit_id", "person_id", "position").Where("unit_id IN ? AND ended_at IS NULL", chunk).Find(&seats).Error; err != nil {
+			return nil, dbErr("load seats", err)
+		}
+		for _, st := range seats {
+			if c := out[st.UnitID]; c != nil {
+				c.take(st.Position, st.PersonID)
+			}
+		}
+	}
+	return out, nil
+}
+
+// seatRefusal says why a person may not take a position, for the API and for a CSV row.
+type seatRefusal struct {
+	code    Code
+	field   string // the API's input field, "" for the committee as a whole
+	short   string // the field's message
+	message string
+	column  string // the people CSV column
+	row     string // the CSV row's message
+}
+
+// err is the refusal as the API answers it.
+func (r *seatRefusal) err() error {
+	if r.code == EInvalid {
+		return invalid(r.field, "%s", r.short)
+	}
+	e := &Error{Code: r.code, Message: r.message}
+	if r.field != "" {
+		e.Fields = []FieldError{{Field: r.field, Message: r.short}}
+	}
+	return e
+}
+
+// checkSeat is the one rule that decides whether a person may take a position on a committee,
+// for POST …/committee/seats and the people import alike: the position must exist, a booth agent
+// sits only on a booth, the person must be one the actor may see, may not already sit on the
+// committee, a single-holder position must be free, and the committee must be below its maximum
+// size. personID 0 is a person created with the seat (who sits nowhere yet). c is the committee
+// as read under its lock, with the seats taken earlier in the same transaction. nil: allowed.
+func checkSeat(c *committeeState, position models.Position, personID int64, personVisible bool) *seatRefusal {
+	const positions = "must be one of president, vice_president, general_secretary, secretary, treasurer, booth_agent, member"
+	switch {
+	case !position.Valid():
+		return &seatRefusal{code: EInvalid, field: "position", short: positions, column: "position", row: positions}
+	case position == models.PositionBoothAgent && c.unit.Level != models.LevelBooth:
+		m := "a booth-level agent sits only on a booth committee"
+		return &seatRefusal{code: EInvalid, field: "position", short: m, column: "position", row: m}
+	case !personVisible:
+		m := "no such person in your scope"
+		return &seatRefusal{code: EInvalid, field: "person_id", short: m, column: "voter_id", row: m}
+	case personID != 0 && c.people[personID]:
+		m := "the person already sits on this committee"
+		return &seatRefusal{code: EConflict, field: "person_id", short: "already sits on this committee", message: m,
+			column: "committee_unit_code", row: m}
+	case position.SingleHolder() && c.byPos[position] > 0:
+		return &seatRefusal{code: EConflict, field: "position", short: "is already held",
+			message: "the position " + string(position) + " is already held on this committee",
+			column:  "position", row: "the position " + string(position) + " is already held on committee " + c.unit.Code}
+	case c.count >= c.norm.MaxSeats:
+		m := fmt.Sprintf("the committee already has its maximum of %d seats", c.norm.MaxSeats)
+		return &seatRefusal{code: EConflict, message: m, column: "committee_unit_code", row: m}
+	}
+	return nil
 }
 
 // Seat places a person on a unit's committee. Returns NotFound when the unit is outside scope,
@@ -190,73 +314,66 @@ func (s *Committees) Seat(ctx context.Context, actor Actor, unitID, personID int
 	if !actor.canManageUnits() {
 		return SeatView{}, Errorf(EForbidden, "your role may not change committees")
 	}
-	if !position.Valid() {
-		return SeatView{}, invalid("position", "must be one of president, vice_president, general_secretary, secretary, treasurer, booth_agent, member")
-	}
 	var out SeatView
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		u, err := s.lockUnit(tx, actor, unitID)
+	wide := false
+	err := runTx(ctx, s.db, func(tx *gorm.DB) error {
+		u, err := s.lockCommittee(tx, actor, unitID, wide)
 		if err != nil {
 			return err
 		}
-		if position == models.PositionBoothAgent && u.Level != models.LevelBooth {
-			return invalid("position", "a booth-level agent sits only on a booth committee")
-		}
-		var p models.Person
-		var pathOfPerson string
-		err = tx.Table("people").Select("people.*").Joins("JOIN units ON units.id = people.unit_id").
-			Where("people.id = ?", personID).Take(&p).Error
-		if err == nil {
-			err = tx.Table("units").Select("path").Where("id = ?", p.UnitID).Scan(&pathOfPerson).Error
-		}
-		if err != nil || !actor.Sees(pathOfPerson) {
-			return invalid("person_id", "no such person in your scope")
-		}
-		st, err := seatOne(tx, s.now(), actor, u, p, position)
+		p, personPath, err := s.seatable(tx, personID)
 		if err != nil {
 			return err
 		}
-		if err := record(tx, st.Since, actor, change{Action: "create", Entity: "seat", EntityID: st.ID, Unit: &u,
+		visible := personPath != "" && actor.Sees(personPath)
+		cs, err := loadCommittees(tx, []int64{u.ID})
+		if err != nil {
+			return err
+		}
+		c := cs[u.ID]
+		if r := checkSeat(c, position, p.ID, visible); r != nil {
+			return r.err()
+		}
+		c.take(position, p.ID)
+		ch := c.change()
+		if ch.complete != u.CommitteeComplete && u.Level == models.LevelBooth && !wide {
+			wide = true
+			return errWiden
+		}
+		now := s.now()
+		st := models.Seat{UnitID: u.ID, PersonID: p.ID, Position: position, Since: now}
+		if actor.UserID != 0 {
+			id := actor.UserID
+			st.CreatedBy = &id
+		}
+		if err := tx.Create(&st).Error; err != nil {
+			return dbErr("seat", err) // the unique indexes stand behind checkSeat
+		}
+		if err := committeesChanged(tx, nil, []committeeChange{ch}); err != nil {
+			return err
+		}
+		if err := record(tx, now, actor, change{Action: "create", Entity: "seat", EntityID: st.ID, Unit: &u,
 			After: map[string]any{"id": st.ID, "unit_id": u.ID, "person_id": p.ID, "position": position}}); err != nil {
 			return err
 		}
-		out = SeatView{Seat: st, Person: viewFor(actor, p, pathOfPerson)}
+		out = SeatView{Seat: st, Person: viewFor(actor, p, personPath)}
 		return nil
 	})
 	return out, err
 }
 
-// seatOne inserts one seat on a locked unit and refreshes the committee's rollups.
-func seatOne(tx *gorm.DB, now time.Time, actor Actor, u models.Unit, p models.Person, position models.Position) (models.Seat, error) {
-	n, err := norm(tx, u.Level)
-	if err != nil {
-		return models.Seat{}, err
+// seatable loads the person to be seated with the path of the unit that looks after them ("" when
+// there is no such person); the caller decides from the path whether the actor may see them.
+func (s *Committees) seatable(tx *gorm.DB, personID int64) (models.Person, string, error) {
+	var ps []models.Person
+	if err := tx.Where("id = ?", personID).Find(&ps).Error; err != nil {
+		return models.Person{}, "", dbErr("load person", err)
 	}
-	if u.Seats >= n.MaxSeats {
-		return models.Seat{}, Errorf(EConflict, "the committee already has its maximum of %d seats", n.MaxSeats)
+	if len(ps) == 0 {
+		return models.Person{ID: personID}, "", nil
 	}
-	st := models.Seat{UnitID: u.ID, PersonID: p.ID, Position: position, Since: now}
-	if actor.UserID != 0 {
-		id := actor.UserID
-		st.CreatedBy = &id
-	}
-	// A savepoint keeps the transaction usable on PostgreSQL when the unique index refuses.
-	err = tx.Transaction(func(sp *gorm.DB) error { return sp.Create(&st).Error })
-	if err != nil {
-		if ErrorCode(dbErr("seat", err)) == EConflict {
-			if position.SingleHolder() {
-				var taken int64
-				if cerr := tx.Model(&models.Seat{}).Where("unit_id = ? AND position = ? AND ended_at IS NULL", u.ID, position).Count(&taken).Error; cerr == nil && taken > 0 {
-					return st, &Error{Code: EConflict, Message: "the position " + string(position) + " is already held on this committee",
-						Fields: []FieldError{{Field: "position", Message: "is already held"}}}
-				}
-			}
-			return st, &Error{Code: EConflict, Message: "the person already sits on this committee",
-				Fields: []FieldError{{Field: "person_id", Message: "already sits on this committee"}}}
-		}
-		return st, dbErr("seat", err)
-	}
-	return st, refreshCommittee(tx, u)
+	path, err := unitPath(tx, ps[0].UnitID)
+	return ps[0], path, err
 }
 
 // EndSeat ends a current seat: the term is kept in the history with its end and who ended it.
@@ -266,8 +383,9 @@ func (s *Committees) EndSeat(ctx context.Context, actor Actor, unitID, seatID in
 	if !actor.canManageUnits() {
 		return Errorf(EForbidden, "your role may not change committees")
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		u, err := s.lockUnit(tx, actor, unitID)
+	wide := false
+	return runTx(ctx, s.db, func(tx *gorm.DB) error {
+		u, err := s.lockCommittee(tx, actor, unitID, wide)
 		if err != nil {
 			return err
 		}
@@ -278,6 +396,18 @@ func (s *Committees) EndSeat(ctx context.Context, actor Actor, unitID, seatID in
 		if st.EndedAt != nil {
 			return Errorf(EConflict, "the seat has already ended")
 		}
+		cs, err := loadCommittees(tx, []int64{u.ID})
+		if err != nil {
+			return err
+		}
+		c := cs[u.ID]
+		c.count--
+		c.byPos[st.Position]--
+		ch := c.change()
+		if ch.complete != u.CommitteeComplete && u.Level == models.LevelBooth && !wide {
+			wide = true
+			return errWiden
+		}
 		now := s.now()
 		upd := map[string]any{"ended_at": now}
 		if actor.UserID != 0 {
@@ -286,7 +416,7 @@ func (s *Committees) EndSeat(ctx context.Context, actor Actor, unitID, seatID in
 		if err := tx.Model(&models.Seat{}).Where("id = ?", st.ID).Updates(upd).Error; err != nil {
 			return dbErr("end seat", err)
 		}
-		if err := refreshCommittee(tx, u); err != nil {
+		if err := committeesChanged(tx, nil, []committeeChange{ch}); err != nil {
 			return err
 		}
 		return record(tx, now, actor, change{Action: "end", Entity: "seat", EntityID: st.ID, Unit: &u,
@@ -324,147 +454,4 @@ func (s *Committees) History(ctx context.Context, actor Actor, unitID int64, pr 
 		out.Items = append(out.Items, SeatView{Seat: st, Person: holders[st.PersonID]})
 	}
 	return out, nil
-}
-
-// refreshCommittee recomputes the seat count and completeness of u's committee from its
-// current seats. When a booth's completeness flips, the booths_complete of every unit above it
-// (and of its Lok Sabha constituency) moves by one, in this same transaction.
-func refreshCommittee(tx *gorm.DB, u models.Unit) error {
-	n, err := norm(tx, u.Level)
-	if err != nil {
-		return err
-	}
-	type row struct {
-		Position models.Position
-		N        int
-	}
-	var rows []row
-	if err := tx.Model(&models.Seat{}).Select("position, count(*) AS n").Where("unit_id = ? AND ended_at IS NULL", u.ID).
-		Group("position").Scan(&rows).Error; err != nil {
-		return dbErr("count seats", err)
-	}
-	byPos := map[models.Position]int{}
-	total := 0
-	for _, r := range rows {
-		byPos[r.Position] = r.N
-		total += r.N
-	}
-	complete := meets(n, byPos)
-	if err := tx.Model(&models.Unit{}).Where("id = ?", u.ID).UpdateColumns(map[string]any{"seats": total, "committee_complete": complete}).Error; err != nil {
-		return dbErr("committee rollup", err)
-	}
-	if u.Level != models.LevelBooth || complete == u.CommitteeComplete {
-		return nil
-	}
-	delta := 1
-	if !complete {
-		delta = -1
-	}
-	return bumpBooths(tx, u, 0, delta)
-}
-
-// bumpBooths adds to the booth counts of a booth's ancestors (itself included) and of the Lok
-// Sabha constituency of its assembly.
-func bumpBooths(tx *gorm.DB, booth models.Unit, booths, complete int) error {
-	ids := booth.AncestorIDs()
-	var pc *int64
-	if err := tx.Model(&models.Unit{}).Select("parliamentary_id").
-		Where("id IN ? AND level = ?", ids, models.LevelAssembly).Scan(&pc).Error; err != nil {
-		return dbErr("booth rollup", err)
-	}
-	if pc != nil {
-		ids = append(ids, *pc)
-	}
-	if err := lockInOrder(tx, ids); err != nil {
-		return err
-	}
-	if err := tx.Model(&models.Unit{}).Where("id IN ?", ids).UpdateColumns(map[string]any{
-		"booths":          gorm.Expr("booths + ?", booths),
-		"booths_complete": gorm.Expr("booths_complete + ?", complete),
-	}).Error; err != nil {
-		return dbErr("booth rollup", err)
-	}
-	return nil
-}
-
-// lockInOrder takes the row locks of the units on PostgreSQL in id order before they are
-// updated. Booths that share ancestors (their assembly, district, state, Lok Sabha seat) change
-// at the same time; an UPDATE locks its rows in whatever order its plan visits them, and two such
-// transactions can then each hold a row the other waits for (a deadlock, and a failed request).
-// The lock is the one an UPDATE of these columns takes anyway (NO KEY UPDATE): FOR UPDATE would
-// also wait for the key-share locks that foreign-key checks hold on a parent, and deadlock two
-// booths moved under one assembly. SQLite runs one writer at a time.
-func lockInOrder(tx *gorm.DB, ids []int64) error {
-	if !isPostgres(tx) || len(ids) == 0 {
-		return nil
-	}
-	var locked []int64
-	if err := tx.Model(&models.Unit{}).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Where("id IN ?", ids).Order("id").
-		Pluck("id", &locked).Error; err != nil {
-		return dbErr("lock units", err)
-	}
-	return nil
-}
-
-// recountBooths recomputes the booth rollups of the given units (not booths) from the tree, for
-// changes that move many booths at once (moves, imports), then every Lok Sabha constituency from
-// its assemblies (a few hundred rows even for all of India). Each unit costs one index range scan.
-func recountBooths(tx *gorm.DB, ids []int64) error {
-	if err := lockForRecount(tx, ids); err != nil {
-		return err
-	}
-	const under = "b.level = 'booth' AND b.path >= units.path AND b.path < substr(units.path, 1, length(units.path) - 1) || '0'"
-	for start := 0; start < len(ids); start += 5000 {
-		chunk := ids[start:min(start+5000, len(ids))]
-		if err := tx.Exec("UPDATE units SET booths = (SELECT count(*) FROM units b WHERE "+under+"), "+
-			"booths_complete = (SELECT count(*) FROM units b WHERE "+under+" AND b.committee_complete) "+
-			"WHERE id IN ? AND level NOT IN ('parliamentary', 'booth')", chunk).Error; err != nil {
-			return dbErr("recount booths", err)
-		}
-	}
-	return sumConstituencies(tx)
-}
-
-// lockForRecount locks the units a recount rewrites, and every Lok Sabha constituency, in id
-// order, before the recount reads anything. A recount sets counts rather than adding to them: on
-// PostgreSQL its UPDATE counts with a snapshot taken when the statement starts, so a seat change,
-// move or new booth that commits while the UPDATE waits for a row would be counted from stale
-// rows and lost. Taking the locks first makes the counting statement start after every
-// transaction that held one of these rows has committed; those that come later wait and add on
-// top. (SQLite runs one writer at a time.)
-func lockForRecount(tx *gorm.DB, ids []int64) error {
-	if !isPostgres(tx) {
-		return nil
-	}
-	var pcs []int64
-	if err := tx.Model(&models.Unit{}).Where("level = ?", models.LevelParliamentary).Pluck("id", &pcs).Error; err != nil {
-		return dbErr("lock units", err)
-	}
-	all := append(slices.Clone(ids), pcs...)
-	slices.Sort(all)
-	all = slices.Compact(all)
-	for start := 0; start < len(all); start += 5000 {
-		if err := lockInOrder(tx, all[start:min(start+5000, len(all))]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// recountConstituencies sums every Lok Sabha constituency's booth rollups from its assemblies.
-func recountConstituencies(tx *gorm.DB) error {
-	if err := lockForRecount(tx, nil); err != nil {
-		return err
-	}
-	return sumConstituencies(tx)
-}
-
-// sumConstituencies is recountConstituencies once the rows are locked.
-func sumConstituencies(tx *gorm.DB) error {
-	if err := tx.Exec("UPDATE units SET booths = COALESCE((SELECT sum(a.booths) FROM units a WHERE a.parliamentary_id = units.id), 0), " +
-		"booths_complete = COALESCE((SELECT sum(a.booths_complete) FROM units a WHERE a.parliamentary_id = units.id), 0) " +
-		"WHERE level = 'parliamentary'").Error; err != nil {
-		return dbErr("recount constituencies", err)
-	}
-	return nil
 }

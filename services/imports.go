@@ -304,7 +304,20 @@ func (s *Imports) Units(ctx context.Context, actor Actor, r io.Reader, mode Impo
 	if len(good) == 0 {
 		return res, nil
 	}
+	// bulkTx runs the writes again after a deadlock; each run starts from the units as read.
+	initial := make(map[*unitRow]models.Unit, len(good))
+	for _, ur := range good {
+		if ur.existing != nil {
+			initial[ur] = *ur.existing
+		}
+	}
 	err = bulkTx(ctx, s.db, func(tx *gorm.DB, copyRows copyFunc) error {
+		for _, ur := range good {
+			ur.path, ur.depth, ur.parentID = "", 0, nil
+			if ur.existing != nil {
+				*ur.existing = initial[ur]
+			}
+		}
 		ins, upd, werr := s.writeUnits(tx, copyRows, actor, good, byCode, stored, t.col)
 		res.Inserted, res.Updated = ins, upd
 		return werr
@@ -482,8 +495,16 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 	}
 	storedNow := map[string]models.Unit{}
 	codes := make([]string, 0, len(need))
+	var parentIDs []int64
 	for c := range need {
 		codes = append(codes, c)
+		if st := stored[c]; st != nil {
+			parentIDs = append(parentIDs, st.ID)
+		}
+	}
+	// Under their locks a concurrent move of a parent has committed or waits (see rollups.go).
+	if err := lockUnits(tx, parentIDs); err != nil {
+		return 0, 0, err
 	}
 	for start := 0; start < len(codes); start += 5000 {
 		var batch []models.Unit
@@ -696,42 +717,17 @@ func (s *Imports) auditUnits(tx *gorm.DB, copyRows copyFunc, now time.Time, acto
 // sequence; on SQLite the write lock held by the transaction makes max(id)+1.. safe.
 func reserveIDs(tx *gorm.DB, n int) ([]int64, error) { return reserveTableIDs(tx, "units", n) }
 
-// reserveTableIDs takes n ids of table (which must be units, people or seats).
-func reserveTableIDs(tx *gorm.DB, table string, n int) ([]int64, error) {
-	if n == 0 {
-		return nil, nil
-	}
-	ids := make([]int64, 0, n)
-	if isPostgres(tx) {
-		if err := tx.Raw("SELECT nextval(pg_get_serial_sequence('"+table+"', 'id')) FROM generate_series(1, ?)", n).Scan(&ids).Error; err != nil {
-			return nil, dbErr("reserve ids", err)
-		}
-		return ids, nil
-	}
-	var max int64
-	if err := tx.Raw("SELECT COALESCE(MAX(id), 0) FROM " + table).Scan(&max).Error; err != nil {
-		return nil, dbErr("reserve ids", err)
-	}
-	for i := 1; i <= n; i++ {
-		ids = append(ids, max+int64(i))
-	}
-	return ids, nil
-}
-
 // stagedColumns are the unit fields an import may change on a stored unit.
 var stagedColumns = []string{"id", "name", "name_hi", "search_text", "number", "reserved", "electors",
 	"population_total", "population_sc", "population_st", "population_muslim", "population_minority"}
 
 // updateFromStaging loads new values into a temporary table and applies them in one UPDATE.
 func updateFromStaging(tx *gorm.DB, copyRows copyFunc, rows [][]any, header map[string]int, now time.Time) error {
-	ddl := `CREATE TEMPORARY TABLE import_units (id BIGINT PRIMARY KEY, name TEXT, name_hi TEXT, search_text TEXT,
+	drop, err := stagingTable(tx, "import_units", `id BIGINT PRIMARY KEY, name TEXT, name_hi TEXT, search_text TEXT,
 		number INTEGER, reserved TEXT, electors INTEGER, population_total BIGINT, population_sc BIGINT,
-		population_st BIGINT, population_muslim BIGINT, population_minority BIGINT)`
-	if isPostgres(tx) {
-		ddl += " ON COMMIT DROP"
-	}
-	if err := tx.Exec(ddl).Error; err != nil {
-		return dbErr("import units: staging", err)
+		population_st BIGINT, population_muslim BIGINT, population_minority BIGINT`)
+	if err != nil {
+		return err
 	}
 	if err := copyRows("import_units", stagedColumns, rows); err != nil {
 		return err
@@ -751,12 +747,7 @@ func updateFromStaging(tx *gorm.DB, copyRows copyFunc, rows [][]any, header map[
 	if err := tx.Exec("UPDATE units SET "+strings.Join(set, ", ")+", "+bumpIfChanged("units", set)+", updated_at = ? FROM import_units s WHERE units.id = s.id", now).Error; err != nil {
 		return dbErr("import units: update", err)
 	}
-	if !isPostgres(tx) {
-		if err := tx.Exec("DROP TABLE import_units").Error; err != nil {
-			return dbErr("import units: staging", err)
-		}
-	}
-	return nil
+	return drop()
 }
 
 // capErrors keeps an answer readable: past MaxImportErrors, one last entry says how many more.

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/sangathan/sangathan/models"
 )
@@ -99,15 +99,30 @@ func (s *Imports) People(ctx context.Context, actor Actor, r io.Reader, mode Imp
 	}
 
 	res := ImportResult{}
+	// bulkTx runs the transaction again after a deadlock; each run starts from the rows as parsed.
+	parsed, parsedBad := slices.Clone(errs), make([]bool, len(rows))
+	for i, pr := range rows {
+		parsedBad[i] = pr.bad
+	}
+	wide := false // lock the booths' lock sets too: some row flips a booth's completeness
 	err = bulkTx(ctx, s.db, func(tx *gorm.DB, copyRows copyFunc) error {
-		if err := s.resolvePeople(tx, actor, rows, fail); err != nil {
+		errs, res = slices.Clone(parsed), ImportResult{}
+		for i, pr := range rows {
+			pr.bad, pr.existing, pr.owner, pr.id, pr.commID, pr.seatID, pr.in.HomeUnitID = parsedBad[i], nil, models.Unit{}, 0, 0, 0, nil
+		}
+		comm, err := s.resolvePeople(tx, actor, rows, fail, wide)
+		if err != nil {
 			return err
 		}
 		res.Errors = capErrors(sortErrors(errs))
 		if len(res.Errors) > 0 && mode == AllOrNothing {
 			return importFailed(res)
 		}
-		return s.writePeople(tx, copyRows, actor, rows, t.col, &res)
+		if !wide && slices.ContainsFunc(slices.Collect(maps.Values(comm)), flipsBooth) {
+			wide = true
+			return errWiden
+		}
+		return s.writePeople(tx, copyRows, actor, rows, t.col, comm, &res)
 	})
 	if err != nil {
 		return ImportResult{Errors: res.Errors}, err
@@ -115,10 +130,16 @@ func (s *Imports) People(ctx context.Context, actor Actor, r io.Reader, mode Imp
 	return res, nil
 }
 
+// flipsBooth reports whether the seats an import takes change a booth's completeness.
+func flipsBooth(c *committeeState) bool {
+	return c.unit.Level == models.LevelBooth && c.change().complete != c.unit.CommitteeComplete
+}
+
 // resolvePeople checks rows against the database inside the import's transaction: units by
-// code and scope, stored people by voter ID, and the committees' current seats (locked on
-// PostgreSQL so that no concurrent change slips between the check and the write).
-func (s *Imports) resolvePeople(tx *gorm.DB, actor Actor, rows []*personRow, fail func(*personRow, string, string)) error {
+// code and scope, stored people by voter ID, and each seat by checkSeat against the committee's
+// current seats and the rows before it (locked on PostgreSQL so that no concurrent change slips
+// between the check and the write). It returns the committees with the seats the rows take.
+func (s *Imports) resolvePeople(tx *gorm.DB, actor Actor, rows []*personRow, fail func(*personRow, string, string), wide bool) (map[int64]*committeeState, error) {
 	var codes []string
 	var voters []string
 	for _, pr := range rows {
@@ -135,7 +156,7 @@ func (s *Imports) resolvePeople(tx *gorm.DB, actor Actor, rows []*personRow, fai
 	for _, chunk := range chunks(dedupe(codes), 5000) {
 		var batch []models.Unit
 		if err := tx.Where("code IN ?", chunk).Find(&batch).Error; err != nil {
-			return dbErr("import people: read units", err)
+			return nil, dbErr("import people: read units", err)
 		}
 		for _, u := range batch {
 			if actor.Sees(u.Path) {
@@ -148,7 +169,7 @@ func (s *Imports) resolvePeople(tx *gorm.DB, actor Actor, rows []*personRow, fai
 	for _, chunk := range chunks(voters, 5000) {
 		var batch []models.Person
 		if err := tx.Where("voter_id IN ?", chunk).Find(&batch).Error; err != nil {
-			return dbErr("import people: read people", err)
+			return nil, dbErr("import people: read people", err)
 		}
 		for _, p := range batch {
 			stored[*p.VoterID] = p
@@ -162,7 +183,7 @@ func (s *Imports) resolvePeople(tx *gorm.DB, actor Actor, rows []*personRow, fai
 		}
 		var us []models.Unit
 		if err := tx.Select("id", "path").Where("id IN ?", ids).Find(&us).Error; err != nil {
-			return dbErr("import people: read units", err)
+			return nil, dbErr("import people: read units", err)
 		}
 		for _, u := range us {
 			owners[u.ID] = u.Path
@@ -175,48 +196,40 @@ func (s *Imports) resolvePeople(tx *gorm.DB, actor Actor, rows []*personRow, fai
 			scopeUnit = &u
 		}
 	}
-	// The committees named, locked in id order (no deadlock between two imports). NO KEY UPDATE
-	// serialises seat changes like FOR UPDATE but lets foreign-key checks through: another import
-	// placing people at a unit this one locked as a committee (and the other way round) would
-	// otherwise deadlock on the key-share locks of its people's unit_id.
-	comm := map[int64]*committeeState{}
+	// The committees named, locked in id order (no deadlock between two imports), after the
+	// lock sets of their booths when the seats flip a booth's completeness (wide; see rollups.go).
+	// Row locks are NO KEY UPDATE: they serialise seat changes but let foreign-key checks through
+	// (another import placing people at a unit this one locked as a committee).
 	var commIDs []int64
 	for _, pr := range rows {
-		if u, ok := units[pr.commCode]; ok && comm[u.ID] == nil {
-			comm[u.ID] = &committeeState{unit: u, taken: map[models.Position]bool{}, people: map[int64]bool{}}
+		if u, ok := units[pr.commCode]; ok {
 			commIDs = append(commIDs, u.ID)
 		}
 	}
-	sort.Slice(commIDs, func(i, j int) bool { return commIDs[i] < commIDs[j] })
-	if isPostgres(tx) && len(commIDs) > 0 {
+	slices.Sort(commIDs)
+	commIDs = slices.Compact(commIDs)
+	if err := lockSettled(tx, func() (lockList, error) {
+		if !wide {
+			return lockList{ids: commIDs}, nil
+		}
+		var paths [][]int64
 		for _, chunk := range chunks(commIDs, 5000) {
-			var locked []models.Unit
-			if err := tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Select("id").Where("id IN ?", chunk).Order("id").Find(&locked).Error; err != nil {
-				return dbErr("import people: lock committees", err)
+			var us []models.Unit
+			if err := tx.Select("id", "path").Where("id IN ?", chunk).Find(&us).Error; err != nil {
+				return lockList{}, dbErr("import people: lock committees", err)
+			}
+			for _, u := range us {
+				paths = append(paths, models.PathIDs(u.Path))
 			}
 		}
+		targets, err := rollupTargets(tx, paths...)
+		return lockList{ids: slices.Concat(append(targets, commIDs)...)}, err
+	}); err != nil {
+		return nil, err
 	}
-	norms := map[models.Level]models.CommitteeNorm{}
-	var ns []models.CommitteeNorm
-	if err := tx.Find(&ns).Error; err != nil {
-		return dbErr("import people: read norms", err)
-	}
-	for _, n := range ns {
-		norms[n.Level] = n
-	}
-	for _, chunk := range chunks(commIDs, 5000) {
-		var seats []models.Seat
-		if err := tx.Where("unit_id IN ? AND ended_at IS NULL", chunk).Find(&seats).Error; err != nil {
-			return dbErr("import people: read seats", err)
-		}
-		for _, st := range seats {
-			c := comm[st.UnitID]
-			c.count++
-			c.people[st.PersonID] = true
-			if st.Position.SingleHolder() {
-				c.taken[st.Position] = true
-			}
-		}
+	comm, err := loadCommittees(tx, commIDs)
+	if err != nil {
+		return nil, err
 	}
 	for _, pr := range rows {
 		if pr.bad {
@@ -258,41 +271,26 @@ func (s *Imports) resolvePeople(tx *gorm.DB, actor Actor, rows []*personRow, fai
 			continue
 		}
 		c := comm[u.ID]
-		n := norms[u.Level]
-		switch {
-		case pr.position == models.PositionBoothAgent && u.Level != models.LevelBooth:
-			fail(pr, "position", "a booth-level agent sits only on a booth committee")
-		case pr.existing != nil && c.people[pr.existing.ID]:
-			fail(pr, "committee_unit_code", "the person already sits on this committee")
-		case pr.position.SingleHolder() && c.taken[pr.position]:
-			fail(pr, "position", "the position "+string(pr.position)+" is already held on committee "+u.Code)
-		case c.count >= n.MaxSeats:
-			fail(pr, "committee_unit_code", fmt.Sprintf("the committee already has its maximum of %d seats", n.MaxSeats))
-		default:
-			pr.commID = u.ID
-			c.count++
-			if pr.position.SingleHolder() {
-				c.taken[pr.position] = true
-			}
-			if pr.existing != nil {
-				c.people[pr.existing.ID] = true
-			}
+		var personID int64 // 0: created by this row, sits nowhere yet
+		if pr.existing != nil {
+			personID = pr.existing.ID
 		}
+		// Every person a row names is visible: a stored one outside scope failed on voter_id.
+		if r := checkSeat(c, pr.position, personID, true); r != nil {
+			fail(pr, r.column, r.row)
+			continue
+		}
+		c.take(pr.position, personID)
+		pr.commID = u.ID
 	}
-	return nil
-}
-
-type committeeState struct {
-	unit   models.Unit
-	count  int
-	taken  map[models.Position]bool
-	people map[int64]bool
+	return comm, nil
 }
 
 // writePeople stores the good rows: new people by bulk load with ids taken first, stored
 // people through a staging table, seats by bulk load, then the committees' rollups and one
 // audit row per person and per seat.
-func (s *Imports) writePeople(tx *gorm.DB, copyRows copyFunc, actor Actor, rows []*personRow, header map[string]int, res *ImportResult) error {
+func (s *Imports) writePeople(tx *gorm.DB, copyRows copyFunc, actor Actor, rows []*personRow, header map[string]int,
+	comm map[int64]*committeeState, res *ImportResult) error {
 	now := s.now()
 	var fresh, update, seated []*personRow
 	for _, pr := range rows {
@@ -353,8 +351,11 @@ func (s *Imports) writePeople(tx *gorm.DB, copyRows copyFunc, actor Actor, rows 
 	if err := copyRows("seats", []string{"id", "unit_id", "person_id", "position", "since", "created_by"}, seatRows); err != nil {
 		return err
 	}
-	committees, err := refreshCommittees(tx, copyRows, keys(touched))
-	if err != nil {
+	changes := make([]committeeChange, 0, len(touched))
+	for id := range touched {
+		changes = append(changes, comm[id].change())
+	}
+	if err := committeesChanged(tx, copyRows, changes); err != nil {
 		return err
 	}
 	// Audit: one row per person written and per seat taken.
@@ -398,7 +399,7 @@ func (s *Imports) writePeople(tx *gorm.DB, copyRows copyFunc, actor Actor, rows 
 		}
 	}
 	for _, pr := range seated {
-		if err := add("create", "seat", pr.seatID, committees[pr.commID], nil,
+		if err := add("create", "seat", pr.seatID, comm[pr.commID].unit, nil,
 			map[string]any{"id": pr.seatID, "unit_id": pr.commID, "person_id": pr.id, "position": pr.position}); err != nil {
 			return err
 		}
@@ -437,13 +438,10 @@ func keepAbsentColumns(p *models.Person, stored models.Person, header map[string
 // updatePeopleFromStaging loads the new values of stored people into a temporary table and
 // applies them in one UPDATE. Optional columns missing from the file's header stay as stored.
 func updatePeopleFromStaging(tx *gorm.DB, copyRows copyFunc, rows []*personRow, header map[string]int, now time.Time) error {
-	ddl := `CREATE TEMPORARY TABLE import_people (id BIGINT PRIMARY KEY, name TEXT, name_hi TEXT, search_text TEXT, gender TEXT,
-		birth_year INTEGER, phone TEXT, voter_id TEXT, category TEXT, religion TEXT, caste TEXT, home_unit_id BIGINT, unit_id BIGINT)`
-	if isPostgres(tx) {
-		ddl += " ON COMMIT DROP"
-	}
-	if err := tx.Exec(ddl).Error; err != nil {
-		return dbErr("import people: staging", err)
+	drop, err := stagingTable(tx, "import_people", `id BIGINT PRIMARY KEY, name TEXT, name_hi TEXT, search_text TEXT, gender TEXT,
+		birth_year INTEGER, phone TEXT, voter_id TEXT, category TEXT, religion TEXT, caste TEXT, home_unit_id BIGINT, unit_id BIGINT`)
+	if err != nil {
+		return err
 	}
 	has := func(c string) bool { _, ok := header[c]; return ok }
 	data := make([][]any, 0, len(rows))
@@ -470,108 +468,7 @@ func updatePeopleFromStaging(tx *gorm.DB, copyRows copyFunc, rows []*personRow, 
 	if err := tx.Exec("UPDATE people SET "+strings.Join(set, ", ")+", "+bumpIfChanged("people", set)+", updated_at = ? FROM import_people s WHERE people.id = s.id", now).Error; err != nil {
 		return dbErr("import people: update", err)
 	}
-	if !isPostgres(tx) {
-		if err := tx.Exec("DROP TABLE import_people").Error; err != nil {
-			return dbErr("import people: staging", err)
-		}
-	}
-	return nil
-}
-
-// refreshCommittees recomputes the seat counts and completeness of many committees at once
-// (after a bulk load of seats) and recounts the booth rollups above every booth whose
-// completeness changed. It returns the units, for the audit log.
-func refreshCommittees(tx *gorm.DB, copyRows copyFunc, unitIDs []int64) (map[int64]models.Unit, error) {
-	out := map[int64]models.Unit{}
-	if len(unitIDs) == 0 {
-		return out, nil
-	}
-	norms := map[models.Level]models.CommitteeNorm{}
-	var ns []models.CommitteeNorm
-	if err := tx.Find(&ns).Error; err != nil {
-		return nil, dbErr("load committee norms", err)
-	}
-	for _, n := range ns {
-		norms[n.Level] = n
-	}
-	byUnit := map[int64]map[models.Position]int{}
-	for _, chunk := range chunks(unitIDs, 5000) {
-		var us []models.Unit
-		if err := tx.Select("id", "level", "path", "committee_complete").Where("id IN ?", chunk).Find(&us).Error; err != nil {
-			return nil, dbErr("committee rollup", err)
-		}
-		for _, u := range us {
-			out[u.ID] = u
-			byUnit[u.ID] = map[models.Position]int{}
-		}
-		type row struct {
-			UnitID   int64
-			Position models.Position
-			N        int
-		}
-		var rows []row
-		if err := tx.Model(&models.Seat{}).Select("unit_id, position, count(*) AS n").
-			Where("unit_id IN ? AND ended_at IS NULL", chunk).Group("unit_id, position").Scan(&rows).Error; err != nil {
-			return nil, dbErr("committee rollup", err)
-		}
-		for _, r := range rows {
-			byUnit[r.UnitID][r.Position] = r.N
-		}
-	}
-	ddl := "CREATE TEMPORARY TABLE import_committees (id BIGINT PRIMARY KEY, seats INTEGER, complete BOOLEAN, booth_complete INTEGER)"
-	if isPostgres(tx) {
-		ddl += " ON COMMIT DROP"
-	}
-	if err := tx.Exec(ddl).Error; err != nil {
-		return nil, dbErr("committee rollup", err)
-	}
-	data := make([][]any, 0, len(out))
-	above := map[int64]bool{}
-	for id, u := range out {
-		total := 0
-		for _, n := range byUnit[id] {
-			total += n
-		}
-		complete := meets(norms[u.Level], byUnit[id])
-		bc := 0
-		if u.Level == models.LevelBooth && complete {
-			bc = 1
-		}
-		data = append(data, []any{id, total, complete, bc})
-		if u.Level == models.LevelBooth && complete != u.CommitteeComplete {
-			path := models.PathIDs(u.Path)
-			for _, a := range path[:len(path)-1] {
-				above[a] = true
-			}
-		}
-	}
-	if err := copyRows("import_committees", []string{"id", "seats", "complete", "booth_complete"}, data); err != nil {
-		return nil, err
-	}
-	if err := tx.Exec("UPDATE units SET seats = s.seats, committee_complete = s.complete, " +
-		"booths_complete = CASE WHEN units.level = 'booth' THEN s.booth_complete ELSE units.booths_complete END " +
-		"FROM import_committees s WHERE units.id = s.id").Error; err != nil {
-		return nil, dbErr("committee rollup", err)
-	}
-	if !isPostgres(tx) {
-		if err := tx.Exec("DROP TABLE import_committees").Error; err != nil {
-			return nil, dbErr("committee rollup", err)
-		}
-	}
-	if len(above) > 0 {
-		if err := recountBooths(tx, keys(above)); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func keys[K comparable, V any](m map[K]V) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
+	return drop()
 }
 
 func chunks[T any](xs []T, n int) [][]T {

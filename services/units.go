@@ -193,13 +193,16 @@ func (s *Units) Create(ctx context.Context, actor Actor, in UnitInput) (models.U
 	}
 	uf := in.fields()
 	var out models.Unit
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := runTx(ctx, s.db, func(tx *gorm.DB) error {
 		u := models.Unit{Level: uf.Level, Code: uf.Code, Name: uf.Name, NameHi: uf.NameHi,
 			SearchText: models.SearchText(uf.Name, uf.NameHi), Number: uf.Number, Reserved: uf.Reserved,
 			Electors: uf.Electors}
 		applyPopulation(&u, uf.Population)
 		parentPath := ""
 		if in.ParentID != nil {
+			if err := lockNewUnit(tx, uf.Level, *in.ParentID); err != nil { // see the lock order in rollups.go
+				return err
+			}
 			parent, err := s.visible(tx, actor, *in.ParentID, "parent_id")
 			if err != nil {
 				return err
@@ -238,11 +241,8 @@ func (s *Units) Create(ctx context.Context, actor Actor, in UnitInput) (models.U
 		if err := tx.Model(&u).UpdateColumn("path", u.Path).Error; err != nil {
 			return dbErr("create unit", err)
 		}
-		if u.Level == models.LevelBooth {
-			if err := bumpBooths(tx, u, 1, 0); err != nil {
-				return err
-			}
-			u.Booths = 1
+		if err := unitCreated(tx, &u); err != nil {
+			return err
 		}
 		if err := record(tx, now, actor, change{Action: "create", Entity: "unit", EntityID: u.ID, Unit: &u, After: unitAudit(u)}); err != nil {
 			return err
@@ -463,15 +463,18 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 		return models.Unit{}, Errorf(EForbidden, "your role may not change units")
 	}
 	var out models.Unit
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		u, err := s.lockForChange(tx, actor, id, p)
+	err := runTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := lockUnitChange(tx, id, p); err != nil { // before any read: see the lock order in rollups.go
+			return err
+		}
+		u, err := s.visible(tx, actor, id, "")
 		if err != nil {
 			return err
 		}
 		if err := checkVersion(p.IfMatch, u.Version); err != nil {
 			return err
 		}
-		before := unitAudit(u)
+		before, parlBefore := unitAudit(u), u.ParliamentaryID
 		uf := unitFields{Level: u.Level, Code: u.Code, Name: u.Name, NameHi: u.NameHi, Number: u.Number,
 			Reserved: u.Reserved, Electors: u.Electors, Population: UnitPopulation(u), HasParl: u.ParliamentaryID != nil}
 		if p.Code != nil {
@@ -556,7 +559,7 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 		}
 		u.Version++
 		if parlChanged {
-			if err := recountConstituencies(tx); err != nil {
+			if err := parliamentaryChanged(tx, u.ID, parlBefore, u.ParliamentaryID); err != nil {
 				return err
 			}
 		}
@@ -567,36 +570,6 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 		return nil
 	})
 	return out, err
-}
-
-// lockForChange locks the unit a change reads and writes and returns it as it now stands. A
-// move or a new Lok Sabha seat also rewrites the rollups above the unit and of every Lok Sabha
-// seat: those rows are locked in the same pass, in id order like every other writer of rollups
-// (see lockForRecount), so that no two writers each hold a row the other waits for.
-func (s *Units) lockForChange(tx *gorm.DB, actor Actor, id int64, p UnitPatch) (models.Unit, error) {
-	if p.ParentID == nil && !p.ParliamentaryID.Set {
-		if err := lockRow(tx, "units", id, lockChange); err != nil {
-			return models.Unit{}, err
-		}
-		return s.visible(tx, actor, id, "")
-	}
-	// A first, unlocked read names the rows to lock; the read after the locks is the one that counts.
-	u, err := s.visible(tx, actor, id, "")
-	if err != nil {
-		return u, err
-	}
-	ids := append([]int64{u.ID}, models.PathIDs(u.Path)...)
-	if p.ParentID != nil {
-		// Scope and level of the new parent are checked by move; here it only widens the lock.
-		var parent models.Unit
-		if tx.Select("path").Where("id = ?", *p.ParentID).Take(&parent).Error == nil {
-			ids = append(ids, models.PathIDs(parent.Path)...)
-		}
-	}
-	if err := lockForRecount(tx, ids); err != nil {
-		return u, err
-	}
-	return s.visible(tx, actor, id, "")
 }
 
 // mayChangeSeat checks a change of an assembly's Lok Sabha seat from old to next (either may be
@@ -630,36 +603,44 @@ func (s *Units) mayChangeSeat(tx *gorm.DB, actor Actor, old, next *int64) error 
 	return nil
 }
 
-// move re-parents u and rewrites the paths of its whole subtree in one statement.
+// move re-parents u and rewrites the paths of its whole subtree in one statement, then moves
+// the subtree's booth counts from above its old place to above its new one. It takes the move's
+// locks (see rollups.go) before it reads anything, so a rename, a child's change or another
+// move that commits first is seen, and one that comes later waits and sees the new paths.
 func (s *Units) move(tx *gorm.DB, actor Actor, u *models.Unit, parentID int64) error {
+	if err := lockSettled(tx, func() (lockList, error) { return moveLockSet(tx, u.ID, parentID) }); err != nil {
+		return err
+	}
 	parent, err := s.visible(tx, actor, parentID, "parent_id")
 	if err != nil {
 		return err
 	}
-	// An import may already have moved u along with an ancestor: work from the stored path.
+	// Read under the locks: an import may already have moved u along with an ancestor, and a
+	// concurrent move may have committed since the caller read u.
 	var cur models.Unit
-	if err := tx.Select("path", "depth").Where("id = ?", u.ID).Take(&cur).Error; err != nil {
+	if err := tx.Where("id = ?", u.ID).Take(&cur).Error; err != nil {
 		return dbErr("move unit", err)
 	}
 	u.Path, u.Depth = cur.Path, cur.Depth
 	if !u.Level.MayHaveParent(parent.Level) {
 		return invalid("parent_id", "a %s cannot be placed under a %s", u.Level, parent.Level)
 	}
-	if strings.HasPrefix(parent.Path, u.Path) {
+	if strings.HasPrefix(parent.Path, cur.Path) {
 		return invalid("parent_id", "a unit cannot be moved under itself")
 	}
-	oldPath := u.Path
+	if cur.ParentID != nil && *cur.ParentID == parent.ID {
+		u.ParentID = &parent.ID
+		return nil
+	}
+	oldPath := cur.Path
 	newPath := models.ChildPath(parent.Path, u.ID)
 	lo, hi := models.SubtreeRange(oldPath)
-	depthDelta := parent.Depth + 1 - u.Depth
+	depthDelta := parent.Depth + 1 - cur.Depth
 	if err := tx.Exec("UPDATE units SET path = ? || substr(path, ?), depth = depth + ?, parent_id = CASE WHEN id = ? THEN ? ELSE parent_id END WHERE path >= ? AND path < ?",
 		newPath, len(oldPath)+1, depthDelta, u.ID, parent.ID, lo, hi).Error; err != nil {
 		return dbErr("move unit", err)
 	}
-	// The subtree's own counts are unchanged; the units it left and joined are recounted.
-	old := models.PathIDs(oldPath)
-	affected := append(old[:len(old)-1:len(old)-1], models.PathIDs(parent.Path)...)
-	if err := recountBooths(tx, affected); err != nil {
+	if err := unitMoved(tx, cur, parent.Path); err != nil {
 		return err
 	}
 	u.ParentID, u.Path, u.Depth = &parent.ID, newPath, parent.Depth+1
@@ -678,8 +659,8 @@ func (s *Units) DeleteIfMatch(ctx context.Context, actor Actor, id int64, ifMatc
 	if !actor.canManageUnits() {
 		return Errorf(EForbidden, "your role may not change units")
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockRow(tx, "units", id, lockDelete); err != nil {
+	return runTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := lockUnitDelete(tx, id); err != nil { // before any read: see the lock order in rollups.go
 			return err
 		}
 		u, err := s.visible(tx, actor, id, "")
@@ -699,14 +680,8 @@ func (s *Units) DeleteIfMatch(ctx context.Context, actor Actor, id int64, ifMatc
 		if n > 0 {
 			return Errorf(EConflict, "the unit has child units or assemblies pointing at it; remove them first")
 		}
-		if u.Level == models.LevelBooth {
-			complete := 0
-			if u.CommitteeComplete {
-				complete = -1
-			}
-			if err := bumpBooths(tx, u, -1, complete); err != nil {
-				return err
-			}
+		if err := unitDeleted(tx, u.ID); err != nil {
+			return err
 		}
 		res := tx.Delete(&models.Unit{}, u.ID)
 		if res.Error != nil {

@@ -228,3 +228,55 @@ func cmdUser(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "created user %s (id %d, role %s)\n", u.User.Username, u.User.ID, u.User.Role)
 	return nil
 }
+
+// errDifferences makes `sangathan verify` exit with status 1.
+var errDifferences = errors.New("the stored tree or rollups differ from a recount")
+
+// cmdVerify recounts every unit's path, depth and rollups from the raw rows and prints each
+// difference; --fix repairs them all in one transaction with one audit row.
+func cmdVerify(ctx context.Context, args []string, out io.Writer) error {
+	fl := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fix := fl.Bool("fix", false, "repair every difference, in one transaction")
+	pos, err := parseInterleaved(fl, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return fmt.Errorf("%w: verify [--fix]", errUsage)
+	}
+	a, err := openApp(ctx, loadConfig())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	v := services.NewVerifier(a.db.DB, services.SystemClock)
+	check := v.Check
+	if *fix {
+		check = v.Fix
+	}
+	diffs, err := check(ctx, services.System)
+	if err != nil {
+		return err
+	}
+	for _, d := range diffs {
+		fmt.Fprintln(out, d)
+	}
+	switch {
+	case len(diffs) == 0:
+		fmt.Fprintln(out, "no differences")
+		return nil
+	case !*fix:
+		return fmt.Errorf("%w: %d differences (sangathan verify --fix repairs them)", errDifferences, len(diffs))
+	}
+	unfixed := 0
+	for _, d := range diffs {
+		if !d.Fixable() {
+			unfixed++
+		}
+	}
+	fmt.Fprintf(out, "fixed %d differences in one transaction\n", len(diffs)-unfixed)
+	if unfixed > 0 {
+		return fmt.Errorf("%w: %d units are outside the tree and need a new parent", errDifferences, unfixed)
+	}
+	return nil
+}

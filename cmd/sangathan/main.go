@@ -5,6 +5,7 @@
 //	sangathan import units|people FILE.csv[.gz] [--mode all_or_nothing|valid_rows]
 //	sangathan export units|people [--under CODE] [--out FILE]
 //	sangathan user create --username U --password P --role R [--scope CODE]
+//	sangathan verify [--fix]
 package main
 
 import (
@@ -28,6 +29,8 @@ Usage:
                                                write units or people as CSV (stdout by default)
   sangathan user create --username U --password P --role R [--scope CODE]
                                                create an account
+  sangathan verify [--fix]                     recount every unit path and rollup from the raw rows;
+                                               exit status 1 on a difference; --fix repairs them
 
 Configuration (environment):
   SANGATHAN_ADDR            listen address (default :8080)
@@ -71,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdExport(ctx, args, stdout)
 	case "user":
 		return cmdUser(ctx, args, stdout)
+	case "verify":
+		return cmdVerify(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,281 @@
+package services
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"gorm.io/gorm"
+
+	"github.com/sangathan/sangathan/models"
+)
+
+// Verifier recounts what the tree and the rollups store from the raw rows (`sangathan verify`):
+// every unit's path and depth from the parent links, and its committee's seats and completeness,
+// its booths and complete booths from the seats and the tree (for a Lok Sabha seat: summed over
+// the assemblies that point at it).
+type Verifier struct {
+	db  *gorm.DB
+	now Clock
+}
+
+// NewVerifier returns the verifier.
+func NewVerifier(db *gorm.DB, now Clock) *Verifier { return &Verifier{db: db, now: now} }
+
+// Difference is one stored value that the recount does not confirm.
+type Difference struct {
+	UnitID    int64
+	Code      string
+	Field     string // path, depth, seats, committee_complete, booths or booths_complete
+	Stored    string
+	Recounted string
+	value     any // the recounted value, for the fix; nil when it cannot be fixed
+}
+
+// String is the difference as `sangathan verify` prints it.
+func (d Difference) String() string {
+	return fmt.Sprintf("unit %d %s %s: stored %s, recounted %s", d.UnitID, d.Code, d.Field, d.Stored, d.Recounted)
+}
+
+// Fixable reports whether Fix repairs the difference (a unit outside the tree needs a parent).
+func (d Difference) Fixable() bool { return d.value != nil }
+
+// Check recounts and returns every difference, ordered by unit id. It reads one consistent
+// snapshot and writes nothing. Returns Forbidden unless the actor's scope is the installation.
+func (v *Verifier) Check(ctx context.Context, actor Actor) ([]Difference, error) {
+	if !actor.Everywhere() {
+		return nil, Errorf(EForbidden, "only an administrator may verify the whole tree")
+	}
+	var out []Difference
+	err := snapshotTx(ctx, v.db, func(tx *gorm.DB) error {
+		var err error
+		out, err = recount(tx)
+		return err
+	})
+	return out, err
+}
+
+// Fix recounts with every writer held off and stores each recounted value, in one transaction
+// with one audit row (action verify_fix, entity rollups, after: the number of fixes). It returns
+// the differences it fixed; a unit outside the tree (its parent missing or a loop of parents)
+// is reported but its path cannot be fixed. Returns Forbidden unless the actor's scope is the
+// installation.
+func (v *Verifier) Fix(ctx context.Context, actor Actor) ([]Difference, error) {
+	if !actor.Everywhere() {
+		return nil, Errorf(EForbidden, "only an administrator may repair the tree")
+	}
+	var out []Difference
+	err := runTx(ctx, v.db, func(tx *gorm.DB) error {
+		if err := holdWriters(tx); err != nil {
+			return err
+		}
+		diffs, err := recount(tx)
+		if err != nil {
+			return err
+		}
+		out = diffs
+		byUnit := map[int64]map[string]any{}
+		var ids []int64
+		fixes := 0
+		for _, d := range diffs {
+			if d.value == nil {
+				continue
+			}
+			if byUnit[d.UnitID] == nil {
+				byUnit[d.UnitID] = map[string]any{}
+				ids = append(ids, d.UnitID)
+			}
+			byUnit[d.UnitID][d.Field] = d.value
+			fixes++
+		}
+		if fixes == 0 {
+			return nil
+		}
+		// Paths are unique: move the wrong ones out of the way first, so that no corrected path
+		// meets a stale copy of itself on another unit.
+		for _, id := range ids {
+			if _, ok := byUnit[id]["path"]; ok {
+				if err := tx.Model(&models.Unit{}).Where("id = ?", id).UpdateColumn("path", "/verify/"+strconv.FormatInt(id, 10)+"/").Error; err != nil {
+					return dbErr("verify: fix", err)
+				}
+			}
+		}
+		for _, id := range ids {
+			if err := tx.Model(&models.Unit{}).Where("id = ?", id).UpdateColumns(byUnit[id]).Error; err != nil {
+				return dbErr("verify: fix", err)
+			}
+		}
+		return record(tx, v.now(), actor, change{Action: "verify_fix", Entity: "rollups", After: fixes})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// verifyUnit is a unit as stored, and as recounted.
+type verifyUnit struct {
+	ID                int64
+	ParentID          *int64
+	Level             models.Level
+	Code              string
+	Path              string
+	Depth             int
+	ParliamentaryID   *int64
+	Seats             int
+	CommitteeComplete bool
+	Booths            int64
+	BoothsComplete    int64
+
+	path     string // "" when the unit is not in the tree
+	depth    int
+	seats    int
+	complete bool
+	booths   int64
+	bcomp    int64
+}
+
+// recount reads every unit and the current seats and returns the differences.
+func recount(tx *gorm.DB) ([]Difference, error) {
+	var units []*verifyUnit
+	rows, err := tx.Model(&models.Unit{}).Select("id", "parent_id", "level", "code", "path", "depth", "parliamentary_id",
+		"seats", "committee_complete", "booths", "booths_complete").Order("id").Rows()
+	if err != nil {
+		return nil, dbErr("verify: read units", err)
+	}
+	for rows.Next() {
+		u := &verifyUnit{}
+		if err := rows.Scan(&u.ID, &u.ParentID, &u.Level, &u.Code, &u.Path, &u.Depth, &u.ParliamentaryID, &u.Seats,
+			&u.CommitteeComplete, &u.Booths, &u.BoothsComplete); err != nil {
+			rows.Close()
+			return nil, dbErr("verify: read units", err)
+		}
+		units = append(units, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, dbErr("verify: read units", err)
+	}
+	byID := make(map[int64]*verifyUnit, len(units))
+	for _, u := range units {
+		byID[u.ID] = u
+	}
+
+	// Paths and depths from the parent links. A unit whose chain of parents ends nowhere or
+	// runs in a loop is not in the tree.
+	state := make(map[int64]int8, len(units)) // 1: on the current chain, 2: done
+	var place func(u *verifyUnit)
+	place = func(u *verifyUnit) {
+		if state[u.ID] != 0 {
+			return
+		}
+		state[u.ID] = 1
+		defer func() { state[u.ID] = 2 }()
+		if u.ParentID == nil {
+			u.path, u.depth = models.ChildPath("", u.ID), 0
+			return
+		}
+		p := byID[*u.ParentID]
+		if p == nil || state[p.ID] == 1 {
+			return
+		}
+		place(p)
+		if p.path != "" {
+			u.path, u.depth = models.ChildPath(p.path, u.ID), p.depth+1
+		}
+	}
+	for _, u := range units {
+		place(u)
+	}
+
+	// Committees from the current seats and the norms.
+	var ns []models.CommitteeNorm
+	if err := tx.Find(&ns).Error; err != nil {
+		return nil, dbErr("verify: read norms", err)
+	}
+	norms := map[models.Level]models.CommitteeNorm{}
+	for _, n := range ns {
+		norms[n.Level] = n
+	}
+	byPos := map[int64]map[models.Position]int{}
+	srows, err := tx.Model(&models.Seat{}).Select("unit_id, position, count(*)").Where("ended_at IS NULL").Group("unit_id, position").Rows()
+	if err != nil {
+		return nil, dbErr("verify: read seats", err)
+	}
+	for srows.Next() {
+		var id int64
+		var pos models.Position
+		var n int
+		if err := srows.Scan(&id, &pos, &n); err != nil {
+			srows.Close()
+			return nil, dbErr("verify: read seats", err)
+		}
+		if byPos[id] == nil {
+			byPos[id] = map[models.Position]int{}
+		}
+		byPos[id][pos] = n
+	}
+	srows.Close()
+	if err := srows.Err(); err != nil {
+		return nil, dbErr("verify: read seats", err)
+	}
+	for _, u := range units {
+		for _, n := range byPos[u.ID] {
+			u.seats += n
+		}
+		u.complete = meets(norms[u.Level], byPos[u.ID])
+	}
+
+	// Booths: each booth in the tree counts on itself and every unit above it; a Lok Sabha seat
+	// sums its assemblies.
+	for _, b := range units {
+		if b.Level != models.LevelBooth || b.path == "" {
+			continue
+		}
+		for _, id := range models.PathIDs(b.path) {
+			a := byID[id]
+			a.booths++
+			if b.complete {
+				a.bcomp++
+			}
+		}
+	}
+	for _, a := range units {
+		if a.Level == models.LevelAssembly && a.ParliamentaryID != nil {
+			if pc := byID[*a.ParliamentaryID]; pc != nil && pc.Level == models.LevelParliamentary {
+				pc.booths += a.booths
+				pc.bcomp += a.bcomp
+			}
+		}
+	}
+
+	var out []Difference
+	for _, u := range units {
+		add := func(field string, stored, recounted, value any) {
+			out = append(out, Difference{UnitID: u.ID, Code: u.Code, Field: field, Stored: fmt.Sprint(stored), Recounted: fmt.Sprint(recounted), value: value})
+		}
+		if u.path == "" {
+			add("path", u.Path, "none (not in the tree: its parents end nowhere or loop)", nil)
+		} else {
+			if u.Path != u.path {
+				add("path", u.Path, u.path, u.path)
+			}
+			if u.Depth != u.depth {
+				add("depth", u.Depth, u.depth, u.depth)
+			}
+		}
+		if u.Seats != u.seats {
+			add("seats", u.Seats, u.seats, u.seats)
+		}
+		if u.CommitteeComplete != u.complete {
+			add("committee_complete", u.CommitteeComplete, u.complete, u.complete)
+		}
+		if u.Booths != u.booths {
+			add("booths", u.Booths, u.booths, u.booths)
+		}
+		if u.BoothsComplete != u.bcomp {
+			add("booths_complete", u.BoothsComplete, u.bcomp, u.bcomp)
+		}
+	}
+	return out, nil
+}
