@@ -20,6 +20,7 @@ import (
 type config struct {
 	Addr           string
 	DatabaseURL    string
+	MigrateURL     string // the schema owner's URL; empty: DatabaseURL
 	DataDir        string
 	JWTSecret      string
 	AdminPassword  string
@@ -32,6 +33,7 @@ func loadConfig() config {
 	c := config{
 		Addr:          env("SANGATHAN_ADDR", ":8080"),
 		DatabaseURL:   os.Getenv("SANGATHAN_DATABASE_URL"),
+		MigrateURL:    os.Getenv("SANGATHAN_MIGRATE_DATABASE_URL"),
 		DataDir:       env("SANGATHAN_DATA_DIR", "data"),
 		JWTSecret:     os.Getenv("SANGATHAN_JWT_SECRET"),
 		AdminPassword: os.Getenv("SANGATHAN_ADMIN_PASSWORD"),
@@ -75,7 +77,7 @@ type app struct {
 func openApp(ctx context.Context, c config) (*app, error) {
 	log := newLogger(c)
 	slog.SetDefault(log)
-	db, err := database.Open(ctx, database.Options{URL: c.DatabaseURL, SQLitePath: filepath.Join(c.DataDir, "sangathan.db")})
+	db, err := database.Open(ctx, database.Options{URL: c.DatabaseURL, MigrateURL: c.MigrateURL, SQLitePath: filepath.Join(c.DataDir, "sangathan.db")})
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sangathan/sangathan/migrations"
 	"github.com/sangathan/sangathan/models"
 	"github.com/sangathan/sangathan/services"
 )
@@ -38,11 +37,7 @@ func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		defer a.Close()
-		sqlDB, err := a.db.DB.DB()
-		if err != nil {
-			return err
-		}
-		list, err := migrations.List(ctx, sqlDB, a.db.Dialect)
+		list, err := a.db.MigrationStatus(ctx)
 		if err != nil {
 			return err
 		}

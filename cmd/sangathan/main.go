@@ -32,6 +32,9 @@ Usage:
 Configuration (environment):
   SANGATHAN_ADDR            listen address (default :8080)
   SANGATHAN_DATABASE_URL    postgres://… ; empty: embedded SQLite in the data directory
+  SANGATHAN_MIGRATE_DATABASE_URL
+                            postgres://… of the schema owner that runs migrations and grants the
+                            server's user only what it needs (default: SANGATHAN_DATABASE_URL)
   SANGATHAN_DATA_DIR        data directory (default ./data)
   SANGATHAN_JWT_SECRET      token signing key; empty: generated once and kept in the data directory
   SANGATHAN_ADMIN_PASSWORD  password of the first admin; empty: a random one is printed once

@@ -37,6 +37,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
+	a.warnPrivileges(ctx)
 
 	if err := a.bootstrapAdmin(ctx, stdout); err != nil {
 		return err

@@ -263,3 +263,41 @@ func randomHex(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// Role creates a PostgreSQL login role with a unique name and a random password, and returns its
+// name and dbURL (a database of URL or New's) with that role as the user. When t ends, whatever
+// the role owns or was granted in that database is dropped (DROP OWNED BY), then the role; call
+// Role after URL and before opening connections as the role, so that they close first.
+// It fails the test on SQLite.
+func Role(t testing.TB, dbURL string) (name, roleURL string) {
+	t.Helper()
+	if os.Getenv(EnvURL) == "" {
+		t.Fatal("dbtest: Role needs PostgreSQL (" + EnvURL + ")")
+	}
+	ctx := context.Background()
+	name, password := "sangathan_role_"+randomHex(6), randomHex(16)
+	c, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatalf("dbtest: connect: %v", err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, "CREATE ROLE "+name+" LOGIN PASSWORD '"+password+"'"); err != nil {
+		t.Fatalf("dbtest: create role: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if c, err := pgx.Connect(ctx, dbURL); err == nil {
+			_, _ = c.Exec(ctx, "DROP OWNED BY "+name+" CASCADE")
+			c.Close(ctx)
+		}
+		if c, err := pgx.Connect(ctx, dbURL); err == nil {
+			if _, err := c.Exec(ctx, "DROP ROLE IF EXISTS "+name); err != nil {
+				t.Errorf("dbtest: drop role %s: %v", name, err)
+			}
+			c.Close(ctx)
+		}
+	})
+	u, _ := url.Parse(dbURL)
+	u.User = url.UserPassword(name, password)
+	return name, u.String()
+}
