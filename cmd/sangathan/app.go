@@ -27,6 +27,7 @@ type config struct {
 	SecureCookies  *bool
 	TrustedProxies []string
 	LogFormat      string
+	MetricsAddr    string // a listener of its own for /metrics; empty: /metrics on Addr, admins only
 }
 
 func loadConfig() config {
@@ -38,6 +39,7 @@ func loadConfig() config {
 		JWTSecret:     os.Getenv("SANGATHAN_JWT_SECRET"),
 		AdminPassword: os.Getenv("SANGATHAN_ADMIN_PASSWORD"),
 		LogFormat:     env("SANGATHAN_LOG_FORMAT", "text"),
+		MetricsAddr:   os.Getenv("SANGATHAN_METRICS_ADDR"),
 	}
 	if v := os.Getenv("SANGATHAN_SECURE_COOKIES"); v != "" {
 		b := v != "false" && v != "0"

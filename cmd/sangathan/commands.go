@@ -72,6 +72,7 @@ func parseInterleaved(fl *flag.FlagSet, args []string) ([]string, error) {
 func cmdImport(ctx context.Context, args []string, out io.Writer) error {
 	fl := flag.NewFlagSet("import", flag.ContinueOnError)
 	mode := fl.String("mode", string(services.AllOrNothing), "all_or_nothing or valid_rows")
+	maxMiB := fl.Int64("max-mib", defaultImportMiB, "refuse a file larger than this many MiB (after decompression)")
 	pos, err := parseInterleaved(fl, args)
 	if err != nil {
 		return err
@@ -79,11 +80,15 @@ func cmdImport(ctx context.Context, args []string, out io.Writer) error {
 	if len(pos) != 2 || (pos[0] != "units" && pos[0] != "people") {
 		return fmt.Errorf("%w: import units|people FILE", errUsage)
 	}
+	if *maxMiB <= 0 || *maxMiB > 1<<20 {
+		return fmt.Errorf("%w: --max-mib must be between 1 and %d", errUsage, 1<<20)
+	}
 	r, closeFn, err := openInput(pos[1])
 	if err != nil {
 		return err
 	}
 	defer closeFn()
+	r = capInput(r, pos[1], *maxMiB<<20)
 	a, err := openApp(ctx, loadConfig())
 	if err != nil {
 		return err

@@ -2,7 +2,7 @@
 //
 //	sangathan serve [--demo] [--addr :8080]
 //	sangathan migrate [up|status]
-//	sangathan import units|people FILE.csv[.gz] [--mode all_or_nothing|valid_rows]
+//	sangathan import units|people FILE.csv[.gz] [--mode all_or_nothing|valid_rows] [--max-mib 512]
 //	sangathan export units|people [--under CODE] [--out FILE]
 //	sangathan user create --username U --password P --role R [--scope CODE]
 package main
@@ -22,8 +22,9 @@ const usage = `sangathan — booth-level party organisation management
 Usage:
   sangathan serve [--demo] [--addr :8080]      run the HTTP server (the default command)
   sangathan migrate [up|status]                apply or list database migrations
-  sangathan import units|people FILE [--mode M]
-                                               load a units or people CSV (.csv or .csv.gz, - for stdin)
+  sangathan import units|people FILE [--mode M] [--max-mib 512]
+                                               load a units or people CSV (.csv or .csv.gz, - for stdin),
+                                               refusing one larger than --max-mib after decompression
   sangathan export units|people [--under CODE] [--out FILE]
                                                write units or people as CSV (stdout by default)
   sangathan user create --username U --password P --role R [--scope CODE]
@@ -41,6 +42,8 @@ Configuration (environment):
   SANGATHAN_SECURE_COOKIES  "false" to allow the refresh cookie over plain HTTP (default true; --demo: false)
   SANGATHAN_TRUSTED_PROXIES comma-separated proxy addresses whose X-Forwarded-For is believed
   SANGATHAN_LOG_FORMAT      text (default) or json
+  SANGATHAN_METRICS_ADDR    serve /metrics without a token on this address only (e.g. 127.0.0.1:9090);
+                            empty: /metrics on the main address, for an admin's token
 `
 
 func main() {
