@@ -5,6 +5,7 @@
 //	sangathan import units|people FILE.csv[.gz] [--mode all_or_nothing|valid_rows] [--max-mib 512]
 //	sangathan export units|people [--under CODE] [--out FILE]
 //	sangathan user create --username U --password P --role R [--scope CODE]
+//	sangathan openapi
 package main
 
 import (
@@ -29,6 +30,7 @@ Usage:
                                                write units or people as CSV (stdout by default)
   sangathan user create --username U --password P --role R [--scope CODE]
                                                create an account
+  sangathan openapi                            write the OpenAPI document the server serves
 
 Configuration (environment):
   SANGATHAN_ADDR            listen address (default :8080)
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdExport(ctx, args, stdout)
 	case "user":
 		return cmdUser(ctx, args, stdout)
+	case "openapi":
+		return cmdOpenAPI(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

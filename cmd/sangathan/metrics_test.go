@@ -73,3 +73,15 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 		t.Fatal("the server did not shut down")
 	}
 }
+
+// TestOpenAPICommandWritesTheServedDocument: `sangathan openapi` writes the document, without a
+// database.
+func TestOpenAPICommandWritesTheServedDocument(t *testing.T) {
+	out, err := runCmd(t, "openapi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "{") || !strings.Contains(out, `"openapi": "3.0.3"`) || !strings.Contains(out, `"/metrics"`) {
+		t.Errorf("not the OpenAPI document:\n%.200s", out)
+	}
+}

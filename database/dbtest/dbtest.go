@@ -127,17 +127,20 @@ var owner struct {
 
 func processOwner(ctx context.Context, base string) (uint32, error) {
 	owner.once.Do(func() {
-		b := make([]byte, 4)
-		_, _ = rand.Read(b)
-		owner.id = binary.BigEndian.Uint32(b) & 0x7fffffff
 		owner.conn, owner.err = pgx.Connect(ctx, base)
 		if owner.err != nil {
 			owner.err = fmt.Errorf("connect: %w", owner.err)
 			return
 		}
-		if _, err := owner.conn.Exec(ctx, "SELECT pg_advisory_lock($1, $2)", int32(ownerLockSpace), int32(owner.id)); err != nil {
-			owner.err = fmt.Errorf("owner lock: %w", err)
-			return
+		for locked := false; !locked; {
+			b := make([]byte, 4)
+			_, _ = rand.Read(b)
+			owner.id = binary.BigEndian.Uint32(b) & 0x7fffffff
+			err := owner.conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, $2)", int32(ownerLockSpace), int32(owner.id)).Scan(&locked)
+			if err != nil {
+				owner.err = fmt.Errorf("owner lock: %w", err)
+				return
+			}
 		}
 		go dropOrphans(base)
 	})
