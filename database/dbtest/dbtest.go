@@ -99,8 +99,11 @@ func createDatabase(t testing.TB, base, tpl string) string {
 	return withDatabase(base, name)
 }
 
-// dropSlots bounds the drops in flight; their checkpoints are shared anyway.
-var dropSlots = make(chan struct{}, 4)
+// dropSlots bounds the drops in flight. Each DROP DATABASE waits for a checkpoint, and drops in
+// flight together share one, so several at once drop far more per second than one at a time
+// (measured on a busy 2-core machine: 2.2 s a drop one at a time, 0.6 s with 4, 0.35 s with 16);
+// 8 keeps up with the tests without taking many of the server's connections.
+var dropSlots = make(chan struct{}, 8)
 
 func dropDatabase(base, name string) {
 	dropSlots <- struct{}{}
@@ -154,22 +157,30 @@ func dropOrphans(base string) {
 	if err != nil {
 		return
 	}
-	defer c.Close(ctx)
+	names, err := orphans(ctx, c)
+	c.Close(ctx)
+	if err != nil {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, n := range names {
+		wg.Add(1)
+		go func() { defer wg.Done(); dropDatabase(base, n) }()
+	}
+	wg.Wait()
+}
+
+// orphans lists the test databases whose owner process holds no lock, that is, has ended.
+func orphans(ctx context.Context, c *pgx.Conn) ([]string, error) {
 	rows, err := c.Query(ctx, `SELECT datname FROM pg_database d
 		WHERE datname ~ '^sangathan_test_[0-9a-f]{8}_[0-9a-f]+$'
 		  AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
 		        AND l.classid::bigint = $1 AND l.objsubid = 2
 		        AND l.objid::bigint = ('x' || substr(d.datname, 16, 8))::bit(32)::bigint)`, int64(ownerLockSpace))
 	if err != nil {
-		return
+		return nil, err
 	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return
-	}
-	for _, n := range names {
-		dropDatabase(base, n)
-	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
 // withDatabase returns base pointing at database name.
