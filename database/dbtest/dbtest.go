@@ -71,32 +71,73 @@ func URL(t testing.TB) string {
 	return createDatabase(t, base, "")
 }
 
-// createDatabase creates a database with a unique name, a copy of tpl unless tpl is empty, and
+// createDatabase gives t a database of its own, a copy of tpl (or empty when tpl is empty), and
 // drops it when t ends.
 func createDatabase(t testing.TB, base, tpl string) string {
 	t.Helper()
-	ctx := context.Background()
-	owner, err := processOwner(ctx, base)
+	var name string
+	var err error
+	if tpl == "" {
+		name, err = makeDatabase(context.Background(), base, "")
+	} else {
+		name, err = spareCopy(base, tpl)
+	}
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
-	}
-	name := fmt.Sprintf("sangathan_test_%08x_%s", owner, randomHex(5))
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("dbtest: connect: %v", err)
-	}
-	defer admin.Close(ctx)
-	ddl := "CREATE DATABASE " + name
-	if tpl != "" {
-		ddl += " TEMPLATE " + tpl
-	}
-	if _, err := admin.Exec(ctx, ddl); err != nil {
-		t.Fatalf("dbtest: create database: %v", err)
 	}
 	// DROP DATABASE waits for a checkpoint (about a second on a busy machine), so the test does
 	// not wait for it; what the process leaves behind when it exits, the next one drops.
 	t.Cleanup(func() { go dropDatabase(base, name) })
 	return withDatabase(base, name)
+}
+
+// makeDatabase creates a database named after this process, a copy of tpl unless tpl is empty.
+func makeDatabase(ctx context.Context, base, tpl string) (string, error) {
+	owner, err := processOwner(ctx, base)
+	if err != nil {
+		return "", err
+	}
+	name := fmt.Sprintf("sangathan_test_%08x_%s", owner, randomHex(5))
+	c, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return "", fmt.Errorf("connect: %w", err)
+	}
+	defer c.Close(ctx)
+	ddl := "CREATE DATABASE " + name
+	if tpl != "" {
+		ddl += " TEMPLATE " + tpl
+	}
+	if _, err := c.Exec(ctx, ddl); err != nil {
+		return "", fmt.Errorf("create database: %w", err)
+	}
+	return name, nil
+}
+
+// Copies of the template are made ahead, a few at a time, while the tests run: a test waits for
+// its copy (CREATE DATABASE writes the whole template to the WAL, a few hundred milliseconds) only
+// when none is ready. Copies still waiting when the process exits are dropped as orphans.
+var spares struct {
+	once sync.Once
+	ch   chan spare
+}
+
+type spare struct {
+	name string
+	err  error
+}
+
+func spareCopy(base, tpl string) (string, error) {
+	spares.once.Do(func() {
+		spares.ch = make(chan spare, 2)
+		go func() {
+			for {
+				name, err := makeDatabase(context.Background(), base, tpl)
+				spares.ch <- spare{name, err}
+			}
+		}()
+	})
+	s := <-spares.ch
+	return s.name, s.err
 }
 
 // dropSlots bounds the drops in flight. Each DROP DATABASE waits for a checkpoint, and drops in
