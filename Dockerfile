@@ -10,8 +10,10 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/sangathan ./cmd/sa
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/sangathan /usr/local/bin/sangathan
 ENV SANGATHAN_ADDR=:8080 SANGATHAN_DATA_DIR=/data SANGATHAN_LOG_FORMAT=json
+# Set at run time: SANGATHAN_DATABASE_URL (the server's own role), SANGATHAN_MIGRATE_DATABASE_URL
+# (the schema owner that migrates and grants), SANGATHAN_METRICS_ADDR (e.g. :9090); see the README.
 VOLUME /data
-EXPOSE 8080
+EXPOSE 8080 9090
 USER nonroot
 ENTRYPOINT ["/usr/local/bin/sangathan"]
 CMD ["serve"]

@@ -176,7 +176,7 @@ func TestMetrics(t *testing.T) {
 	wantStatus(t, s.do(t, http.MethodGet, "/api/v1/units/987654", s.admin.Token, nil), http.StatusNotFound)
 	wantStatus(t, s.do(t, http.MethodGet, "/no/such/route/4711", "", nil), http.StatusNotFound)
 
-	rec := s.do(t, http.MethodGet, "/metrics", "", nil)
+	rec := s.do(t, http.MethodGet, "/metrics", s.admin.Token, nil)
 	wantStatus(t, rec, http.StatusOK)
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		t.Errorf("Content-Type = %q, want the Prometheus text format", ct)

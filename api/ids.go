@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -104,11 +105,19 @@ func pageRequest(c *gin.Context) (services.PageRequest, bool) {
 	return pr, true
 }
 
-// bindJSON decodes the body into v. Malformed JSON is a 400, a value of the wrong type a 422
+// bindJSON decodes the body into v. Malformed JSON is a 400, and so is a body that is not valid
+// UTF-8 (the decoder would quietly store U+FFFD in its place); a value of the wrong type is a 422
 // naming the field, and a body over the limit a 413.
 func bindJSON(c *gin.Context, v any) bool {
-	dec := json.NewDecoder(c.Request.Body)
-	err := dec.Decode(v)
+	body, err := io.ReadAll(c.Request.Body)
+	if err == nil && !utf8.Valid(body) {
+		fail(c, http.StatusBadRequest, "the request body is not valid UTF-8")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err == nil {
+		err = dec.Decode(v)
+	}
 	if err == nil {
 		if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
 			err = errors.New("trailing data after the JSON value")

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sangathan/sangathan/models"
 	"github.com/sangathan/sangathan/services"
 )
 
@@ -86,9 +87,10 @@ func (m *metrics) observe(log *slog.Logger) gin.HandlerFunc {
 		}
 		status := c.Writer.Status()
 		elapsed := time.Since(start)
-		m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
-		m.duration.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
-		attrs := []any{"method", c.Request.Method, "route", route, "status", status,
+		method := methodLabel(c.Request.Method)
+		m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
+		attrs := []any{"method", method, "route", route, "status", status,
 			"duration_ms", float64(elapsed.Microseconds()) / 1000, "bytes", c.Writer.Size(), "request_id", requestID(c)}
 		if a, ok := c.Get(ctxActor); ok {
 			attrs = append(attrs, "user_id", a.(services.Actor).UserID)
@@ -99,6 +101,34 @@ func (m *metrics) observe(log *slog.Logger) gin.HandlerFunc {
 		}
 		log.Log(c.Request.Context(), level, "request", attrs...)
 	}
+}
+
+// methodLabel is the method as a metrics label: the standard ones by name, any other as "OTHER",
+// so that requests with made-up methods cannot add series without bound.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}
+
+// noStoreAPI forbids caching of every /api answer, errors included: they carry tokens and
+// personal data, which must not linger in browser or proxy caches.
+func noStoreAPI(c *gin.Context) {
+	if isAPIPath(c.Request.URL.Path) {
+		c.Header("Cache-Control", "no-store")
+	}
+	c.Next()
+}
+
+// adminOnly lets only administrators through (after authenticate).
+func adminOnly(c *gin.Context) {
+	if actor(c).Role != models.RoleAdmin {
+		writeError(c, services.Errorf(services.EForbidden, "only an administrator may do this"))
+		return
+	}
+	c.Next()
 }
 
 // limitBody caps the request body; reading past the cap fails with *http.MaxBytesError (413).

@@ -38,6 +38,9 @@ type Deps struct {
 	TrustedProxies []string
 	// Frontend serves the web UI at /, if set.
 	Frontend http.Handler
+	// MetricsElsewhere leaves /metrics off the router: the caller serves Server.Metrics on a
+	// listener of its own (SANGATHAN_METRICS_ADDR). Otherwise /metrics needs an admin's token.
+	MetricsElsewhere bool
 }
 
 // Server holds the router and the services behind it.
@@ -65,7 +68,7 @@ func New(d Deps) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{Deps: d, router: r, metrics: newMetrics(reg), reg: reg}
-	r.Use(withRequestID, withLogger(d.Log), securityHeaders, s.metrics.observe(d.Log), recoverProblem(d.Log))
+	r.Use(withRequestID, withLogger(d.Log), securityHeaders, noStoreAPI, s.metrics.observe(d.Log), recoverProblem(d.Log))
 	s.routes()
 	r.NoRoute(func(c *gin.Context) {
 		if d.Frontend != nil && c.Request.Method == http.MethodGet && !isAPIPath(c.Request.URL.Path) {
@@ -87,6 +90,9 @@ func isAPIPath(p string) bool {
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
+// Metrics serves the Prometheus metrics, without authentication: for a listener of its own.
+func (s *Server) Metrics() http.Handler { return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}) }
+
 // Routes lists the registered method and path pairs (for the OpenAPI completeness test).
 func (s *Server) Routes() gin.RoutesInfo { return s.router.Routes() }
 
@@ -95,7 +101,9 @@ func (s *Server) routes() {
 	json := limitBody(MaxJSONBody)
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+	if !s.MetricsElsewhere {
+		r.GET("/metrics", s.authenticate, adminOnly, gin.WrapH(s.Metrics()))
+	}
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/openapi.json", serveOpenAPI)

@@ -22,12 +22,16 @@ import (
 type DB struct {
 	*gorm.DB
 	Dialect migrations.Dialect
+	opts    Options
 }
 
 // Options say which database to open.
 type Options struct {
 	// URL is a postgres:// URL; empty selects the embedded SQLite file.
 	URL string
+	// MigrateURL is the postgres:// URL of the role that owns the schema and runs the
+	// migrations; empty means URL. See Migrate.
+	MigrateURL string
 	// SQLitePath is the SQLite file used when URL is empty.
 	SQLitePath string
 }
@@ -39,8 +43,14 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		Logger:         logger.Discard, // SQL carries personal data; never log it
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 	}
+	if o.MigrateURL != "" && o.URL == "" {
+		return nil, fmt.Errorf("open database: SANGATHAN_MIGRATE_DATABASE_URL needs SANGATHAN_DATABASE_URL (the embedded SQLite database has no roles)")
+	}
+	if o.MigrateURL != "" && !isPostgresURL(o.MigrateURL) {
+		return nil, fmt.Errorf("open database: SANGATHAN_MIGRATE_DATABASE_URL must be a postgres:// URL")
+	}
 	if o.URL != "" {
-		if !strings.HasPrefix(o.URL, "postgres://") && !strings.HasPrefix(o.URL, "postgresql://") {
+		if !isPostgresURL(o.URL) {
 			return nil, fmt.Errorf("open database: SANGATHAN_DATABASE_URL must be a postgres:// URL")
 		}
 		g, err := gorm.Open(postgres.Open(o.URL), cfg)
@@ -57,7 +67,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		if err := sqlDB.PingContext(ctx); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		return &DB{DB: g, Dialect: migrations.Postgres}, nil
+		return &DB{DB: g, Dialect: migrations.Postgres, opts: o}, nil
 	}
 	if o.SQLitePath == "" {
 		return nil, fmt.Errorf("open sqlite: no file path")
@@ -79,16 +89,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err := sqlDB.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	return &DB{DB: g, Dialect: migrations.SQLite}, nil
+	return &DB{DB: g, Dialect: migrations.SQLite, opts: o}, nil
 }
 
-// Migrate applies pending migrations.
-func (d *DB) Migrate(ctx context.Context) (int, error) {
-	sqlDB, err := d.DB.DB()
-	if err != nil {
-		return 0, err
-	}
-	return migrations.Up(ctx, sqlDB, d.Dialect)
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
 // Ping reports whether the database answers.

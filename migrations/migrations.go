@@ -4,8 +4,10 @@ package migrations
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 
@@ -39,6 +41,19 @@ func provider(db *sql.DB, d Dialect) (*goose.Provider, error) {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
 	return goose.NewProvider(gd, db, sub)
+}
+
+// Fingerprint is a digest of the dialect's migration files, names and contents: two binaries
+// with the same fingerprint build the same schema (tests key their template database by it).
+func Fingerprint(d Dialect) string {
+	h := sha256.New()
+	entries, _ := fs.ReadDir(files, string(d)) // sorted by name
+	for _, e := range entries {
+		b, _ := fs.ReadFile(files, string(d)+"/"+e.Name())
+		fmt.Fprintf(h, "%s %d\n", e.Name(), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Up applies every migration not yet applied and returns how many ran.

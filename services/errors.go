@@ -95,6 +95,9 @@ func ErrorCode(err error) Code {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return ENotFound
 	}
+	if unavailable(err) {
+		return EUnavailable
+	}
 	return EInternal
 }
 
@@ -104,8 +107,13 @@ func ErrorMessage(err error) string {
 	if errors.As(err, &e) {
 		return e.Message
 	}
+	if unavailable(err) {
+		return unavailableMessage
+	}
 	return "internal error"
 }
+
+const unavailableMessage = "the database is not available; try again shortly"
 
 // Fields collects field errors for a Validate method.
 type Fields []FieldError
@@ -170,16 +178,25 @@ func dbErr(op string, err error) error {
 	case errors.Is(err, gorm.ErrCheckConstraintViolated):
 		return Errorf(EInvalid, "a value breaks a database rule")
 	case unavailable(err):
-		return &Error{Code: EUnavailable, Message: "the database is not available; try again shortly", cause: err}
+		return &Error{Code: EUnavailable, Message: unavailableMessage, cause: err}
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
 
 // unavailable reports whether err means the database could not be reached, rather than that it
-// refused the statement.
+// refused the statement: a lost or refused connection, or PostgreSQL's connection exceptions
+// (SQLSTATE class 08), a terminated backend (57P01 admin shutdown, 57P02 crash shutdown, 57P03
+// cannot connect now) and too many connections (53300).
 func unavailable(err error) bool {
 	var netErr *net.OpError
 	var connErr *pgconn.ConnectError
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch c := pgErr.Code; {
+		case strings.HasPrefix(c, "08"), c == "57P01", c == "57P02", c == "57P03", c == "53300":
+			return true
+		}
+	}
 	return errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr) ||
 		errors.As(err, &connErr) || strings.Contains(err.Error(), "database is closed")
 }

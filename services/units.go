@@ -695,13 +695,14 @@ func (s *Units) DeleteIfMatch(ctx context.Context, actor Actor, id int64, ifMatc
 const MaxCount = 1<<31 - 1
 
 // cleanText reports whether s is valid UTF-8 without control characters (PostgreSQL cannot
-// store NUL, and no name needs a control character).
+// store NUL, and no name needs a control character), bidirectional embeddings, overrides and
+// isolates included (U+202A–U+202E, U+2066–U+2069: they can make a name display as another).
 func cleanText(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || r == 0x7f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
 			return false
 		}
 	}

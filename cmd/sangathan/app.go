@@ -20,22 +20,26 @@ import (
 type config struct {
 	Addr           string
 	DatabaseURL    string
+	MigrateURL     string // the schema owner's URL; empty: DatabaseURL
 	DataDir        string
 	JWTSecret      string
 	AdminPassword  string
 	SecureCookies  *bool
 	TrustedProxies []string
 	LogFormat      string
+	MetricsAddr    string // a listener of its own for /metrics; empty: /metrics on Addr, admins only
 }
 
 func loadConfig() config {
 	c := config{
 		Addr:          env("SANGATHAN_ADDR", ":8080"),
 		DatabaseURL:   os.Getenv("SANGATHAN_DATABASE_URL"),
+		MigrateURL:    os.Getenv("SANGATHAN_MIGRATE_DATABASE_URL"),
 		DataDir:       env("SANGATHAN_DATA_DIR", "data"),
 		JWTSecret:     os.Getenv("SANGATHAN_JWT_SECRET"),
 		AdminPassword: os.Getenv("SANGATHAN_ADMIN_PASSWORD"),
 		LogFormat:     env("SANGATHAN_LOG_FORMAT", "text"),
+		MetricsAddr:   os.Getenv("SANGATHAN_METRICS_ADDR"),
 	}
 	if v := os.Getenv("SANGATHAN_SECURE_COOKIES"); v != "" {
 		b := v != "false" && v != "0"
@@ -75,7 +79,7 @@ type app struct {
 func openApp(ctx context.Context, c config) (*app, error) {
 	log := newLogger(c)
 	slog.SetDefault(log)
-	db, err := database.Open(ctx, database.Options{URL: c.DatabaseURL, SQLitePath: filepath.Join(c.DataDir, "sangathan.db")})
+	db, err := database.Open(ctx, database.Options{URL: c.DatabaseURL, MigrateURL: c.MigrateURL, SQLitePath: filepath.Join(c.DataDir, "sangathan.db")})
 	if err != nil {
 		return nil, err
 	}

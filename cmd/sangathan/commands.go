@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sangathan/sangathan/migrations"
 	"github.com/sangathan/sangathan/models"
 	"github.com/sangathan/sangathan/services"
 )
@@ -38,11 +37,7 @@ func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		defer a.Close()
-		sqlDB, err := a.db.DB.DB()
-		if err != nil {
-			return err
-		}
-		list, err := migrations.List(ctx, sqlDB, a.db.Dialect)
+		list, err := a.db.MigrationStatus(ctx)
 		if err != nil {
 			return err
 		}
@@ -77,6 +72,7 @@ func parseInterleaved(fl *flag.FlagSet, args []string) ([]string, error) {
 func cmdImport(ctx context.Context, args []string, out io.Writer) error {
 	fl := flag.NewFlagSet("import", flag.ContinueOnError)
 	mode := fl.String("mode", string(services.AllOrNothing), "all_or_nothing or valid_rows")
+	maxMiB := fl.Int64("max-mib", defaultImportMiB, "refuse a file larger than this many MiB (after decompression)")
 	pos, err := parseInterleaved(fl, args)
 	if err != nil {
 		return err
@@ -84,11 +80,15 @@ func cmdImport(ctx context.Context, args []string, out io.Writer) error {
 	if len(pos) != 2 || (pos[0] != "units" && pos[0] != "people") {
 		return fmt.Errorf("%w: import units|people FILE", errUsage)
 	}
+	if *maxMiB <= 0 || *maxMiB > 1<<20 {
+		return fmt.Errorf("%w: --max-mib must be between 1 and %d", errUsage, 1<<20)
+	}
 	r, closeFn, err := openInput(pos[1])
 	if err != nil {
 		return err
 	}
 	defer closeFn()
+	r = capInput(r, pos[1], *maxMiB<<20)
 	a, err := openApp(ctx, loadConfig())
 	if err != nil {
 		return err

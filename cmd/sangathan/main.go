@@ -2,10 +2,11 @@
 //
 //	sangathan serve [--demo] [--addr :8080]
 //	sangathan migrate [up|status]
-//	sangathan import units|people FILE.csv[.gz] [--mode all_or_nothing|valid_rows]
+//	sangathan import units|people FILE.csv[.gz] [--mode all_or_nothing|valid_rows] [--max-mib 512]
 //	sangathan export units|people [--under CODE] [--out FILE]
 //	sangathan user create --username U --password P --role R [--scope CODE]
 //	sangathan verify [--fix]
+//	sangathan openapi
 package main
 
 import (
@@ -23,24 +24,31 @@ const usage = `sangathan — booth-level party organisation management
 Usage:
   sangathan serve [--demo] [--addr :8080]      run the HTTP server (the default command)
   sangathan migrate [up|status]                apply or list database migrations
-  sangathan import units|people FILE [--mode M]
-                                               load a units or people CSV (.csv or .csv.gz, - for stdin)
+  sangathan import units|people FILE [--mode M] [--max-mib 512]
+                                               load a units or people CSV (.csv or .csv.gz, - for stdin),
+                                               refusing one larger than --max-mib after decompression
   sangathan export units|people [--under CODE] [--out FILE]
                                                write units or people as CSV (stdout by default)
   sangathan user create --username U --password P --role R [--scope CODE]
                                                create an account
   sangathan verify [--fix]                     recount every unit path and rollup from the raw rows;
                                                exit status 1 on a difference; --fix repairs them
+  sangathan openapi                            write the OpenAPI document the server serves
 
 Configuration (environment):
   SANGATHAN_ADDR            listen address (default :8080)
   SANGATHAN_DATABASE_URL    postgres://… ; empty: embedded SQLite in the data directory
+  SANGATHAN_MIGRATE_DATABASE_URL
+                            postgres://… of the schema owner that runs migrations and grants the
+                            server's user only what it needs (default: SANGATHAN_DATABASE_URL)
   SANGATHAN_DATA_DIR        data directory (default ./data)
   SANGATHAN_JWT_SECRET      token signing key; empty: generated once and kept in the data directory
   SANGATHAN_ADMIN_PASSWORD  password of the first admin; empty: a random one is printed once
   SANGATHAN_SECURE_COOKIES  "false" to allow the refresh cookie over plain HTTP (default true; --demo: false)
   SANGATHAN_TRUSTED_PROXIES comma-separated proxy addresses whose X-Forwarded-For is believed
   SANGATHAN_LOG_FORMAT      text (default) or json
+  SANGATHAN_METRICS_ADDR    serve /metrics without a token on this address only (e.g. 127.0.0.1:9090);
+                            empty: /metrics on the main address, for an admin's token
 `
 
 func main() {
@@ -76,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdUser(ctx, args, stdout)
 	case "verify":
 		return cmdVerify(ctx, args, stdout)
+	case "openapi":
+		return cmdOpenAPI(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -37,6 +37,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
+	a.warnPrivileges(ctx)
 
 	if err := a.bootstrapAdmin(ctx, stdout); err != nil {
 		return err
@@ -54,9 +55,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		secure = *c.SecureCookies
 	}
 	srv, err := api.New(api.Deps{Log: a.log, DB: a.db, Set: a.Set,
-		SecureCookies: secure, TrustedProxies: c.TrustedProxies, Frontend: frontend.Handler()})
+		SecureCookies: secure, TrustedProxies: c.TrustedProxies, Frontend: frontend.Handler(),
+		MetricsElsewhere: c.MetricsAddr != ""})
 	if err != nil {
 		return err
+	}
+	if c.MetricsAddr != "" {
+		ms, err := serveMetrics(c.MetricsAddr, srv.Metrics(), stdout, a.log)
+		if err != nil {
+			return err
+		}
+		defer ms.Close()
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
