@@ -2,6 +2,7 @@ package frontend_test
 
 import (
 	"context"
+	"github.com/sangathan/sangathan/frontend/browsertest"
 	"strconv"
 	"testing"
 
@@ -41,6 +42,7 @@ func TestUsersScreenReloadsAChangedAccount(t *testing.T) {
 		chromedp.Click(chromedp.CSS(item+" .user-save")),
 		chromedp.WaitVisible(chromedp.CSS(item+" .user-stale")),
 	))
+	browsertest.Screenshot(t, ctx, "users-stale-hi")
 	assert.Equal(t, "इसे किसी और ने बदल दिया है; नया संस्करण लोड किया गया।", text(t, ctx, item+" .user-stale"))
 	assert.Equal(t, "निष्क्रिय", text(t, ctx, item+" .user-status"), "the account as it now is")
 	assert.Equal(t, "दर्शक", text(t, ctx, item+" .user-role"), "the refused role change is not shown")
