@@ -26,6 +26,27 @@ import (
 // isPostgres reports whether db talks to PostgreSQL. Only this file calls it.
 func isPostgres(db *gorm.DB) bool { return db.Dialector.Name() == "postgres" }
 
+// Row lock strengths. A change of a row's fields takes NO KEY UPDATE: it serialises writers of the
+// row but lets through the foreign-key checks of rows that merely point at it (a seat taken by
+// the person, a booth added under the unit). A delete takes UPDATE, which waits for those.
+const (
+	lockChange = "NO KEY UPDATE"
+	lockDelete = "UPDATE"
+)
+
+// lockRow locks the row id of table until the transaction ends, so that the read that follows
+// sees the row as it stands and no one changes it in between. A missing row is not an error: the
+// read that follows reports it. SQLite needs no row lock: the transaction already holds the
+// database's one write lock (_txlock=immediate).
+func lockRow(tx *gorm.DB, table string, id int64, strength string) error {
+	if !isPostgres(tx) {
+		return nil
+	}
+	var ids []int64
+	err := tx.Table(table).Clauses(clause.Locking{Strength: strength}).Where("id = ?", id).Pluck("id", &ids).Error
+	return dbErr("lock "+table, err)
+}
+
 // lockUnits takes the row locks of the units with the given ids, in ascending id order (see the
 // lock order in rollups.go). The lock is the one an UPDATE of non-key columns takes anyway (FOR
 // NO KEY UPDATE): FOR UPDATE would also wait for the key-share locks that foreign-key checks hold

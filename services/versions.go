@@ -6,31 +6,12 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Units, people and accounts are changed under a lock on the row that was read, one column at a
 // time (only what the caller named), and each write adds one to the row's version. The version
 // lets a client say which state it edited (If-Match): a change to an older state is refused
 // rather than silently laid over someone else's.
-
-// Row lock strengths. A change of a row's fields takes NO KEY UPDATE: it serialises writers of the
-// row but lets through the foreign-key checks of rows that merely point at it (a seat taken by
-// the person, a booth added under the unit). A delete takes UPDATE, which waits for those.
-const (
-	lockChange = "NO KEY UPDATE"
-	lockDelete = "UPDATE"
-)
-
-// lockRow locks the row id of table until the transaction ends, so that the read that follows
-// sees the row as it stands and no one changes it in between. A missing row is not an error: the
-// read that follows reports it. On SQLite the clause is dropped: the transaction already holds
-// the database's one write lock (_txlock=immediate).
-func lockRow(tx *gorm.DB, table string, id int64, strength string) error {
-	var ids []int64
-	err := tx.Table(table).Clauses(clause.Locking{Strength: strength}).Where("id = ?", id).Pluck("id", &ids).Error
-	return dbErr("lock "+table, err)
-}
 
 // checkVersion returns Precondition, naming the stored version, when the caller expected
 // another one. A nil expectation matches every version.
