@@ -274,6 +274,9 @@ func (r *seatRefusal) err() error {
 	return e
 }
 
+// mustBePosition is the message for an unknown position, built once from the one list.
+var mustBePosition = "must be " + oneOf(models.Positions)
+
 // checkSeat is the one rule that decides whether a person may take a position on a committee,
 // for POST …/committee/seats and the people import alike: the position must exist, a booth agent
 // sits only on a booth, the person must be one the actor may see, may not already sit on the
@@ -281,10 +284,9 @@ func (r *seatRefusal) err() error {
 // size. personID 0 is a person created with the seat (who sits nowhere yet). c is the committee
 // as read under its lock, with the seats taken earlier in the same transaction. nil: allowed.
 func checkSeat(c *committeeState, position models.Position, personID int64, personVisible bool) *seatRefusal {
-	const positions = "must be one of president, vice_president, general_secretary, secretary, treasurer, booth_agent, member"
 	switch {
 	case !position.Valid():
-		return &seatRefusal{code: EInvalid, field: "position", short: positions, column: "position", row: positions}
+		return &seatRefusal{code: EInvalid, field: "position", short: mustBePosition, column: "position", row: mustBePosition}
 	case position == models.PositionBoothAgent && c.unit.Level != models.LevelBooth:
 		m := "a booth-level agent sits only on a booth committee"
 		return &seatRefusal{code: EInvalid, field: "position", short: m, column: "position", row: m}

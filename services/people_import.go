@@ -86,7 +86,7 @@ func (s *Imports) People(ctx context.Context, actor Actor, r io.Reader, mode Imp
 		case pr.commCode != "" && pr.position == "":
 			fail(pr, "position", "is required with a committee")
 		case pr.position != "" && !pr.position.Valid():
-			fail(pr, "position", "must be one of president, vice_president, general_secretary, secretary, treasurer, booth_agent, member")
+			fail(pr, "position", mustBePosition)
 		}
 		if v := pr.in.VoterID; v != "" && !pr.bad {
 			if prev, dup := byVoter[v]; dup {
