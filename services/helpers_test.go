@@ -316,6 +316,13 @@ func lineFields(errs []services.FieldError) []lineField {
 	return out
 }
 
+// inTreeOrder gives the ids of units in the order of unit lists other than children: by path.
+func inTreeOrder(us ...models.Unit) []int64 {
+	us = slices.Clone(us)
+	slices.SortFunc(us, func(a, b models.Unit) int { return strings.Compare(a.Path, b.Path) })
+	return ids(us)
+}
+
 func ids(us []models.Unit) []int64 {
 	out := make([]int64, 0, len(us))
 	for _, u := range us {

@@ -361,7 +361,7 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 		return Page[PersonView]{}, err
 	}
 	db := s.db.WithContext(ctx)
-	q := db.Model(&models.Person{})
+	var where conds
 	// One path range: the subtree asked for, else the actor's scope. A subtree inside the
 	// scope needs no scope condition besides (visible checked it), and a second range on the
 	// same column only muddles the plan.
@@ -374,42 +374,51 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 			return Page[PersonView]{}, asNotFound(err)
 		}
 		cond, args := subtreeCond("people.path", u)
-		q = q.Where(cond, args...)
+		where.add(cond, args...)
 		scoped = scoped && u.Level == models.LevelParliamentary
 	}
 	if scoped {
 		scope, scopeArgs := scopeCond(actor, "people.path")
-		q = q.Where(scope, scopeArgs...)
+		where.add(scope, scopeArgs...)
 	}
 	if after.id > 0 {
-		q = q.Where("(people.path > ? OR (people.path = ? AND people.id > ?))", after.path, after.path, after.id)
+		where.add("(people.path > ? OR (people.path = ? AND people.id > ?))", after.path, after.path, after.id)
 	}
 	if f.HomeUnitID != nil {
 		if _, err := s.units.visible(db, actor, *f.HomeUnitID, "home_unit_id"); err != nil {
 			return Page[PersonView]{}, asNotFound(err)
 		}
-		q = q.Where("home_unit_id = ?", *f.HomeUnitID)
+		where.add("home_unit_id = ?", *f.HomeUnitID)
 	}
 	if f.Category != "" {
 		if !f.Category.Valid() {
 			return Page[PersonView]{}, invalid("category", "must be %s", oneOf(models.Categories))
 		}
-		q = q.Where("category = ?", f.Category)
+		where.add("category = ?", f.Category)
 	}
 	if f.Gender != "" {
 		if !f.Gender.Valid() {
 			return Page[PersonView]{}, invalid("gender", "must be %s", oneOf(models.Genders))
 		}
-		q = q.Where("gender = ?", f.Gender)
+		where.add("gender = ?", f.Gender)
 	}
 	if t := strings.TrimSpace(f.Q); t != "" {
 		if utf8.RuneCountInString(t) > 100 || !cleanText(t) {
 			return Page[PersonView]{}, invalid("q", "must be at most 100 characters of text")
 		}
-		q = q.Where("search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
+		where.add("people.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
+		where.search = true
 	}
 	var rows []models.Person
-	if err := q.Order("people.path").Order("people.id").Limit(limit + 1).Find(&rows).Error; err != nil {
+	find := func(db *gorm.DB) error {
+		return where.apply(db.Model(&models.Person{})).Order("people.path").Order("people.id").Limit(limit + 1).Find(&rows).Error
+	}
+	if where.search {
+		err = customPlanned(ctx, s.db, find)
+	} else {
+		err = find(db)
+	}
+	if err != nil {
 		return Page[PersonView]{}, dbErr("list people", err)
 	}
 	out := Page[PersonView]{Items: make([]PersonView, 0, min(len(rows), limit))}
