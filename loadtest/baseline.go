@@ -221,6 +221,7 @@ type bareCall struct {
 	db        *pgxpool.Pool
 	scopeID   int64
 	scopePath string
+	trace     func(sql string) // sees each statement (for the tests)
 }
 
 // bareRows are the values of a result.
@@ -230,6 +231,9 @@ type bareRows struct {
 }
 
 func (b *bareCall) rows(ctx context.Context, sql string, args ...any) (bareRows, error) {
+	if b.trace != nil {
+		b.trace(sql)
+	}
 	rows, err := b.db.Query(ctx, sql, args...)
 	if err != nil {
 		return bareRows{}, err
