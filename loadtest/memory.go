@@ -19,6 +19,9 @@ type MemoryReport struct {
 	// Source is where it was read: "proc" (/proc/<pid>/status) or "metrics"
 	// (process_resident_memory_bytes).
 	Source string `json:"source"`
+	// StartRSSBytes is the resident set size at the first sample, before the load: what the
+	// server held already (a server that has just loaded data may not have given it back yet).
+	StartRSSBytes int64 `json:"start_rss_bytes"`
 	// PeakRSSBytes is the largest resident set size seen while polling.
 	PeakRSSBytes int64 `json:"peak_rss_bytes"`
 	// HighWaterBytes is the kernel's peak RSS since the process started (VmHWM), with --server-pid.
@@ -90,6 +93,9 @@ func (p *memoryPoller) sample(ctx context.Context) {
 			p.rep.Error = err.Error()
 		}
 		return
+	}
+	if p.rep.Samples == 0 {
+		p.rep.StartRSSBytes = rss
 	}
 	p.rep.Samples++
 	p.rep.PeakRSSBytes = max(p.rep.PeakRSSBytes, rss)

@@ -268,7 +268,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 	if m := r.Memory; m != nil && m.PeakRSSBytes > 0 {
-		fmt.Fprintf(w, "server memory (%s, %d samples): peak RSS %.1f MiB", m.Source, m.Samples, float64(m.PeakRSSBytes)/(1<<20))
+		fmt.Fprintf(w, "server memory (%s, %d samples): peak RSS %.1f MiB (%.1f MiB before the load)", m.Source, m.Samples,
+			float64(m.PeakRSSBytes)/(1<<20), float64(m.StartRSSBytes)/(1<<20))
 		if m.HighWaterBytes > 0 {
 			fmt.Fprintf(w, ", high-water mark since start %.1f MiB", float64(m.HighWaterBytes)/(1<<20))
 		}
