@@ -150,13 +150,22 @@ func discover(ctx context.Context, a *httpAPI, cfg Config, rng *rand.Rand, wantC
 		if err != nil {
 			return nil, fmt.Errorf("list coordinator accounts as %s: %w", cfg.StateUser, err)
 		}
+		// <district>.coord by the contract (lucknow.coord); failing that, any *.coord whose scope
+		// is the district (ambedkarnagar.coord for UP-AMBEDKAR-NAGAR).
 		have := map[string]bool{}
+		byScope := map[string]string{}
 		for _, u := range users {
 			have[u.Username] = true
+			if u.Scope != nil && strings.HasSuffix(u.Username, ".coord") && byScope[u.Scope.ID] == "" {
+				byScope[u.Scope.ID] = u.Username
+			}
 		}
 		for _, d := range w.districts {
 			name := coordinatorName(d.Code)
-			if have[name] {
+			if !have[name] {
+				name = byScope[d.ID]
+			}
+			if name != "" {
 				candidates = append(candidates, Account{Username: name, Password: cfg.Password})
 			}
 		}

@@ -314,9 +314,11 @@ func drive(ctx context.Context, cfg Config, clients []*client, st *stats, until 
 	}
 	t := time.NewTicker(cfg.ProgressEvery)
 	defer t.Stop()
+	printed := int64(-1)
 	line := func(end string) {
 		el := time.Since(start).Seconds()
 		n := st.requests.Load()
+		printed = n
 		format := "%s %6.1fs %9d requests %8.1f req/s %6d errors %6d conflicts%s"
 		if cfg.ProgressTTY {
 			format = "\r\033[K" + format
@@ -326,7 +328,9 @@ func drive(ctx context.Context, cfg Config, clients []*client, st *stats, until 
 	for {
 		select {
 		case <-done:
-			line("\n")
+			if cfg.ProgressTTY || printed != st.requests.Load() {
+				line("\n")
+			}
 			return time.Since(start)
 		case <-t.C:
 			if cfg.ProgressTTY {
