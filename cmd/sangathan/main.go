@@ -6,6 +6,7 @@
 //	sangathan export units|people [--under CODE] [--out FILE]
 //	sangathan user create --username U --password P --role R [--scope CODE]
 //	sangathan verify [--fix]
+//	sangathan loadtest [--url U] [--clients 32] [--duration 30s] [--mix mixed] [--json] …
 //	sangathan openapi
 package main
 
@@ -33,6 +34,14 @@ Usage:
                                                create an account
   sangathan verify [--fix]                     recount every unit path and rollup from the raw rows;
                                                exit status 1 on a difference; --fix repairs them
+  sangathan loadtest [--url http://127.0.0.1:8080] [--clients 32] [--duration 30s] [--requests N]
+                    [--mix mixed|reads|writes|endpoint=weight,…] [--skip people_list] [--seed N]
+                    [--password P | --accounts FILE] [--server-pid PID | --metrics-url U | --admin-password P]
+                    [--baseline-db postgres://…] [--warmup 2s] [--json]
+                                               drive a running server with many coordinators and the
+                                               state office; print per endpoint req/s, p50/p95/p99,
+                                               errors, the server's peak memory and, with --baseline-db,
+                                               the ratio to the bare SQL (loadtest --help lists every flag)
   sangathan openapi                            write the OpenAPI document the server serves
 
 Configuration (environment):
@@ -84,6 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdUser(ctx, args, stdout)
 	case "verify":
 		return cmdVerify(ctx, args, stdout)
+	case "loadtest":
+		return cmdLoadtest(ctx, args, stdout, stderr)
 	case "openapi":
 		return cmdOpenAPI(ctx, args, stdout)
 	case "help", "-h", "--help":
