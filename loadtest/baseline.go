@@ -29,10 +29,9 @@ const (
 	sqlActor = `SELECT users.*, units.path AS scope_path FROM "users" LEFT JOIN units ON units.id = users.scope_unit_id WHERE users.id = $1 LIMIT $2`
 	// services/units.go Units.visible: one unit by id (its scope is checked on the path, in Go).
 	sqlUnit = `SELECT * FROM "units" WHERE id = $1 LIMIT $2`
-	// services/people.go unitPaths: the paths of the units that look after the people of a page.
-	sqlUnitPaths = `SELECT "id","path" FROM "units" WHERE id IN ($ids)`
-	// services/people.go People.List with q, no under (people_search, people_search_hi).
-	sqlPeopleSearch = `SELECT people.* FROM "people" JOIN units ON units.id = people.unit_id WHERE people.id > $1 AND (units.path >= $2 AND units.path < $3) AND people.search_text LIKE $4 ESCAPE '\' ORDER BY people.id LIMIT $5`
+	// services/people.go People.List with q, no under (people_search, people_search_hi), run
+	// with plans forced custom (services/dialect.go customPlanned).
+	sqlPeopleSearch = `SELECT * FROM "people" WHERE (people.path >= $1 AND people.path < $2) AND people.search_text LIKE $3 ESCAPE '\' ORDER BY people.path,people.id LIMIT $4`
 )
 
 // pageLimit is services.DefaultLimit; lists fetch one row more to know whether a next page exists.
@@ -83,11 +82,11 @@ var bareSQL = map[string]bareEndpoint{
 		}},
 
 	// services/units.go Units.Children → Units.List with parent_id: the parent, then its
-	// children inside the actor's scope.
+	// children (all inside the actor's scope when the parent is).
 	EpChildren: {
 		sql: []string{sqlActor,
 			sqlUnit,
-			`SELECT * FROM "units" WHERE id > $1 AND (units.path >= $2 AND units.path < $3) AND parent_id = $4 ORDER BY id LIMIT $5`},
+			`SELECT * FROM "units" WHERE parent_id = $1 AND units.id > $2 ORDER BY units.id LIMIT $3`},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
@@ -95,20 +94,18 @@ var bareSQL = map[string]bareEndpoint{
 			if _, _, err := b.visible(ctx, sql[1], b.unitID); err != nil {
 				return err
 			}
-			lo, hi := models.SubtreeRange(b.scopePath)
-			_, err := b.rows(ctx, sql[2], 0, lo, hi, b.unitID, pageLimit+1)
+			_, err := b.rows(ctx, sql[2], b.unitID, 0, pageLimit+1)
 			return err
 		}},
 
 	// services/committees.go Committees.Get: the unit, its norm, its current seats, their holders
-	// (seatHolders: the people, then unitPaths), the composition.
+	// (seatHolders), the composition.
 	EpCommittee: {
 		sql: []string{sqlActor,
 			sqlUnit,
 			`SELECT * FROM "committee_norms" WHERE level = $1 LIMIT $2`,
 			`SELECT * FROM "seats" WHERE seats.unit_id = $1 AND seats.ended_at IS NULL ORDER BY id`,
 			`SELECT * FROM "people" WHERE id IN ($ids)`,
-			sqlUnitPaths,
 			`SELECT people.category, people.gender, people.religion FROM "seats" JOIN people ON people.id = seats.person_id WHERE seats.unit_id = $1 AND seats.ended_at IS NULL`},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
@@ -127,25 +124,20 @@ var bareSQL = map[string]bareEndpoint{
 			}
 			if len(seats.vals) > 0 {
 				holders := seats.int64s("person_id", len(seats.vals))
-				people, err := b.rows(ctx, expandIDs(sql[4], len(holders)), anys(holders)...)
-				if err != nil {
-					return err
-				}
-				if err := b.unitPaths(ctx, sql[5], people, len(people.vals)); err != nil {
+				if _, err := b.rows(ctx, expandIDs(sql[4], len(holders)), anys(holders)...); err != nil {
 					return err
 				}
 			}
-			_, err = b.rows(ctx, sql[6], b.unitID)
+			_, err = b.rows(ctx, sql[5], b.unitID)
 			return err
 		}},
 
 	// services/people.go People.List with under: the under unit, then a page of the people looked
-	// after in its subtree inside the actor's scope, then unitPaths.
+	// after in its subtree (people.path range, in (path, id) order).
 	EpPeopleList: {
 		sql: []string{sqlActor,
 			sqlUnit,
-			`SELECT people.* FROM "people" JOIN units ON units.id = people.unit_id WHERE people.id > $1 AND (units.path >= $2 AND units.path < $3) AND (units.path >= $4 AND units.path < $5) ORDER BY people.id LIMIT $6`,
-			sqlUnitPaths},
+			`SELECT * FROM "people" WHERE people.path >= $1 AND people.path < $2 ORDER BY people.path,people.id LIMIT $3`},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
@@ -154,36 +146,35 @@ var bareSQL = map[string]bareEndpoint{
 			if err != nil {
 				return err
 			}
-			lo, hi := models.SubtreeRange(b.scopePath)
 			ulo, uhi := models.SubtreeRange(path)
-			people, err := b.rows(ctx, sql[2], 0, lo, hi, ulo, uhi, pageLimit+1)
-			if err != nil {
-				return err
-			}
-			return b.unitPaths(ctx, sql[3], people, min(len(people.vals), pageLimit))
+			_, err = b.rows(ctx, sql[2], ulo, uhi, pageLimit+1)
+			return err
 		}},
 
-	// services/people.go People.List with q in Latin script, then unitPaths.
+	// services/people.go People.List with q in Latin script.
 	EpPeopleSearch: {
-		sql: []string{sqlActor, sqlPeopleSearch, sqlUnitPaths},
+		sql: []string{sqlActor, sqlPeopleSearch},
 		run: barePeopleSearch},
 
-	// services/people.go People.List with q in Devanagari, then unitPaths.
+	// services/people.go People.List with q in Devanagari.
 	EpPeopleSearchHi: {
-		sql: []string{sqlActor, sqlPeopleSearch, sqlUnitPaths},
+		sql: []string{sqlActor, sqlPeopleSearch},
 		run: barePeopleSearch},
 
-	// services/units.go Units.List with q: units inside the actor's scope whose names match.
+	// services/units.go Units.List with q: units inside the actor's scope whose names match, in
+	// tree order, with plans forced custom (services/dialect.go customPlanned).
 	EpUnitSearch: {
 		sql: []string{sqlActor,
-			`SELECT * FROM "units" WHERE id > $1 AND (units.path >= $2 AND units.path < $3) AND search_text LIKE $4 ESCAPE '\' ORDER BY id LIMIT $5`},
+			`SELECT * FROM "units" WHERE (units.path >= $1 AND units.path < $2) AND units.search_text LIKE $3 ESCAPE '\' ORDER BY units.path LIMIT $4`},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
 			}
 			lo, hi := models.SubtreeRange(b.scopePath)
-			_, err := b.rows(ctx, sql[1], 0, lo, hi, likePattern(b.q), pageLimit+1)
-			return err
+			return b.customPlanned(ctx, func() error {
+				_, err := b.rows(ctx, sql[1], lo, hi, likePattern(b.q), pageLimit+1)
+				return err
+			})
 		}},
 }
 
@@ -192,11 +183,29 @@ func barePeopleSearch(ctx context.Context, b *bareCall, sql []string) error {
 		return err
 	}
 	lo, hi := models.SubtreeRange(b.scopePath)
-	people, err := b.rows(ctx, sql[1], 0, lo, hi, likePattern(b.q), pageLimit+1)
+	return b.customPlanned(ctx, func() error {
+		_, err := b.rows(ctx, sql[1], lo, hi, likePattern(b.q), pageLimit+1)
+		return err
+	})
+}
+
+// customPlanned runs fn's statements as services/dialect.go customPlanned does: in a read-only
+// transaction with plan_cache_mode = force_custom_plan.
+func (b *bareCall) customPlanned(ctx context.Context, fn func() error) error {
+	tx, err := b.db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return err
 	}
-	return b.unitPaths(ctx, sql[2], people, min(len(people.vals), pageLimit))
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it does nothing
+	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+		return err
+	}
+	b.tx = tx
+	defer func() { b.tx = nil }()
+	if err := fn(); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 // likePattern is the pattern services build from q (services/units.go escapeLike).
@@ -222,6 +231,7 @@ type bareCall struct {
 	scopeID   int64
 	scopePath string
 	trace     func(sql string) // sees each statement (for the tests)
+	tx        pgx.Tx           // when set, statements run in it (customPlanned)
 }
 
 // bareRows are the values of a result.
@@ -234,7 +244,13 @@ func (b *bareCall) rows(ctx context.Context, sql string, args ...any) (bareRows,
 	if b.trace != nil {
 		b.trace(sql)
 	}
-	rows, err := b.db.Query(ctx, sql, args...)
+	var rows pgx.Rows
+	var err error
+	if b.tx != nil {
+		rows, err = b.tx.Query(ctx, sql, args...)
+	} else {
+		rows, err = b.db.Query(ctx, sql, args...)
+	}
 	if err != nil {
 		return bareRows{}, err
 	}
@@ -324,23 +340,6 @@ func (b *bareCall) visible(ctx context.Context, sql string, id int64) (path, lev
 		return "", "", errNotVisible
 	}
 	return path, level, nil
-}
-
-// unitPaths loads the paths of the units of the first n people of a page, once per unit.
-func (b *bareCall) unitPaths(ctx context.Context, sql string, people bareRows, n int) error {
-	if n == 0 {
-		return nil
-	}
-	seen := map[int64]bool{}
-	var ids []int64
-	for _, id := range people.int64s("unit_id", n) {
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	_, err := b.rows(ctx, expandIDs(sql, len(ids)), anys(ids)...)
-	return err
 }
 
 // expandIDs writes the placeholders of an IN list of n ids in place of $ids.
