@@ -29,9 +29,12 @@ func isPostgres(db *gorm.DB) bool { return db.Dialector.Name() == "postgres" }
 // Row lock strengths. A change of a row's fields takes NO KEY UPDATE: it serialises writers of the
 // row but lets through the foreign-key checks of rows that merely point at it (a seat taken by
 // the person, a booth added under the unit). A delete takes UPDATE, which waits for those.
+// KEY SHARE is what a foreign key to the row takes: it waits only for a delete or a key change
+// (a unit's path rewrite locks FOR UPDATE), and lets other readers and field changes through.
 const (
-	lockChange = "NO KEY UPDATE"
-	lockDelete = "UPDATE"
+	lockChange   = "NO KEY UPDATE"
+	lockDelete   = "UPDATE"
+	lockKeyShare = "KEY SHARE"
 )
 
 // lockRow locks the row id of table until the transaction ends, so that the read that follows

@@ -311,14 +311,14 @@ func (s *Imports) writePeople(tx *gorm.DB, copyRows copyFunc, actor Actor, rows 
 		return err
 	}
 	cols := []string{"id", "name", "name_hi", "search_text", "gender", "birth_year", "phone", "voter_id", "category", "religion",
-		"caste", "home_unit_id", "unit_id", "membership_no", "public_office", "created_at", "updated_at"}
+		"caste", "home_unit_id", "unit_id", "path", "membership_no", "public_office", "created_at", "updated_at"}
 	data := make([][]any, 0, len(fresh))
 	for i, pr := range fresh {
 		pr.id = ids[i]
 		in := pr.in
 		data = append(data, []any{pr.id, in.Name, in.NameHi, models.SearchText(in.Name, in.NameHi), string(in.Gender), in.BirthYear,
 			optString(in.Phone), optString(in.VoterID), string(in.Category), optString(in.Religion), in.Caste, in.HomeUnitID,
-			pr.owner.ID, "", "", now, now})
+			pr.owner.ID, pr.owner.Path, "", "", now, now})
 	}
 	if err := copyRows("people", cols, data); err != nil {
 		return err
@@ -439,7 +439,7 @@ func keepAbsentColumns(p *models.Person, stored models.Person, header map[string
 // applies them in one UPDATE. Optional columns missing from the file's header stay as stored.
 func updatePeopleFromStaging(tx *gorm.DB, copyRows copyFunc, rows []*personRow, header map[string]int, now time.Time) error {
 	drop, err := stagingTable(tx, "import_people", `id BIGINT PRIMARY KEY, name TEXT, name_hi TEXT, search_text TEXT, gender TEXT,
-		birth_year INTEGER, phone TEXT, voter_id TEXT, category TEXT, religion TEXT, caste TEXT, home_unit_id BIGINT, unit_id BIGINT`)
+		birth_year INTEGER, phone TEXT, voter_id TEXT, category TEXT, religion TEXT, caste TEXT, home_unit_id BIGINT, unit_id BIGINT, path TEXT`)
 	if err != nil {
 		return err
 	}
@@ -452,14 +452,14 @@ func updatePeopleFromStaging(tx *gorm.DB, copyRows copyFunc, rows []*personRow, 
 			nameHi = p.NameHi
 		}
 		data = append(data, []any{p.ID, in.Name, in.NameHi, models.SearchText(in.Name, nameHi), string(in.Gender), in.BirthYear,
-			optString(in.Phone), optString(in.VoterID), string(in.Category), optString(in.Religion), in.Caste, in.HomeUnitID, pr.owner.ID})
+			optString(in.Phone), optString(in.VoterID), string(in.Category), optString(in.Religion), in.Caste, in.HomeUnitID, pr.owner.ID, pr.owner.Path})
 	}
 	if err := copyRows("import_people", []string{"id", "name", "name_hi", "search_text", "gender", "birth_year", "phone", "voter_id",
-		"category", "religion", "caste", "home_unit_id", "unit_id"}, data); err != nil {
+		"category", "religion", "caste", "home_unit_id", "unit_id", "path"}, data); err != nil {
 		return err
 	}
 	set := []string{"name = s.name", "search_text = s.search_text", "gender = s.gender", "category = s.category",
-		"home_unit_id = s.home_unit_id", "unit_id = s.unit_id"}
+		"home_unit_id = s.home_unit_id", "unit_id = s.unit_id", "path = s.path"}
 	for _, c := range []string{"name_hi", "birth_year", "phone", "voter_id", "religion", "caste"} {
 		if has(c) {
 			set = append(set, c+" = s."+c)
