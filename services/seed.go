@@ -383,7 +383,7 @@ func (w *seedWriter) district(d *demodata.DistrictSeed) ([]int64, error) {
 	for k, p := range d.People {
 		rows = append(rows, []any{personIDs[k], p.Name, p.NameHi, models.SearchText(p.Name, p.NameHi), p.Gender, p.BirthYear,
 			optString(p.Phone), optString(p.VoterID), p.Category, optString(p.Religion), p.Caste, w.ids[p.Unit], w.ids[p.Unit],
-			p.MembershipNo, p.PublicOffice, w.now, w.now})
+			w.paths[p.Unit], p.MembershipNo, p.PublicOffice, w.now, w.now})
 		if len(rows) == seedBatch || k == len(d.People)-1 {
 			if err := w.copy("people", personSeedColumns, rows); err != nil {
 				return nil, err
@@ -430,7 +430,7 @@ func (w *seedWriter) district(d *demodata.DistrictSeed) ([]int64, error) {
 
 var (
 	personSeedColumns = []string{"id", "name", "name_hi", "search_text", "gender", "birth_year", "phone", "voter_id", "category",
-		"religion", "caste", "home_unit_id", "unit_id", "membership_no", "public_office", "created_at", "updated_at"}
+		"religion", "caste", "home_unit_id", "unit_id", "path", "membership_no", "public_office", "created_at", "updated_at"}
 	seatSeedColumns = []string{"id", "unit_id", "person_id", "position", "since"}
 )
 

@@ -177,6 +177,9 @@ func TestSeedDistrict(t *testing.T) {
 				muslim++
 			}
 		}
+		if n := count("SELECT count(*) FROM people p JOIN units u ON u.id = p.unit_id WHERE p.path <> u.path"); n != 0 {
+			t.Errorf("%d people whose path is not their unit's", n)
+		}
 		if count("SELECT count(*) FROM people p JOIN units u ON u.id = p.unit_id WHERE u.level <> 'booth'") != 0 {
 			t.Error("people looked after elsewhere than at a booth")
 		}
