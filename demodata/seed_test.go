@@ -2,6 +2,7 @@ package demodata
 
 import (
 	"crypto/sha256"
+	"encoding/csv"
 	"fmt"
 	"regexp"
 	"slices"
@@ -291,5 +292,62 @@ func TestSeedDistrictShape(t *testing.T) {
 		if c.got < c.want-0.02 || c.got > c.want+0.02 {
 			t.Errorf("%s share %.3f, census %.3f", c.name, c.got, c.want)
 		}
+	}
+}
+
+// TestUpperCommittees: the demo's committees above the booth, one per assembly of the given
+// districts, per district and for the state, each with one president, general secretary and
+// treasurer, and voter IDs clear of those of the booth committees.
+func TestUpperCommittees(t *testing.T) {
+	r, err := UpperCommittees(1, "UP-LUCKNOW", smallDistrict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	booth, err := Committees(1, 1, smallDistrict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boothRecs, err := csv.NewReader(booth).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	voters := map[string]bool{}
+	for _, rec := range boothRecs[1:] {
+		if rec[5] != "" {
+			voters[rec[5]] = true
+		}
+	}
+	pos := map[string]map[string]int{}
+	for _, rec := range recs[1:] {
+		if rec[9] != rec[10] {
+			t.Errorf("member entered at %s sits at %s", rec[9], rec[10])
+		}
+		if pos[rec[10]] == nil {
+			pos[rec[10]] = map[string]int{}
+		}
+		pos[rec[10]][rec[11]]++
+		if rec[5] != "" && voters[rec[5]] {
+			t.Errorf("voter ID %s also in the booth committees", rec[5])
+		}
+	}
+	// Lucknow's 9 assemblies and Mahoba's 2, the two districts and the state.
+	if len(pos) != 9+2+2+1 {
+		t.Errorf("%d committees: %v", len(pos), pos)
+	}
+	for code, p := range pos {
+		n := 0
+		for _, k := range p {
+			n += k
+		}
+		if p["president"] != 1 || p["general_secretary"] != 1 || p["treasurer"] != 1 || n < 21 || n > 61 {
+			t.Errorf("%s: %d seats %v", code, n, p)
+		}
+	}
+	if _, err := UpperCommittees(1, "UP-NOWHERE"); err == nil {
+		t.Error("an unknown district was accepted")
 	}
 }
