@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 // cmdLoadtest drives a running server with the load of many coordinators and the state office
 // and prints per endpoint throughput, latency percentiles, errors and the server's peak memory.
 func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "growth" {
+		return cmdLoadtestGrowth(args[1:], stdout)
+	}
 	fl := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	var cfg loadtest.Config
@@ -81,4 +85,40 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return enc.Encode(rep)
 	}
 	return rep.WriteText(stdout)
+}
+
+// cmdLoadtestGrowth reads the --json reports of the same mix at several sizes (DISTRICTS=FILE
+// arguments), prints a Markdown table of them and, with --svg, draws the chart of latency and
+// memory against size.
+func cmdLoadtestGrowth(args []string, stdout io.Writer) error {
+	fl := flag.NewFlagSet("loadtest growth", flag.ContinueOnError)
+	svg := fl.String("svg", "", "write the chart to this file")
+	pos, err := parseInterleaved(fl, args)
+	if err != nil || len(pos) == 0 {
+		return fmt.Errorf("%w: loadtest growth [--svg FILE] DISTRICTS=REPORT.json …", errUsage)
+	}
+	var points []loadtest.GrowthPoint
+	for _, a := range pos {
+		n, file, ok := strings.Cut(a, "=")
+		d, err := strconv.Atoi(n)
+		if !ok || err != nil || d < 1 {
+			return fmt.Errorf("%w: %q is not DISTRICTS=REPORT.json", errUsage, a)
+		}
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		var r loadtest.Report
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+		points = append(points, loadtest.GrowthPoint{Districts: d, Report: r})
+	}
+	if *svg != "" {
+		if err := os.WriteFile(*svg, loadtest.GrowthSVG(points), 0o644); err != nil {
+			return err
+		}
+	}
+	_, err = io.WriteString(stdout, loadtest.GrowthTable(points))
+	return err
 }
