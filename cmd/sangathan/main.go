@@ -42,7 +42,8 @@ Usage:
                                                --scale=district seeds the first N districts (default 1,
                                                Lucknow first), --scale=state all 75 (5.3 million rows:
                                                about 3 minutes on PostgreSQL, 4 on SQLite);
-                                               the same --seed gives the same data
+                                               the same --seed gives the same data; a database holding
+                                               people, seats or units beyond that skeleton is refused
   sangathan openapi                            write the OpenAPI document the server serves
 
 Configuration (environment):
