@@ -68,7 +68,7 @@ Configuration (environment):
   SANGATHAN_TRUSTED_PROXIES comma-separated proxy addresses whose X-Forwarded-For is believed
   SANGATHAN_LOG_FORMAT      text (default) or json
   SANGATHAN_SEED_PASSWORD   password of the accounts that seed makes (default: random, printed once)
-  SANGATHAN_METRICS_ADDR    serve /metrics without a token on this address only (e.g. 127.0.0.1:9090);
+  SANGATHAN_METRICS_ADDR    serve /metrics and /debug/pprof/ without a token on this address only (e.g. 127.0.0.1:9090);
                             empty: /metrics on the main address, for an admin's token
 `
 
