@@ -40,8 +40,8 @@ const (
 // pageLimit is services.DefaultLimit; lists fetch one row more to know whether a next page exists.
 const pageLimit = 50
 
-// searchWindow is services.searchWindow: the rows of the range a name search reads first.
-const searchWindow = 4000
+// peopleSearchWindow is services.peopleSearchWindow: the people of the range a name search reads first.
+const peopleSearchWindow = 4000
 
 // bareSQL is the one table of bare SQL per read endpoint.
 var bareSQL = map[string]bareEndpoint{
@@ -169,14 +169,16 @@ var bareSQL = map[string]bareEndpoint{
 	// tree order, with plans forced custom (services/dialect.go customPlanned).
 	EpUnitSearch: {
 		sql: []string{sqlActor,
-			`SELECT * FROM (SELECT * FROM "units" WHERE units.path >= $1 AND units.path < $2 ORDER BY units.path LIMIT $3) AS units WHERE units.search_text LIKE $4 ESCAPE '\' ORDER BY units.path LIMIT $5`,
 			`SELECT * FROM "units" WHERE (units.path >= $1 AND units.path < $2) AND units.search_text LIKE $3 ESCAPE '\' ORDER BY units.path LIMIT $4`},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
 			}
 			lo, hi := models.SubtreeRange(b.scopePath)
-			return b.windowedSearch(ctx, sql[1], sql[2], lo, hi)
+			return b.customPlanned(ctx, func() error {
+				_, err := b.rows(ctx, sql[1], lo, hi, likePattern(b.q), pageLimit+1)
+				return err
+			})
 		}},
 }
 
@@ -191,7 +193,7 @@ func barePeopleSearch(ctx context.Context, b *bareCall, sql []string) error {
 // windowedSearch is services/scope.go findPage for a name search over [lo, hi): the window, and
 // when it does not fill the page, the whole range with plans forced custom.
 func (b *bareCall) windowedSearch(ctx context.Context, window, whole, lo, hi string) error {
-	first, err := b.rows(ctx, window, lo, hi, searchWindow, likePattern(b.q), pageLimit+1)
+	first, err := b.rows(ctx, window, lo, hi, peopleSearchWindow, likePattern(b.q), pageLimit+1)
 	if err != nil || len(first.vals) >= pageLimit+1 {
 		return err
 	}

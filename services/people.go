@@ -409,7 +409,7 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 		where.addSearch("people.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
 	}
 	var rows []models.Person
-	if err := findPage(ctx, s.db, "people", where, "people.path, people.id", limit+1, &rows); err != nil {
+	if err := findPage(ctx, s.db, "people", where, "people.path, people.id", limit+1, peopleSearchWindow, &rows); err != nil {
 		return Page[PersonView]{}, dbErr("list people", err)
 	}
 	out := Page[PersonView]{Items: make([]PersonView, 0, min(len(rows), limit))}

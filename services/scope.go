@@ -49,23 +49,31 @@ func (c conds) apply(q *gorm.DB) *gorm.DB {
 	return q
 }
 
-// searchWindow is how many rows of a list's range, in the list's order, a name search reads
-// before it asks the trigram index.
-const searchWindow = 4000
+// peopleSearchWindow is how many people of a list's range, in the list's order, a name search
+// reads before it asks the trigram index. Common names (a few in a hundred people) fill a page
+// within it; the planner, which cannot tell how common a word is, often takes the index for
+// them, and the index then reads every match in the state.
+const peopleSearchWindow = 4000
 
-// findPage reads one page of a list: limit rows of table matching where, in order. A name
-// search is answered in two steps, so that neither a common word nor a rare one reads the whole
-// district or state: first the next searchWindow rows of the range, in order, filtered by the
-// word — a common name fills the page there; when it does not, the whole range with the word,
-// planned for that word (customPlanned: through the trigram index when the word is rare).
-func findPage[T any](ctx context.Context, db *gorm.DB, table string, where conds, order string, limit int, out *[]T) error {
+// findPage reads one page of a list: limit rows of table matching where, in order. With window
+// > 0 a name search is answered in two steps, so that neither a common word nor a rare one reads
+// the whole district or state: first the next window rows of the range, in order, filtered by
+// the word; when that does not fill the page, the whole range with the word, planned for that
+// word (customPlanned: through the trigram index when the word is rare). Unit names are varied
+// enough that the index suits them (window 0).
+func findPage[T any](ctx context.Context, db *gorm.DB, table string, where conds, order string, limit, window int, out *[]T) error {
 	db = db.WithContext(ctx)
 	if where.search == nil {
 		return where.apply(db.Table(table)).Order(order).Limit(limit).Find(out).Error
 	}
-	window := where.apply(db.Table(table)).Order(order).Limit(searchWindow)
+	if window <= 0 {
+		return customPlanned(ctx, db, func(tx *gorm.DB) error {
+			return where.apply(tx.Table(table)).Where(where.search.sql, where.search.args...).Order(order).Limit(limit).Find(out).Error
+		})
+	}
+	inner := where.apply(db.Table(table)).Order(order).Limit(window)
 	var first []T
-	if err := db.Table("(?) AS "+table, window).Where(where.search.sql, where.search.args...).Order(order).Limit(limit).Find(&first).Error; err != nil {
+	if err := db.Table("(?) AS "+table, inner).Where(where.search.sql, where.search.args...).Order(order).Limit(limit).Find(&first).Error; err != nil {
 		return err
 	}
 	if len(first) >= limit {
