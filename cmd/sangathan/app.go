@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/sangathan/sangathan/database"
@@ -28,6 +29,7 @@ type config struct {
 	TrustedProxies []string
 	LogFormat      string
 	MetricsAddr    string // a listener of its own for /metrics; empty: /metrics on Addr, admins only
+	DBMaxConns     int    // PostgreSQL pool size; 0: database.DefaultMaxConns
 }
 
 func loadConfig() config {
@@ -40,6 +42,9 @@ func loadConfig() config {
 		AdminPassword: os.Getenv("SANGATHAN_ADMIN_PASSWORD"),
 		LogFormat:     env("SANGATHAN_LOG_FORMAT", "text"),
 		MetricsAddr:   os.Getenv("SANGATHAN_METRICS_ADDR"),
+	}
+	if n, err := strconv.Atoi(os.Getenv("SANGATHAN_DB_MAX_CONNS")); err == nil && n > 0 {
+		c.DBMaxConns = n
 	}
 	if v := os.Getenv("SANGATHAN_SECURE_COOKIES"); v != "" {
 		b := v != "false" && v != "0"
@@ -79,7 +84,7 @@ type app struct {
 func openApp(ctx context.Context, c config) (*app, error) {
 	log := newLogger(c)
 	slog.SetDefault(log)
-	db, err := database.Open(ctx, database.Options{URL: c.DatabaseURL, MigrateURL: c.MigrateURL, SQLitePath: filepath.Join(c.DataDir, "sangathan.db")})
+	db, err := database.Open(ctx, database.Options{URL: c.DatabaseURL, MigrateURL: c.MigrateURL, SQLitePath: filepath.Join(c.DataDir, "sangathan.db"), MaxConns: c.DBMaxConns})
 	if err != nil {
 		return nil, err
 	}

@@ -70,6 +70,7 @@ Configuration (environment):
   SANGATHAN_SEED_PASSWORD   password of the accounts that seed makes (default: random, printed once)
   SANGATHAN_METRICS_ADDR    serve /metrics and /debug/pprof/ without a token on this address only (e.g. 127.0.0.1:9090);
                             empty: /metrics on the main address, for an admin's token
+  SANGATHAN_DB_MAX_CONNS    PostgreSQL pool size (default 4 per core, at least 8)
 `
 
 func main() {
