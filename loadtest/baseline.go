@@ -40,8 +40,11 @@ const (
 // pageLimit is services.DefaultLimit; lists fetch one row more to know whether a next page exists.
 const pageLimit = 50
 
-// peopleSearchWindow is services.peopleSearchWindow: the people of the range a name search reads first.
-const peopleSearchWindow = 4000
+// The search windows of services/scope.go: the rows of the range a name search reads first.
+const (
+	peopleSearchWindow = 4000
+	unitSearchWindow   = 1000
+)
 
 // bareSQL is the one table of bare SQL per read endpoint.
 var bareSQL = map[string]bareEndpoint{
@@ -169,16 +172,14 @@ var bareSQL = map[string]bareEndpoint{
 	// tree order, with plans forced custom (services/dialect.go customPlanned).
 	EpUnitSearch: {
 		sql: []string{sqlActor,
+			`SELECT * FROM (SELECT * FROM "units" WHERE units.path >= $1 AND units.path < $2 ORDER BY units.path LIMIT $3) AS units WHERE units.search_text LIKE $4 ESCAPE '\' ORDER BY units.path LIMIT $5`,
 			`SELECT * FROM "units" WHERE (units.path >= $1 AND units.path < $2) AND units.search_text LIKE $3 ESCAPE '\' ORDER BY units.path LIMIT $4`},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
 			}
 			lo, hi := models.SubtreeRange(b.scopePath)
-			return b.customPlanned(ctx, func() error {
-				_, err := b.rows(ctx, sql[1], lo, hi, likePattern(b.q), pageLimit+1)
-				return err
-			})
+			return b.windowedSearch(ctx, sql[1], sql[2], lo, hi, unitSearchWindow)
 		}},
 }
 
@@ -187,13 +188,13 @@ func barePeopleSearch(ctx context.Context, b *bareCall, sql []string) error {
 		return err
 	}
 	lo, hi := models.SubtreeRange(b.scopePath)
-	return b.windowedSearch(ctx, sql[1], sql[2], lo, hi)
+	return b.windowedSearch(ctx, sql[1], sql[2], lo, hi, peopleSearchWindow)
 }
 
 // windowedSearch is services/scope.go findPage for a name search over [lo, hi): the window, and
 // when it does not fill the page, the whole range with plans forced custom.
-func (b *bareCall) windowedSearch(ctx context.Context, window, whole, lo, hi string) error {
-	first, err := b.rows(ctx, window, lo, hi, peopleSearchWindow, likePattern(b.q), pageLimit+1)
+func (b *bareCall) windowedSearch(ctx context.Context, window, whole, lo, hi string, rows int) error {
+	first, err := b.rows(ctx, window, lo, hi, rows, likePattern(b.q), pageLimit+1)
 	if err != nil || len(first.vals) >= pageLimit+1 {
 		return err
 	}
@@ -204,15 +205,17 @@ func (b *bareCall) windowedSearch(ctx context.Context, window, whole, lo, hi str
 }
 
 // customPlanned runs fn's statements as services/dialect.go customPlanned does: in a read-only
-// transaction with plan_cache_mode = force_custom_plan.
+// transaction with plan_cache_mode = force_custom_plan and bitmap scans only.
 func (b *bareCall) customPlanned(ctx context.Context, fn func() error) error {
 	tx, err := b.db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it does nothing
-	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
-		return err
+	for _, set := range []string{"SET LOCAL plan_cache_mode = force_custom_plan", "SET LOCAL enable_indexscan = off", "SET LOCAL enable_seqscan = off"} {
+		if _, err := tx.Exec(ctx, set); err != nil {
+			return err
+		}
 	}
 	b.tx = tx
 	defer func() { b.tx = nil }()

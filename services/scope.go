@@ -49,27 +49,26 @@ func (c conds) apply(q *gorm.DB) *gorm.DB {
 	return q
 }
 
-// peopleSearchWindow is how many people of a list's range, in the list's order, a name search
-// reads before it asks the trigram index. Common names (a few in a hundred people) fill a page
-// within it; the planner, which cannot tell how common a word is, often takes the index for
-// them, and the index then reads every match in the state.
-const peopleSearchWindow = 4000
+// Search windows: how many rows of a list's range, in the list's order, a name search reads
+// before it turns to the trigram index. A common word (a few rows in a hundred: "kumar",
+// "vidyalaya") fills a page within the window; one that does not is rare in the range, and the
+// index then reads few matches. The planner, which cannot tell how common a word is, otherwise
+// often takes the index for common words — and reads every match in the state — or walks a whole
+// district in order for a rare one. Unit rows are wider and their names more varied.
+const (
+	peopleSearchWindow = 4000
+	unitSearchWindow   = 1000
+)
 
-// findPage reads one page of a list: limit rows of table matching where, in order. With window
-// > 0 a name search is answered in two steps, so that neither a common word nor a rare one reads
-// the whole district or state: first the next window rows of the range, in order, filtered by
-// the word; when that does not fill the page, the whole range with the word, planned for that
-// word (customPlanned: through the trigram index when the word is rare). Unit names are varied
-// enough that the index suits them (window 0).
+// findPage reads one page of a list: limit rows of table matching where, in order. A name
+// search is answered in two steps, so that neither a common word nor a rare one reads the whole
+// district or state: first the next window rows of the range, in order, filtered by the word;
+// when that does not fill the page, the whole range with the word, planned for that word with
+// bitmap scans only (customPlanned: the trigram index, the path range, or both).
 func findPage[T any](ctx context.Context, db *gorm.DB, table string, where conds, order string, limit, window int, out *[]T) error {
 	db = db.WithContext(ctx)
 	if where.search == nil {
 		return where.apply(db.Table(table)).Order(order).Limit(limit).Find(out).Error
-	}
-	if window <= 0 {
-		return customPlanned(ctx, db, func(tx *gorm.DB) error {
-			return where.apply(tx.Table(table)).Where(where.search.sql, where.search.args...).Order(order).Limit(limit).Find(out).Error
-		})
 	}
 	inner := where.apply(db.Table(table)).Order(order).Limit(window)
 	var first []T

@@ -420,7 +420,7 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 		where.add("units.path > ?", afterPath.path)
 	}
 	var rows []models.Unit
-	if err := findPage(ctx, s.db, "units", where, order, limit+1, 0, &rows); err != nil {
+	if err := findPage(ctx, s.db, "units", where, order, limit+1, unitSearchWindow, &rows); err != nil {
 		return Page[models.Unit]{}, dbErr("list units", err)
 	}
 	if byID {
