@@ -205,17 +205,15 @@ func (b *bareCall) windowedSearch(ctx context.Context, window, whole, lo, hi str
 }
 
 // customPlanned runs fn's statements as services/dialect.go customPlanned does: in a read-only
-// transaction with plan_cache_mode = force_custom_plan and bitmap scans only.
+// transaction with plan_cache_mode = force_custom_plan.
 func (b *bareCall) customPlanned(ctx context.Context, fn func() error) error {
 	tx, err := b.db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it does nothing
-	for _, set := range []string{"SET LOCAL plan_cache_mode = force_custom_plan", "SET LOCAL enable_indexscan = off", "SET LOCAL enable_seqscan = off"} {
-		if _, err := tx.Exec(ctx, set); err != nil {
-			return err
-		}
+	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+		return err
 	}
 	b.tx = tx
 	defer func() { b.tx = nil }()

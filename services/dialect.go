@@ -257,22 +257,19 @@ func snapshotTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) er
 }
 
 // customPlanned runs fn, a read whose best plan depends on its values — a name search for a word
-// known to be rare in the range (findPage) — with a plan made for the values every time, and
-// with bitmap scans only: through the trigram index, the path range, or both together, never
-// by walking a whole district or state in order for matches that are not there. A statement the
-// driver caches switches to one generic plan after five executions, which cannot tell one word
-// from another. PostgreSQL: in a read-only transaction with plan_cache_mode =
-// force_custom_plan, enable_indexscan and enable_seqscan off (planning costs a fraction of a
+// that is rare in the first window of its range (findPage): through the trigram index when it
+// is rare everywhere, by reading the range in order when it is common elsewhere — with a plan
+// made for the values every time. A statement the driver caches switches to one generic plan
+// after five executions, which cannot tell one word from another. PostgreSQL: in a read-only
+// transaction with plan_cache_mode = force_custom_plan (planning costs a fraction of a
 // millisecond); SQLite has no plan cache nor trigram index.
 func customPlanned(ctx context.Context, db *gorm.DB, fn func(db *gorm.DB) error) error {
 	if !isPostgres(db) {
 		return fn(db.WithContext(ctx))
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, set := range []string{"SET LOCAL plan_cache_mode = force_custom_plan", "SET LOCAL enable_indexscan = off", "SET LOCAL enable_seqscan = off"} {
-			if err := tx.Exec(set).Error; err != nil {
-				return dbErr("plan settings", err)
-			}
+		if err := tx.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
+			return dbErr("plan settings", err)
 		}
 		return fn(tx)
 	}, &sql.TxOptions{ReadOnly: true})

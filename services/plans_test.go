@@ -56,8 +56,8 @@ func TestHotQueryPlans(t *testing.T) {
 	noErr(t, rec.register(e.db.DB))
 	page := services.PageRequest{}
 	// A name search reads a window of the range in order (4,000 people, 1,000 units), then, for
-	// a word rare there, the matches through the trigram index or the range as a bitmap: never
-	// more than the district, never the state.
+	// a word rare there, the matches through the trigram index or the range in order, as the
+	// planner judges the word: never more than the district, never the state.
 	var districtPeople int64
 	noErr(t, e.db.Model(&models.Person{}).Where("path >= ? AND path < ?", lucknow.Path, lucknow.Path[:len(lucknow.Path)-1]+"0").Count(&districtPeople).Error)
 	ops := []struct {

@@ -63,8 +63,8 @@ const (
 // findPage reads one page of a list: limit rows of table matching where, in order. A name
 // search is answered in two steps, so that neither a common word nor a rare one reads the whole
 // district or state: first the next window rows of the range, in order, filtered by the word;
-// when that does not fill the page, the whole range with the word, planned for that word with
-// bitmap scans only (customPlanned: the trigram index, the path range, or both).
+// when that does not fill the page, the whole range with the word, planned for that word
+// (customPlanned).
 func findPage[T any](ctx context.Context, db *gorm.DB, table string, where conds, order string, limit, window int, out *[]T) error {
 	db = db.WithContext(ctx)
 	if where.search == nil {
