@@ -378,8 +378,7 @@ func (s *Committees) seatable(tx *gorm.DB, personID int64) (models.Person, strin
 	if len(ps) == 0 {
 		return models.Person{ID: personID}, "", nil
 	}
-	path, err := unitPath(tx, ps[0].UnitID)
-	return ps[0], path, err
+	return ps[0], ps[0].Path, nil
 }
 
 // EndSeat ends a current seat: the term is kept in the history with its end and who ended it.
