@@ -37,10 +37,11 @@ for d in $sizes; do
       "$bin" seed "${scale[@]}" --password "$password" 2>&1 | grep -v '^seed: [0-9]' | tail -3
   fi
   psql "$url" -qc 'VACUUM ANALYZE'
-  SANGATHAN_DATABASE_URL="$url" SANGATHAN_DATA_DIR="$out/data" ${CONNS:+SANGATHAN_DB_MAX_CONNS=$CONNS} \
+  env SANGATHAN_DATABASE_URL="$url" SANGATHAN_DATA_DIR="$out/data" ${CONNS:+SANGATHAN_DB_MAX_CONNS=$CONNS} \
     "$bin" serve --addr 127.0.0.1:18181 >"$out/server-$d.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do curl -sf 127.0.0.1:18181/readyz >/dev/null && break; sleep 0.2; done
+  curl -sf 127.0.0.1:18181/readyz >/dev/null || { cat "$out/server-$d.log"; exit 1; }
   echo "== load at $d district(s): $clients clients, $duration"
   "$bin" loadtest --url http://127.0.0.1:18181 --password "$password" --clients "$clients" --duration "$duration" \
     --server-pid "$server_pid" --baseline-db "$url" --quiet --json >"$out/load-$d.json"
