@@ -211,6 +211,16 @@ func (c *importConn) inTx(fn func(tx *gorm.DB, attempt int) error) error {
 	})
 }
 
+// roomy gives the import's transaction room to sort and hash its staged rows in memory (the
+// default work_mem of 4 MB spills every sort of a large file to disk); SET LOCAL ends with the
+// transaction.
+func (c *importConn) roomy(tx *gorm.DB) error {
+	if !c.pg {
+		return nil
+	}
+	return dbErr("import: work_mem", tx.Exec("SET LOCAL work_mem = '256MB'").Error)
+}
+
 // analyzeStaged gives the planner statistics of a staging table, which autovacuum never visits:
 // without them it plans the set-based checks for a handful of rows.
 func (c *importConn) analyzeStaged(table string) error {

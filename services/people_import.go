@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,19 +49,19 @@ var importPeopleCols = []string{"line", "name", "name_hi", "name_lower", "gender
 // finalLockWait bounds the wait for each of the locks an import takes out of order at its end.
 const finalLockWait = "2s"
 
-// The reasons a staged person row fails, in the order they are checked; a row fails on the first.
+// The reasons a staged person row fails before its seat is looked at, in the order they are
+// checked; a row fails on the first.
 const (
 	personDupVoter     = 1 // the voter ID appears on an earlier line
 	personVoterOutside = 2 // a person outside the actor's scope holds the voter ID
 	personHomeUnknown  = 3
 	personHomeRequired = 4
 	personCommUnknown  = 5
-	seatAgentOffBooth  = 6 // checkSeat's refusals, in checkSeat's order
-	seatAlreadySits    = 7
-	seatPositionHeld   = 8
-	seatCommitteeFull  = 9
-	seatAlreadyHeld    = -1 // the person already holds this very position there: nothing to do
 )
+
+// seatAlreadyHeld marks a row whose person already holds that very position on that committee:
+// nothing to do. Rows checkSeat refuses are marked 1.
+const seatAlreadyHeld = -1
 
 // People upserts people by voter ID from a people CSV (see PeopleColumns) and, where a row
 // names committee_unit_code and position, seats the person on that committee under the same
@@ -174,9 +175,16 @@ type peopleTx struct {
 	st      *csvStream
 	wide    bool // take every lock up front, in order (after a run that could not take its last locks)
 	now     time.Time
+
+	seatErrs lineErrors        // rows checkSeat refused
+	changes  []committeeChange // the committees whose counts the seats change
+	flips    map[string]int64  // booths whose completeness flips, by path: +1 or -1
 }
 
 func (p *peopleTx) run(mode ImportMode) (ImportResult, int64, error) {
+	if err := p.c.roomy(p.tx); err != nil {
+		return ImportResult{}, 0, err
+	}
 	if err := p.resolve(); err != nil {
 		return ImportResult{}, 0, err
 	}
@@ -203,7 +211,8 @@ func (p *peopleTx) run(mode ImportMode) (ImportResult, int64, error) {
 }
 
 // resolve finds, for every staged row, the stored person with its voter ID, the units it names
-// (inside the actor's scope) and the first failing rule among those that need no committee.
+// (inside the actor's scope), the first failing rule among those that need no committee, and
+// whether the row changes a stored person.
 func (p *peopleTx) resolve() error {
 	var scopeID *int64
 	if p.actor.ScopeUnitID != nil {
@@ -218,6 +227,20 @@ func (p *peopleTx) resolve() error {
 	stored, sa := scopeCond(p.actor, "pu.path")
 	home, ha := scopeCond(p.actor, "h.path")
 	comm, ca := scopeCond(p.actor, "c.path")
+	// A stored person changes when a column the file has differs, or the file moves them.
+	has := p.st.has
+	nameHi := "p.name_hi"
+	if has("name_hi") {
+		nameHi = "s.name_hi"
+	}
+	changed := []string{"p.name IS DISTINCT FROM s.name", "p.search_text IS DISTINCT FROM s.name_lower || ' ' || " + nameHi,
+		"p.gender IS DISTINCT FROM s.gender", "p.category IS DISTINCT FROM s.category",
+		"(s.home_code IS NOT NULL AND (p.home_unit_id IS DISTINCT FROM h.id OR p.unit_id IS DISTINCT FROM h.id))"}
+	for _, col := range []string{"name_hi", "birth_year", "phone", "voter_id", "religion", "caste"} {
+		if has(col) {
+			changed = append(changed, "p."+col+" IS DISTINCT FROM s."+col)
+		}
+	}
 	q := `SELECT s.line AS line, p.id AS stored_id, d.first_line AS first_line,
 		CASE
 			WHEN d.first_line < s.line THEN ` + strconv.Itoa(personDupVoter) + `
@@ -228,7 +251,8 @@ func (p *peopleTx) resolve() error {
 			ELSE 0 END AS err,
 		CASE WHEN s.home_code IS NOT NULL THEN h.id WHEN p.id IS NOT NULL THEN p.unit_id ELSE CAST(? AS BIGINT) END AS owner_id,
 		CASE WHEN s.home_code IS NOT NULL THEN h.id WHEN p.id IS NOT NULL THEN p.home_unit_id END AS home_id,
-		c.id AS comm_id, c.level AS comm_level, c.code AS comm_code
+		c.id AS comm_id, c.code AS comm_code,
+		CASE WHEN p.id IS NOT NULL AND (` + strings.Join(changed, " OR ") + `) THEN 1 ELSE 0 END AS changed
 	FROM imp_people s
 	LEFT JOIN (SELECT voter_id, min(line) AS first_line FROM imp_people WHERE voter_id IS NOT NULL
 		GROUP BY voter_id HAVING count(*) > 1) d ON d.voter_id = s.voter_id
@@ -240,6 +264,9 @@ func (p *peopleTx) resolve() error {
 	return p.c.tempTable(p.tx, "imp_people_res", q, args...)
 }
 
+// committeesNamed selects the committees the good rows seat people on.
+const committeesNamed = "SELECT comm_id FROM imp_people_res WHERE err = 0 AND comm_id IS NOT NULL"
+
 // lock takes the row locks the writes need, before the seats are read: the committees the
 // file seats people on (and, wide, every unit whose booth counts a seat could move), and a
 // key-share lock on the units the people will be looked after by, whose paths are copied.
@@ -247,13 +274,12 @@ func (p *peopleTx) lock() error {
 	if err := p.c.lockUnitsIn(p.tx, "KEY SHARE", "SELECT owner_id FROM imp_people_res WHERE err = 0"); err != nil {
 		return err
 	}
-	const committees = "SELECT comm_id FROM imp_people_res WHERE err = 0 AND comm_id IS NOT NULL"
 	if !p.wide {
-		return p.c.lockUnitsIn(p.tx, lockChange, committees)
+		return p.c.lockUnitsIn(p.tx, lockChange, committeesNamed)
 	}
 	return lockSettled(p.tx, func() (lockList, error) {
 		var us []models.Unit
-		if err := p.tx.Select("id", "level", "path").Where("id IN (" + committees + ")").Find(&us).Error; err != nil {
+		if err := p.tx.Select("id", "level", "path").Where("id IN (" + committeesNamed + ")").Find(&us).Error; err != nil {
 			return lockList{}, dbErr("import people: lock committees", err)
 		}
 		var ids []int64
@@ -272,90 +298,157 @@ func (p *peopleTx) lock() error {
 	})
 }
 
-// checkSeats applies checkSeat's rules to every row that seats someone, as if the rows were
-// seated one after the other in line order, against the committees' seats as read under their
-// locks: a booth agent off a booth; a person already on the committee (nothing to do when in the
-// same position); a single-holder position held already or by an earlier row; a committee at
-// its maximum. Within a committee with room for k more seats, the first k rows that pass the
-// other rules take seats and the rest find it full; a later row for a single-holder position is
-// refused as held when the first row for it took a seat, and as full when it did not.
+// checkSeats puts every row that seats someone through checkSeat — the API's own rule — one
+// committee at a time, in line order, against the committee's seats as read under its lock and
+// the seats the rows before took: the seats stream past once, sorted by committee, and only one
+// committee is in memory at a time. A row whose stored person already holds exactly that
+// position there leaves the seat as it is. It records the refusals and which rows take no seat
+// (imp_people_seat), and the new counts of each committee and the booths that flip.
 func (p *peopleTx) checkSeats() error {
-	var singles []string
-	for _, pos := range models.Positions {
-		if pos.SingleHolder() {
-			singles = append(singles, string(pos))
+	var ns []models.CommitteeNorm
+	if err := p.tx.Find(&ns).Error; err != nil {
+		return dbErr("load committee norms", err)
+	}
+	norms := map[models.Level]models.CommitteeNorm{}
+	for _, n := range ns {
+		norms[n.Level] = n
+	}
+	var us []models.Unit
+	if err := p.tx.Select("id", "level", "code", "path", "seats", "committee_complete").
+		Where("id IN (" + committeesNamed + ")").Find(&us).Error; err != nil {
+		return dbErr("import people: read committees", err)
+	}
+	units := make(map[int64]models.Unit, len(us))
+	for _, u := range us {
+		units[u.ID] = u
+	}
+	rows, err := p.tx.Raw(`SELECT x.comm_id, x.kind, x.line, x.position, x.person_id FROM (
+		SELECT st.unit_id AS comm_id, 0 AS kind, 0 AS line, st.position AS position, st.person_id AS person_id
+		FROM seats st WHERE st.ended_at IS NULL AND st.unit_id IN (` + committeesNamed + `)
+		UNION ALL
+		SELECT r.comm_id, 1, r.line, s.position, r.stored_id
+		FROM imp_people_res r JOIN imp_people s ON s.line = r.line WHERE r.err = 0 AND r.comm_id IS NOT NULL
+	) x ORDER BY x.comm_id, x.kind, x.line`).Rows()
+	if err != nil {
+		return dbErr("import people: read seats", err)
+	}
+	defer rows.Close()
+	p.flips = map[string]int64{}
+	var none []int32 // rows that take no seat: refused, or holding it already
+	var noneWhy []int8
+	var c *committeeState
+	held := map[int64]models.Position{} // the committee's current seats, by person
+	finish := func() {
+		if c == nil {
+			return
+		}
+		ch := c.change()
+		if ch.seats != c.unit.Seats || ch.complete != c.unit.CommitteeComplete {
+			p.changes = append(p.changes, ch)
+		}
+		if c.unit.Level == models.LevelBooth && ch.complete != c.unit.CommitteeComplete {
+			p.flips[c.unit.Path] = 1
+			if !ch.complete {
+				p.flips[c.unit.Path] = -1
+			}
 		}
 	}
-	single := func(col string) string { return col + " IN ('" + strings.Join(singles, "','") + "')" }
-	q := `WITH cand AS (
-		SELECT r.line AS line, r.comm_id AS comm_id, s.position AS position,
-			CASE
-				WHEN s.position = 'booth_agent' AND r.comm_level <> 'booth' THEN ` + strconv.Itoa(seatAgentOffBooth) + `
-				WHEN st.position = s.position THEN ` + strconv.Itoa(seatAlreadyHeld) + `
-				WHEN st.position IS NOT NULL THEN ` + strconv.Itoa(seatAlreadySits) + `
-				WHEN ` + single("s.position") + ` AND EXISTS (SELECT 1 FROM seats h WHERE h.unit_id = r.comm_id
-					AND h.position = s.position AND h.ended_at IS NULL) THEN ` + strconv.Itoa(seatPositionHeld) + `
-				ELSE 0 END AS pre
-		FROM imp_people_res r
-		JOIN imp_people s ON s.line = r.line
-		LEFT JOIN seats st ON st.unit_id = r.comm_id AND st.person_id = r.stored_id AND st.ended_at IS NULL
-		WHERE r.err = 0 AND r.comm_id IS NOT NULL
-	), ranked AS (
-		SELECT line, comm_id, position,
-			CASE WHEN ` + single("position") + ` THEN row_number() OVER (PARTITION BY comm_id, position ORDER BY line) ELSE 1 END AS rn
-		FROM cand WHERE pre = 0
-	), elig AS (
-		SELECT line, comm_id, position, row_number() OVER (PARTITION BY comm_id ORDER BY line) AS rank
-		FROM ranked WHERE rn = 1
-	), room AS (
-		SELECT u.id AS id, n.max_seats AS max_seats,
-			n.max_seats - (SELECT count(*) FROM seats x WHERE x.unit_id = u.id AND x.ended_at IS NULL) AS k
-		FROM units u JOIN committee_norms n ON n.level = u.level
-		WHERE u.id IN (SELECT comm_id FROM elig)
-	), firsts AS (
-		SELECT e.comm_id AS comm_id, e.position AS position, CASE WHEN e.rank <= r.k THEN 1 ELSE 0 END AS took
-		FROM elig e JOIN room r ON r.id = e.comm_id WHERE ` + single("e.position") + `
-	)
-	SELECT line, position, pre AS outcome, CAST(NULL AS INTEGER) AS max_seats FROM cand WHERE pre <> 0
-	UNION ALL
-	SELECT e.line, e.position, CASE WHEN e.rank <= r.k THEN 0 ELSE ` + strconv.Itoa(seatCommitteeFull) + ` END, r.max_seats
-	FROM elig e JOIN room r ON r.id = e.comm_id
-	UNION ALL
-	SELECT x.line, x.position, CASE WHEN f.took = 1 THEN ` + strconv.Itoa(seatPositionHeld) + ` ELSE ` + strconv.Itoa(seatCommitteeFull) + ` END, r.max_seats
-	FROM ranked x JOIN firsts f ON f.comm_id = x.comm_id AND f.position = x.position JOIN room r ON r.id = x.comm_id
-	WHERE x.rn > 1`
-	return p.c.tempTable(p.tx, "imp_people_seat", q)
+	for rows.Next() {
+		var commID int64
+		var kind, line int
+		var position models.Position
+		var personID *int64
+		if err := rows.Scan(&commID, &kind, &line, &position, &personID); err != nil {
+			return dbErr("import people: read seats", err)
+		}
+		if c == nil || c.unit.ID != commID {
+			finish()
+			u := units[commID]
+			c = &committeeState{unit: u, norm: norms[u.Level], byPos: map[models.Position]int{}, people: map[int64]bool{}}
+			clear(held)
+		}
+		var pid int64
+		if personID != nil {
+			pid = *personID
+		}
+		if kind == 0 {
+			c.take(position, pid)
+			held[pid] = position
+			continue
+		}
+		if pid != 0 && c.people[pid] && held[pid] == position {
+			none, noneWhy = append(none, int32(line)), append(noneWhy, seatAlreadyHeld)
+			continue
+		}
+		if r := checkSeat(c, position, pid, true); r != nil {
+			none, noneWhy = append(none, int32(line)), append(noneWhy, 1)
+			p.seatErrs.add(FieldError{Line: line, Field: r.column, Message: r.row})
+			continue
+		}
+		c.take(position, pid)
+	}
+	finish()
+	if err := rows.Err(); err != nil {
+		return dbErr("import people: read seats", err)
+	}
+	rows.Close()
+	if err := p.c.tempTableCols(p.tx, "imp_people_seat", "line INTEGER PRIMARY KEY, outcome INTEGER NOT NULL"); err != nil {
+		return err
+	}
+	i := 0
+	if _, err := p.c.loadInTx(p.tx, "imp_people_seat", []string{"line", "outcome"}, func() ([]any, bool, error) {
+		if i == len(none) {
+			return nil, false, nil
+		}
+		i++
+		return []any{int(none[i-1]), int(noneWhy[i-1])}, true, nil
+	}); err != nil {
+		return err
+	}
+	return p.c.analyzeStaged("imp_people_seat")
 }
 
-// rowErrors returns the errors of the file in line order (the row checks' and the set-based
-// ones', capped) and how many rows have errors.
+// lineErrors keeps the first MaxImportErrors errors by line of a set that arrives out of line
+// order, and counts them all.
+type lineErrors struct {
+	list []FieldError
+	n    int
+}
+
+func (l *lineErrors) add(fe FieldError) {
+	l.n++
+	l.list = append(l.list, fe)
+	if len(l.list) >= 2*MaxImportErrors {
+		l.first()
+	}
+}
+
+// first returns the kept errors in line order.
+func (l *lineErrors) first() []FieldError {
+	slices.SortStableFunc(l.list, func(a, b FieldError) int { return a.Line - b.Line })
+	l.list = l.list[:min(len(l.list), MaxImportErrors)]
+	return l.list
+}
+
+// rowErrors returns the errors of the file in line order (the row checks', the set-based
+// ones' and checkSeat's, capped) and how many rows have errors.
 func (p *peopleTx) rowErrors() ([]FieldError, int, error) {
 	var total int64
-	if err := p.tx.Raw(`SELECT (SELECT count(*) FROM imp_people_res WHERE err > 0) + (SELECT count(*) FROM imp_people_seat WHERE outcome > 0)`).
-		Scan(&total).Error; err != nil {
+	if err := p.tx.Raw(`SELECT count(*) FROM imp_people_res WHERE err > 0`).Scan(&total).Error; err != nil {
 		return nil, 0, dbErr("import people: errors", err)
 	}
 	var found []struct {
 		Line      int
 		Err       int
 		FirstLine *int
-		CommCode  *string
-		Position  *string
-		MaxSeats  *int
 	}
 	if total > 0 {
-		if err := p.tx.Raw(`SELECT line, err, first_line, comm_code, position, max_seats FROM (
-			SELECT r.line AS line, r.err AS err, r.first_line AS first_line, r.comm_code AS comm_code,
-				CAST(NULL AS TEXT) AS position, CAST(NULL AS INTEGER) AS max_seats
-			FROM imp_people_res r WHERE r.err > 0
-			UNION ALL
-			SELECT x.line, x.outcome, NULL, r.comm_code, x.position, x.max_seats
-			FROM imp_people_seat x JOIN imp_people_res r ON r.line = x.line WHERE x.outcome > 0
-		) e ORDER BY line LIMIT ?`, MaxImportErrors).Scan(&found).Error; err != nil {
+		if err := p.tx.Raw(`SELECT line, err, first_line FROM imp_people_res WHERE err > 0 ORDER BY line LIMIT ?`, MaxImportErrors).
+			Scan(&found).Error; err != nil {
 			return nil, 0, dbErr("import people: errors", err)
 		}
 	}
-	more := make([]FieldError, 0, len(found))
+	more := slices.Clone(p.seatErrs.first())
 	for _, f := range found {
 		fe := FieldError{Line: f.Line}
 		switch f.Err {
@@ -369,37 +462,12 @@ func (p *peopleTx) rowErrors() ([]FieldError, int, error) {
 			fe.Field, fe.Message = "home_unit_code", "is required: it places the person in the tree"
 		case personCommUnknown:
 			fe.Field, fe.Message = "committee_unit_code", "no unit with this code in your scope"
-		default:
-			r := seatRowRefusal(f.Err, models.Position(deref(f.Position)), deref(f.CommCode), orZero(f.MaxSeats))
-			fe.Field, fe.Message = r.column, r.row
 		}
 		more = append(more, fe)
 	}
-	return p.st.errs.merged(more, int(total)), p.st.errs.badLines + int(total), nil
-}
-
-// seatRowRefusal is checkSeat's own refusal (column and message) for a seat the set-based check
-// refused with outcome, so that the import words its row errors as the API does.
-func seatRowRefusal(outcome int, position models.Position, code string, maxSeats int) *seatRefusal {
-	c := &committeeState{unit: models.Unit{Code: code, Level: models.LevelBooth}, norm: models.CommitteeNorm{MaxSeats: max(maxSeats, 1)},
-		byPos: map[models.Position]int{}, people: map[int64]bool{}}
-	var personID int64
-	switch outcome {
-	case seatAgentOffBooth:
-		c.unit.Level = models.LevelAssembly
-	case seatAlreadySits:
-		personID = 1
-		c.people[personID] = true
-	case seatPositionHeld:
-		c.byPos[position] = 1
-	case seatCommitteeFull:
-		c.count = c.norm.MaxSeats
-		position = models.PositionMember
-	}
-	if r := checkSeat(c, position, personID, true); r != nil {
-		return r
-	}
-	return &seatRefusal{column: "committee_unit_code", row: "cannot take this seat"}
+	slices.SortStableFunc(more, func(a, b FieldError) int { return a.Line - b.Line })
+	n := int(total) + p.seatErrs.n
+	return p.st.errs.merged(more[:min(len(more), MaxImportErrors)], n), p.st.errs.badLines + n, nil
 }
 
 func orZero(p *int) int {
@@ -418,33 +486,18 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	seatID, sa, err := c.newIDExpr(tx, "seats", "PARTITION BY x.outcome = 0 ORDER BY r.line")
+	const takes = "r.comm_id IS NOT NULL AND x.line IS NULL"
+	seatID, sa, err := c.newIDExpr(tx, "seats", "PARTITION BY ("+takes+") ORDER BY r.line")
 	if err != nil {
 		return 0, err
 	}
-	has := p.st.has
-	nameHi := "p.name_hi"
-	if has("name_hi") {
-		nameHi = "s.name_hi"
-	}
-	changed := []string{"p.name IS DISTINCT FROM s.name", "p.search_text IS DISTINCT FROM s.name_lower || ' ' || " + nameHi,
-		"p.gender IS DISTINCT FROM s.gender", "p.category IS DISTINCT FROM s.category",
-		"p.home_unit_id IS DISTINCT FROM r.home_id", "p.unit_id IS DISTINCT FROM r.owner_id"}
-	for _, col := range []string{"name_hi", "birth_year", "phone", "voter_id", "religion", "caste"} {
-		if has(col) {
-			changed = append(changed, "p."+col+" IS DISTINCT FROM s."+col)
-		}
-	}
 	q := `SELECT r.line AS line, r.stored_id AS stored_id, COALESCE(r.stored_id, ` + personID + `) AS person_id,
 		r.owner_id AS owner_id, r.home_id AS home_id,
-		CASE WHEN x.outcome = 0 THEN r.comm_id END AS comm_id,
-		CASE WHEN x.outcome = 0 THEN ` + seatID + ` END AS seat_id,
-		CASE WHEN r.stored_id IS NOT NULL AND (` + strings.Join(changed, " OR ") + `) THEN 1 ELSE 0 END AS changed
-	FROM imp_people_res r
-	JOIN imp_people s ON s.line = r.line
-	LEFT JOIN imp_people_seat x ON x.line = r.line
-	LEFT JOIN people p ON p.id = r.stored_id
-	WHERE r.err = 0 AND (x.outcome IS NULL OR x.outcome <= 0)
+		CASE WHEN ` + takes + ` THEN r.comm_id END AS comm_id,
+		CASE WHEN ` + takes + ` THEN ` + seatID + ` END AS seat_id,
+		r.changed AS changed
+	FROM imp_people_res r LEFT JOIN imp_people_seat x ON x.line = r.line
+	WHERE r.err = 0 AND (x.outcome IS NULL OR x.outcome = ` + strconv.Itoa(seatAlreadyHeld) + `)
 	ORDER BY r.line` // new ids in the file's order: PostgreSQL calls nextval after sorting
 	if err := c.tempTable(tx, "imp_people_ok", q, append(pa, sa...)...); err != nil {
 		return 0, err
@@ -460,6 +513,7 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 	if p.actor.UserID != 0 {
 		actorID = &p.actor.UserID
 	}
+	has := p.st.has
 
 	if counts.Inserted > 0 {
 		if err := tx.Exec(`INSERT INTO people (id, name, name_hi, search_text, gender, birth_year, phone, voter_id, category,
@@ -473,11 +527,11 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 	}
 	if counts.Changed > 0 {
 		// Columns the file leaves out keep their stored values; an unchanged person is not written.
-		setHi := "people.name_hi"
+		nameHi := "people.name_hi"
 		if has("name_hi") {
-			setHi = "x.name_hi"
+			nameHi = "x.name_hi"
 		}
-		set := []string{"name = x.name", "search_text = x.name_lower || ' ' || " + setHi,
+		set := []string{"name = x.name", "search_text = x.name_lower || ' ' || " + nameHi,
 			"gender = x.gender", "category = x.category", "home_unit_id = x.home_id", "unit_id = x.owner_id"}
 		for _, col := range []string{"name_hi", "birth_year", "phone", "voter_id", "religion", "caste"} {
 			if has(col) {
@@ -502,102 +556,42 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 		}
 	}
 	p.imports.phase("written")
-	flips, err := p.committees()
-	if err != nil {
+	if err := p.committees(); err != nil {
 		return 0, err
 	}
 	if err := p.audit(ts, id, text, actorID); err != nil {
 		return 0, err
 	}
-	if err := p.flip(flips); err != nil {
+	if err := p.flip(p.flips); err != nil {
 		return 0, err
 	}
 	return counts.Inserted + counts.Changed + counts.Seated, nil
 }
 
-// committees stores the seat counts and completeness of the committees the import seated
-// people on (under the locks taken before their seats were read) and returns, for each booth
-// whose completeness flipped, +1 or -1 by the booth's path.
-func (p *peopleTx) committees() (map[string]int64, error) {
-	var ns []models.CommitteeNorm
-	if err := p.tx.Find(&ns).Error; err != nil {
-		return nil, dbErr("load committee norms", err)
-	}
-	norms := map[models.Level]models.CommitteeNorm{}
-	for _, n := range ns {
-		norms[n.Level] = n
-	}
-	rows, err := p.tx.Raw(`SELECT u.id, u.level, u.path, u.seats, u.committee_complete, x.position, x.n
-	FROM (SELECT unit_id, position, count(*) AS n FROM seats
-		WHERE ended_at IS NULL AND unit_id IN (SELECT comm_id FROM imp_people_ok WHERE seat_id IS NOT NULL)
-		GROUP BY unit_id, position) x
-	JOIN units u ON u.id = x.unit_id ORDER BY u.id`).Rows()
-	if err != nil {
-		return nil, dbErr("import people: committees", err)
-	}
-	var changes []committeeChange
-	flips := map[string]int64{}
-	var cur *committeeChange
-	byPos := map[models.Position]int{}
-	done := func() {
-		if cur == nil {
-			return
-		}
-		cur.complete = meets(norms[cur.unit.Level], byPos)
-		if cur.seats != cur.unit.Seats || cur.complete != cur.unit.CommitteeComplete {
-			changes = append(changes, *cur)
-		}
-		if cur.unit.Level == models.LevelBooth && cur.complete != cur.unit.CommitteeComplete {
-			flips[cur.unit.Path] = 1
-			if !cur.complete {
-				flips[cur.unit.Path] = -1
-			}
-		}
-		clear(byPos)
-	}
-	for rows.Next() {
-		var u models.Unit
-		var pos models.Position
-		var n int
-		if err := rows.Scan(&u.ID, &u.Level, &u.Path, &u.Seats, &u.CommitteeComplete, &pos, &n); err != nil {
-			rows.Close()
-			return nil, dbErr("import people: committees", err)
-		}
-		if cur == nil || cur.unit.ID != u.ID {
-			done()
-			cur = &committeeChange{unit: u}
-		}
-		cur.seats += n
-		byPos[pos] += n
-	}
-	done()
-	if err := rows.Close(); err != nil {
-		return nil, dbErr("import people: committees", err)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbErr("import people: committees", err)
-	}
-	if len(changes) == 0 {
-		return flips, nil
+// committees stores the seat counts and completeness that checkSeats worked out for the
+// committees the import seats people on, under the locks taken before their seats were read.
+func (p *peopleTx) committees() error {
+	if len(p.changes) == 0 {
+		return nil
 	}
 	if err := p.c.tempTableCols(p.tx, "imp_committees", "id BIGINT PRIMARY KEY, seats INTEGER NOT NULL, complete BOOLEAN NOT NULL"); err != nil {
-		return nil, err
+		return err
 	}
 	i := 0
 	if _, err := p.c.loadInTx(p.tx, "imp_committees", []string{"id", "seats", "complete"}, func() ([]any, bool, error) {
-		if i == len(changes) {
+		if i == len(p.changes) {
 			return nil, false, nil
 		}
-		ch := changes[i]
+		ch := p.changes[i]
 		i++
 		return []any{ch.unit.ID, ch.seats, ch.complete}, true, nil
 	}); err != nil {
-		return nil, err
+		return err
 	}
 	if err := p.tx.Exec(`UPDATE units SET seats = x.seats, committee_complete = x.complete FROM imp_committees x WHERE units.id = x.id`).Error; err != nil {
-		return nil, dbErr("import people: committee rollup", err)
+		return dbErr("import people: committee rollup", err)
 	}
-	return flips, nil
+	return nil
 }
 
 // flip moves booths_complete above every booth whose completeness flipped (flipBooths, the one
