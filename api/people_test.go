@@ -359,7 +359,8 @@ func TestListPeople(t *testing.T) {
 		token string
 		want  []string
 	}{
-		{"/api/v1/people", s.admin.Token, []string{ram, sita, gita, irfan, lko}},
+		// In tree order: the district office's person (at the district) before its booths'.
+		{"/api/v1/people", s.admin.Token, []string{lko, ram, sita, gita, irfan}},
 		{"/api/v1/people?q=ram", s.admin.Token, []string{ram, sita}},
 		{"/api/v1/people?q=RAM", s.admin.Token, []string{ram, sita}},
 		{"/api/v1/people?q=" + q("राम"), s.admin.Token, []string{ram}},
@@ -369,11 +370,11 @@ func TestListPeople(t *testing.T) {
 		{"/api/v1/people?gender=female", s.admin.Token, []string{sita, gita}},
 		{"/api/v1/people?category=OBC&gender=male", s.admin.Token, []string{irfan}},
 		{"/api/v1/people?under=" + fx.id("LKOW"), s.admin.Token, []string{ram, sita}},
-		{"/api/v1/people?under=" + fx.id("LKO"), s.admin.Token, []string{ram, sita, gita, lko}},
+		{"/api/v1/people?under=" + fx.id("LKO"), s.admin.Token, []string{lko, ram, sita, gita}},
 		{"/api/v1/people?under=" + fx.id("PC"), s.admin.Token, []string{ram, sita, irfan}},
 		{"/api/v1/people?under=" + fx.id("AGR") + "&gender=male", s.admin.Token, []string{irfan}},
 		{"/api/v1/people?home_unit_id=" + fx.id("LKOW-2"), s.admin.Token, []string{sita}},
-		{"/api/v1/people?limit=2", s.admin.Token, []string{ram, sita, gita, irfan, lko}},
+		{"/api/v1/people?limit=2", s.admin.Token, []string{lko, ram, sita, gita, irfan}},
 		{"/api/v1/people?limit=1&category=SC", dc.Token, []string{ram, gita}},
 	}
 	for _, c := range cases {

@@ -61,8 +61,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		// Every connection kept: one closed when the pool shrinks takes its cache of prepared
+		// statements with it, and a burst of requests would pay for new connections.
 		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		if err := sqlDB.PingContext(ctx); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)

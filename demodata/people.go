@@ -75,7 +75,8 @@ func Committees(fill float64, seed uint64, districts ...string) (io.Reader, erro
 	return &buf, w.Error()
 }
 
-type share struct{ sc, st, muslim float64 }
+// share holds a district's census shares: SC, ST, Muslim, and the other religious minorities.
+type share struct{ sc, st, muslim, other float64 }
 
 func member(rng *rand.Rand, sh share, serial int, booth, position string) []string {
 	female := rng.Float64() < 0.34
@@ -144,13 +145,14 @@ func districtShares() (map[string]share, error) {
 		}
 		total, _ := strconv.ParseFloat(rec[col["population_total"]], 64)
 		if total == 0 {
-			out[rec[col["code"]]] = share{sc: 0.21, st: 0.006, muslim: 0.19} // the state's shares, for districts formed after 2011
+			out[rec[col["code"]]] = share{sc: 0.21, st: 0.006, muslim: 0.19, other: 0.007} // the state's shares, for districts formed after 2011
 			continue
 		}
 		sc, _ := strconv.ParseFloat(rec[col["population_sc"]], 64)
 		st, _ := strconv.ParseFloat(rec[col["population_st"]], 64)
 		mu, _ := strconv.ParseFloat(rec[col["population_muslim"]], 64)
-		out[rec[col["code"]]] = share{sc: sc / total, st: st / total, muslim: mu / total}
+		mi, _ := strconv.ParseFloat(rec[col["population_minority"]], 64)
+		out[rec[col["code"]]] = share{sc: sc / total, st: st / total, muslim: mu / total, other: max(0, mi-mu) / total}
 	}
 	return out, nil
 }

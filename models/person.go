@@ -75,7 +75,8 @@ type Person struct {
 	Religion     *string
 	Caste        string
 	HomeUnitID   *int64
-	UnitID       int64 // the unit whose managers look after this record
+	UnitID       int64  // the unit whose managers look after this record
+	Path         string `json:"-"` // the path of UnitID, kept with it for range scans of a subtree
 	MembershipNo string
 	PublicOffice string
 	Version      int64 `gorm:"default:1"` // one more on every write, for If-Match

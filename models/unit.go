@@ -119,6 +119,25 @@ func PathIDs(path string) []int64 {
 	return ids
 }
 
+// ValidPath reports whether s has the shape of a materialised path: "/", then one or more ids
+// each followed by "/".
+func ValidPath(s string) bool {
+	if len(s) < 3 || s[0] != '/' || s[len(s)-1] != '/' || len(s) > 400 {
+		return false
+	}
+	for _, part := range strings.Split(s[1:len(s)-1], "/") {
+		if part == "" || len(part) > 19 {
+			return false
+		}
+		for _, r := range part {
+			if r < '0' || r > '9' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // ChildPath is the path of a child with id under a unit with path parent ("" for a root).
 func ChildPath(parent string, id int64) string {
 	if parent == "" {

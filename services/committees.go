@@ -155,12 +155,8 @@ func seatHolders(db *gorm.DB, actor Actor, seats []models.Seat) (map[int64]Perso
 	if err := db.Where("id IN ?", ids).Find(&ps).Error; err != nil {
 		return nil, dbErr("load seat holders", err)
 	}
-	paths, err := unitPaths(db, ps)
-	if err != nil {
-		return nil, err
-	}
 	for _, p := range ps {
-		out[p.ID] = viewFor(actor, p, paths[p.UnitID])
+		out[p.ID] = viewFor(actor, p, p.Path)
 	}
 	return out, nil
 }

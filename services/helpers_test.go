@@ -261,6 +261,16 @@ func checkTree(t *testing.T, db *database.DB) {
 			t.Errorf("%s: path %q depth %d; parent %s has path %q depth %d", u.Code, u.Path, u.Depth, p.Code, p.Path, p.Depth)
 		}
 	}
+	// The path kept on each person is the path of their unit.
+	var stale []struct {
+		ID       int64
+		Path     string
+		UnitPath string
+	}
+	noErr(t, db.Raw("SELECT p.id, p.path, u.path AS unit_path FROM people p JOIN units u ON u.id = p.unit_id WHERE p.path <> u.path LIMIT 5").Scan(&stale).Error)
+	for _, p := range stale {
+		t.Errorf("person %d: path %q, their unit's is %q", p.ID, p.Path, p.UnitPath)
+	}
 }
 
 // csvFile joins a header and rows into a CSV body.
@@ -304,6 +314,13 @@ func lineFields(errs []services.FieldError) []lineField {
 		out = append(out, lineField{e.Line, e.Field})
 	}
 	return out
+}
+
+// inTreeOrder gives the ids of units in the order of unit lists other than children: by path.
+func inTreeOrder(us ...models.Unit) []int64 {
+	us = slices.Clone(us)
+	slices.SortFunc(us, func(a, b models.Unit) int { return strings.Compare(a.Path, b.Path) })
+	return ids(us)
 }
 
 func ids(us []models.Unit) []int64 {

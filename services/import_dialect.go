@@ -346,7 +346,7 @@ func (c *importConn) jsonArray(expr, filter, orderBy string) string {
 
 // analyzeTables refreshes the planner's statistics of tables after a bulk load. On PostgreSQL
 // only a table's owner may ANALYZE it, and the server runs as a role that owns nothing, so it
-// asks sangathan_analyze (migration 00007), which runs as the owner and analyzes only the
+// asks sangathan_analyze (migration 00008), which runs as the owner and analyzes only the
 // tables it names. SQLite plans well without statistics; running ANALYZE there would change
 // plans that were chosen without them, so it is left alone.
 func analyzeTables(ctx context.Context, db *gorm.DB, tables ...string) error {

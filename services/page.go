@@ -3,6 +3,9 @@ package services
 import (
 	"encoding/base64"
 	"strconv"
+	"strings"
+
+	"github.com/sangathan/sangathan/models"
 )
 
 // Paging limits for every list.
@@ -60,4 +63,34 @@ func paginate[T any](rows []T, limit int, id func(T) int64) Page[T] {
 		p.Items = []T{}
 	}
 	return p
+}
+
+// pathCursor is where a list ordered by (path, id) goes on: after the row with this path and id.
+type pathCursor struct {
+	path string
+	id   int64
+}
+
+// pathBounds is bounds for a list ordered by a unit path and then id; its cursor carries both.
+func (p PageRequest) pathBounds() (limit int, after pathCursor, err error) {
+	limit, _, err = PageRequest{Limit: p.Limit}.bounds()
+	if err != nil || p.Cursor == "" {
+		return limit, after, err
+	}
+	bad := invalid("cursor", "is not a cursor this server issued")
+	raw, derr := base64.RawURLEncoding.DecodeString(p.Cursor)
+	if derr != nil {
+		return 0, after, bad
+	}
+	path, id, ok := strings.Cut(string(raw), "|")
+	after.id, derr = strconv.ParseInt(id, 10, 64)
+	if !ok || derr != nil || after.id <= 0 || !models.ValidPath(path) {
+		return 0, after, bad
+	}
+	after.path = path
+	return limit, after, nil
+}
+
+func encodePathCursor(path string, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(path + "|" + strconv.FormatInt(id, 10)))
 }

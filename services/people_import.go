@@ -516,11 +516,12 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 	has := p.st.has
 
 	if counts.Inserted > 0 {
+		// The path of the unit that looks after the person, read under the key-share lock lock took.
 		if err := tx.Exec(`INSERT INTO people (id, name, name_hi, search_text, gender, birth_year, phone, voter_id, category,
-			religion, caste, home_unit_id, unit_id, membership_no, public_office, created_at, updated_at)
+			religion, caste, home_unit_id, unit_id, path, membership_no, public_office, created_at, updated_at)
 		SELECT o.person_id, s.name, s.name_hi, s.name_lower || ' ' || s.name_hi, s.gender, s.birth_year, s.phone, s.voter_id,
-			s.category, s.religion, s.caste, o.home_id, o.owner_id, '', '', `+ts+`, `+ts+`
-		FROM imp_people_ok o JOIN imp_people s ON s.line = o.line
+			s.category, s.religion, s.caste, o.home_id, o.owner_id, u.path, '', '', `+ts+`, `+ts+`
+		FROM imp_people_ok o JOIN imp_people s ON s.line = o.line JOIN units u ON u.id = o.owner_id
 		WHERE o.stored_id IS NULL ORDER BY o.person_id`, p.now, p.now).Error; err != nil {
 			return 0, dbErr("import people: insert", err)
 		}
@@ -532,7 +533,7 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 			nameHi = "x.name_hi"
 		}
 		set := []string{"name = x.name", "search_text = x.name_lower || ' ' || " + nameHi,
-			"gender = x.gender", "category = x.category", "home_unit_id = x.home_id", "unit_id = x.owner_id"}
+			"gender = x.gender", "category = x.category", "home_unit_id = x.home_id", "unit_id = x.owner_id", "path = x.path"}
 		for _, col := range []string{"name_hi", "birth_year", "phone", "voter_id", "religion", "caste"} {
 			if has(col) {
 				set = append(set, col+" = x."+col)
@@ -541,8 +542,8 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 		if err := tx.Exec(`UPDATE people SET `+strings.Join(set, ", ")+`, version = version + 1, updated_at = `+ts+`
 		FROM (SELECT o.person_id AS person_id, o.home_id AS home_id, o.owner_id AS owner_id, s.name AS name, s.name_hi AS name_hi,
 			s.name_lower AS name_lower, s.gender AS gender, s.birth_year AS birth_year, s.phone AS phone, s.voter_id AS voter_id,
-			s.category AS category, s.religion AS religion, s.caste AS caste
-			FROM imp_people_ok o JOIN imp_people s ON s.line = o.line WHERE o.changed = 1) x
+			s.category AS category, s.religion AS religion, s.caste AS caste, u.path AS path
+			FROM imp_people_ok o JOIN imp_people s ON s.line = o.line JOIN units u ON u.id = o.owner_id WHERE o.changed = 1) x
 		WHERE people.id = x.person_id`, p.now).Error; err != nil {
 			return 0, dbErr("import people: update", err)
 		}

@@ -2,6 +2,7 @@ package services_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -30,6 +31,23 @@ func idsOf(ps ...models.Person) []int64 {
 		out = append(out, p.ID)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// listed gives the ids of people in the order of the people list: by the path of the unit
+// that looks after them, then id.
+func listed(ps ...models.Person) []int64 {
+	ps = slices.Clone(ps)
+	slices.SortFunc(ps, func(a, b models.Person) int {
+		if c := strings.Compare(a.Path, b.Path); c != 0 {
+			return c
+		}
+		return int(a.ID - b.ID)
+	})
+	out := make([]int64, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.ID)
+	}
 	return out
 }
 
@@ -91,7 +109,7 @@ func TestPeopleCreateStoresWhatWasSent(t *testing.T) {
 	noErr(t, err)
 	want := models.Person{ID: v.Person.ID, Name: "Ram Prakash Kushwaha", NameHi: "राम प्रकाश कुशवाहा", SearchText: "ram prakash kushwaha राम प्रकाश कुशवाहा",
 		Gender: models.GenderMale, BirthYear: ptr(1980), Phone: ptr("+919876543210"), VoterID: ptr("ABC1234567"), Category: models.CategoryOBC,
-		Religion: ptr("hindu"), Caste: "Kushwaha", HomeUnitID: &tr.b1.ID, UnitID: tr.b1.ID, MembershipNo: "UP-123", PublicOffice: "local_body",
+		Religion: ptr("hindu"), Caste: "Kushwaha", HomeUnitID: &tr.b1.ID, UnitID: tr.b1.ID, Path: tr.b1.Path, MembershipNo: "UP-123", PublicOffice: "local_body",
 		Version: 1, CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
 	if d := cmp.Diff(want, v.Person); d != "" {
 		t.Errorf("returned person (-want +got):\n%s", d)
@@ -384,20 +402,20 @@ func TestPeopleListFilters(t *testing.T) {
 		f     services.PersonFilter
 		want  []int64
 	}{
-		{"everyone", services.System, services.PersonFilter{}, idsOf(p1, p2, p3, p4, p5)},
-		{"under a sector", services.System, services.PersonFilter{Under: &tr.s1.ID}, idsOf(p1, p2)},
-		{"under a district", services.System, services.PersonFilter{Under: &tr.d1.ID}, idsOf(p1, p2, p4, p5)},
-		{"under a booth", services.System, services.PersonFilter{Under: &tr.b4.ID}, idsOf(p3)},
-		{"under a Lok Sabha seat: its assemblies", services.System, services.PersonFilter{Under: &tr.pc.ID}, idsOf(p1, p2, p3, p5)},
-		{"category", services.System, services.PersonFilter{Category: models.CategorySC}, idsOf(p1, p3)},
-		{"gender", services.System, services.PersonFilter{Gender: models.GenderMale}, idsOf(p2, p3)},
-		{"home unit", services.System, services.PersonFilter{HomeUnitID: &tr.b1.ID}, idsOf(p1)},
-		{"home unit, a district", services.System, services.PersonFilter{HomeUnitID: &tr.d1.ID}, idsOf(p4)},
-		{"under and category", services.System, services.PersonFilter{Under: &tr.d1.ID, Category: models.CategorySC}, idsOf(p1)},
-		{"category and gender", services.System, services.PersonFilter{Category: models.CategorySC, Gender: models.GenderFemale}, idsOf(p1)},
-		{"the coordinator of A, unfiltered", dcA, services.PersonFilter{}, idsOf(p1, p2, p4, p5)},
-		{"the coordinator of A, category", dcA, services.PersonFilter{Category: models.CategorySC}, idsOf(p1)},
-		{"the coordinator of A, under an assembly", dcA, services.PersonFilter{Under: &tr.a1.ID}, idsOf(p1, p2, p5)},
+		{"everyone", services.System, services.PersonFilter{}, listed(p1, p2, p3, p4, p5)},
+		{"under a sector", services.System, services.PersonFilter{Under: &tr.s1.ID}, listed(p1, p2)},
+		{"under a district", services.System, services.PersonFilter{Under: &tr.d1.ID}, listed(p1, p2, p4, p5)},
+		{"under a booth", services.System, services.PersonFilter{Under: &tr.b4.ID}, listed(p3)},
+		{"under a Lok Sabha seat: its assemblies", services.System, services.PersonFilter{Under: &tr.pc.ID}, listed(p1, p2, p3, p5)},
+		{"category", services.System, services.PersonFilter{Category: models.CategorySC}, listed(p1, p3)},
+		{"gender", services.System, services.PersonFilter{Gender: models.GenderMale}, listed(p2, p3)},
+		{"home unit", services.System, services.PersonFilter{HomeUnitID: &tr.b1.ID}, listed(p1)},
+		{"home unit, a district", services.System, services.PersonFilter{HomeUnitID: &tr.d1.ID}, listed(p4)},
+		{"under and category", services.System, services.PersonFilter{Under: &tr.d1.ID, Category: models.CategorySC}, listed(p1)},
+		{"category and gender", services.System, services.PersonFilter{Category: models.CategorySC, Gender: models.GenderFemale}, listed(p1)},
+		{"the coordinator of A, unfiltered", dcA, services.PersonFilter{}, listed(p1, p2, p4, p5)},
+		{"the coordinator of A, category", dcA, services.PersonFilter{Category: models.CategorySC}, listed(p1)},
+		{"the coordinator of A, under an assembly", dcA, services.PersonFilter{Under: &tr.a1.ID}, listed(p1, p2, p5)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -429,10 +447,13 @@ func TestPeopleListPaging(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	tr := e.newTree(t)
-	var want []int64
-	for range 7 {
-		want = append(want, e.mustPerson(t, services.System, tr.b1).ID)
+	// Seven people on three booths, entered out of tree order: pages run in (path, id) order
+	// across booths, and a cursor carries the place in both.
+	var ps []models.Person
+	for i := range 7 {
+		ps = append(ps, e.mustPerson(t, services.System, []models.Unit{tr.b2, tr.b1, tr.b4}[i%3]))
 	}
+	want := listed(ps...)
 	ctx := context.Background()
 	var got []int64
 	var sizes []int
@@ -453,7 +474,9 @@ func TestPeopleListPaging(t *testing.T) {
 	if d := cmp.Diff([]int{3, 3, 1}, sizes); d != "" {
 		t.Errorf("page sizes (-want +got):\n%s", d)
 	}
-	for name, pr := range map[string]services.PageRequest{"limit too big": {Limit: 501}, "negative limit": {Limit: -1}, "foreign cursor": {Cursor: "not-ours!"}} {
+	for name, pr := range map[string]services.PageRequest{"limit too big": {Limit: 501}, "negative limit": {Limit: -1}, "foreign cursor": {Cursor: "not-ours!"},
+		"an id cursor":             {Cursor: base64.RawURLEncoding.EncodeToString([]byte("12"))},
+		"a cursor with a bad path": {Cursor: base64.RawURLEncoding.EncodeToString([]byte("/1/x/|12"))}} {
 		_, err := e.set.People.List(ctx, services.System, services.PersonFilter{Page: pr})
 		if services.ErrorCode(err) != services.EInvalid {
 			t.Errorf("%s: error %v, want invalid", name, err)
@@ -481,11 +504,11 @@ func TestPeopleScope(t *testing.T) {
 		"viewer": scoped(models.RoleViewer, tr.d1),
 	}
 	sees := map[string][]int64{
-		"admin":  idsOf(inB1, inB2, inD1, inB4),
-		"state":  idsOf(inB1, inB2, inD1, inB4),
-		"dcA":    idsOf(inB1, inB2, inD1),
-		"dcB":    idsOf(inB4),
-		"worker": idsOf(inB1),
+		"admin":  listed(inB1, inB2, inD1, inB4),
+		"state":  listed(inB1, inB2, inD1, inB4),
+		"dcA":    listed(inB1, inB2, inD1),
+		"dcB":    listed(inB4),
+		"worker": listed(inB1),
 	}
 	for name, actor := range actors {
 		t.Run(name, func(t *testing.T) {

@@ -1,6 +1,10 @@
 package services
 
-import "github.com/sangathan/sangathan/models"
+import (
+	"gorm.io/gorm"
+
+	"github.com/sangathan/sangathan/models"
+)
 
 // scopeCond is the SQL condition that keeps a query to the actor's scope: col names the column
 // that holds the path of the unit a row belongs to ("units.path", "u.path", "unit_path"). Every
@@ -16,4 +20,25 @@ func scopeCond(actor Actor, col string) (string, []any) {
 	}
 	lo, hi := models.SubtreeRange(actor.ScopePath)
 	return col + " >= ? AND " + col + " < ?", []any{lo, hi}
+}
+
+// conds collects the conditions of a list, so that the query can be built on whichever
+// connection runs it (see customPlanned). search says one of them is a name search.
+type conds struct {
+	list   []cond
+	search bool
+}
+
+type cond struct {
+	sql  string
+	args []any
+}
+
+func (c *conds) add(sql string, args ...any) { c.list = append(c.list, cond{sql, args}) }
+
+func (c conds) apply(q *gorm.DB) *gorm.DB {
+	for _, w := range c.list {
+		q = q.Where(w.sql, w.args...)
+	}
+	return q
 }

@@ -11,10 +11,12 @@ import (
 
 // TestTreeMoveRenameRace: round after round, a sector moves between two assemblies of two
 // districts while, at the same moment, the sector is renamed, its booth is renamed, a member is
-// seated on that booth and a new booth is created under the sector. Every change succeeds, none
-// undoes another: the sector ends under the assembly it was moved to, with the last name given,
-// and every booth's path runs through the sector's new path (nobody keeps the old district in
-// their breadcrumb). Afterwards verify finds no difference.
+// seated on that booth, a new booth is created under the sector, a person is entered at the
+// booth and another is moved to it from elsewhere. Every change succeeds, none undoes another:
+// the sector ends under the assembly it was moved to, with the last name given, and every
+// booth's path and every person's kept path runs through the sector's new path (nobody keeps the
+// old district in their breadcrumb, nor drops out of the district's people list). Afterwards
+// verify finds no difference.
 func TestTreeMoveRenameRace(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -43,7 +45,8 @@ func TestTreeMoveRenameRace(t *testing.T) {
 		var created models.Unit
 		p := e.mustPerson(t, services.System, booth)
 		var seat models.Seat
-		errs := race(5, func(i int) error {
+		elsewhere := e.mustPerson(t, services.System, d2)
+		errs := race(7, func(i int) error {
 			var err error
 			switch i {
 			case 0:
@@ -59,6 +62,14 @@ func TestTreeMoveRenameRace(t *testing.T) {
 			case 4:
 				created, err = e.units.Create(ctx, services.System, services.UnitInput{Level: models.LevelBooth, ParentID: &sector.ID,
 					Code: uniq("BO"), Name: "New booth"})
+			case 5:
+				_, err = e.set.People.Create(ctx, services.System, services.PersonInput{Name: uniq("Person"), Gender: models.GenderMale,
+					Category: models.CategorySC, HomeUnitID: &booth.ID})
+			case 6:
+				_, err = e.set.People.Update(ctx, services.System, elsewhere.ID, func(in *services.PersonInput) error {
+					in.HomeUnitID = &booth.ID
+					return nil
+				})
 			}
 			return err
 		})

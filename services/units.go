@@ -351,10 +351,24 @@ type UnitFilter struct {
 	Page     PageRequest
 }
 
-// List returns units inside the actor's scope that match the filter, ordered by id. Returns
-// Invalid for a bad filter and NotFound when parent_id or under names a unit the actor cannot see.
+// List returns units inside the actor's scope that match the filter: the children of a parent
+// (parent_id) ordered by id, one range of units_parent_idx; every other list in tree order (by
+// path), one range of the path index, so that a page of a district's booths reads the page, not
+// the district or the units entered before it. Returns Invalid for a bad filter and NotFound
+// when parent_id or under names a unit the actor cannot see.
 func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[models.Unit], error) {
-	limit, after, err := f.Page.bounds()
+	byID := f.ParentID != nil
+	var (
+		limit     int
+		afterID   int64
+		afterPath pathCursor
+		err       error
+	)
+	if byID {
+		limit, afterID, err = f.Page.bounds()
+	} else {
+		limit, afterPath, err = f.Page.pathBounds()
+	}
 	if err != nil {
 		return Page[models.Unit]{}, err
 	}
@@ -362,17 +376,20 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 		return Page[models.Unit]{}, invalid("level", "must be one of national, state, district, parliamentary, assembly, sector, booth")
 	}
 	db := s.db.WithContext(ctx)
-	q := db.Model(&models.Unit{}).Where("id > ?", after)
-	scope, scopeArgs := scopeCond(actor, "units.path")
-	q = q.Where(scope, scopeArgs...)
+	var where conds
+	// The scope bounds the list only when no visible unit already does: the children of a
+	// visible parent and the subtree of a visible unit lie inside the scope, and a second range
+	// over the whole scope only tempts a cached generic plan into scanning it.
+	scoped := !actor.Everywhere()
 	if f.Level != "" {
-		q = q.Where("level = ?", f.Level)
+		where.add("level = ?", f.Level)
 	}
 	if f.ParentID != nil {
 		if _, err := s.visible(db, actor, *f.ParentID, "parent_id"); err != nil {
 			return Page[models.Unit]{}, asNotFound(err)
 		}
-		q = q.Where("parent_id = ?", *f.ParentID)
+		where.add("parent_id = ?", *f.ParentID)
+		scoped = false
 	}
 	if f.Under != nil {
 		under, err := s.visible(db, actor, *f.Under, "under")
@@ -380,19 +397,54 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 			return Page[models.Unit]{}, asNotFound(err)
 		}
 		sql, args := subtreeCond("units.path", under)
-		q = q.Where(sql, args...)
+		where.add(sql, args...)
+		// A Lok Sabha seat's assemblies may lie in districts outside a coordinator's scope.
+		scoped = scoped && under.Level == models.LevelParliamentary && f.ParentID == nil
+	}
+	if scoped {
+		scope, scopeArgs := scopeCond(actor, "units.path")
+		where.add(scope, scopeArgs...)
 	}
 	if t := strings.TrimSpace(f.Q); t != "" {
 		if utf8.RuneCountInString(t) > 100 || !cleanText(t) {
 			return Page[models.Unit]{}, invalid("q", "must be at most 100 characters of UTF-8 text")
 		}
-		q = q.Where("search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
+		where.add("units.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
+		where.search = true
+	}
+	order := "units.path"
+	switch {
+	case byID:
+		where.add("units.id > ?", afterID)
+		order = "units.id"
+	case afterPath.id > 0:
+		where.add("units.path > ?", afterPath.path)
 	}
 	var rows []models.Unit
-	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+	find := func(db *gorm.DB) error {
+		return where.apply(db.Model(&models.Unit{})).Order(order).Limit(limit + 1).Find(&rows).Error
+	}
+	if where.search {
+		err = customPlanned(ctx, s.db, find)
+	} else {
+		err = find(db)
+	}
+	if err != nil {
 		return Page[models.Unit]{}, dbErr("list units", err)
 	}
-	return paginate(rows, limit, func(u models.Unit) int64 { return u.ID }), nil
+	if byID {
+		return paginate(rows, limit, func(u models.Unit) int64 { return u.ID }), nil
+	}
+	page := Page[models.Unit]{Items: rows}
+	if len(rows) > limit {
+		page.Items = rows[:limit]
+		last := rows[limit-1]
+		page.NextCursor = encodePathCursor(last.Path, last.ID)
+	}
+	if page.Items == nil {
+		page.Items = []models.Unit{}
+	}
+	return page, nil
 }
 
 // asNotFound turns "no such unit" in a filter into a 404 for the filter's unit.
@@ -640,11 +692,24 @@ func (s *Units) move(tx *gorm.DB, actor Actor, u *models.Unit, parentID int64) e
 		newPath, len(oldPath)+1, depthDelta, u.ID, parent.ID, lo, hi).Error; err != nil {
 		return dbErr("move unit", err)
 	}
+	if err := repathPeople(tx, oldPath, newPath); err != nil {
+		return err
+	}
 	if err := unitMoved(tx, cur, parent.Path); err != nil {
 		return err
 	}
 	u.ParentID, u.Path, u.Depth = &parent.ID, newPath, parent.Depth+1
 	return nil
+}
+
+// repathPeople rewrites the path kept on the people of a subtree that moved from oldPath to
+// newPath. The subtree's units are locked FOR UPDATE by the move, and a person is written only
+// under a KEY SHARE lock of their unit (People.owner), so no person can be placed in the subtree
+// with the old path after this statement.
+func repathPeople(tx *gorm.DB, oldPath, newPath string) error {
+	lo, hi := models.SubtreeRange(oldPath)
+	err := tx.Exec("UPDATE people SET path = ? || substr(path, ?) WHERE path >= ? AND path < ?", newPath, len(oldPath)+1, lo, hi).Error
+	return dbErr("move people", err)
 }
 
 // Delete removes a unit. Returns Conflict when it has children or is referenced (for example by

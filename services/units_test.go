@@ -280,19 +280,19 @@ func TestUnitsListFilters(t *testing.T) {
 	tr := e.newTree(t)
 	all := func(f services.UnitFilter) []int64 { return listAll(t, e, services.System, f) }
 
-	if d := cmp.Diff([]int64{tr.d1.ID, tr.d2.ID}, all(services.UnitFilter{Level: models.LevelDistrict})); d != "" {
+	if d := cmp.Diff(inTreeOrder(tr.d1, tr.d2), all(services.UnitFilter{Level: models.LevelDistrict})); d != "" {
 		t.Errorf("level=district (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]int64{tr.b1.ID, tr.b2.ID, tr.b3.ID, tr.b4.ID}, all(services.UnitFilter{Level: models.LevelBooth})); d != "" {
+	if d := cmp.Diff(inTreeOrder(tr.b1, tr.b2, tr.b3, tr.b4), all(services.UnitFilter{Level: models.LevelBooth})); d != "" {
 		t.Errorf("level=booth (-want +got):\n%s", d)
 	}
 	if d := cmp.Diff([]int64{tr.s1.ID, tr.b3.ID}, all(services.UnitFilter{ParentID: &tr.a1.ID})); d != "" {
 		t.Errorf("parent_id=a1 (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]int64{tr.d1.ID, tr.a1.ID, tr.s1.ID, tr.b1.ID, tr.b2.ID, tr.b3.ID}, all(services.UnitFilter{Under: &tr.d1.ID})); d != "" {
+	if d := cmp.Diff(inTreeOrder(tr.d1, tr.a1, tr.s1, tr.b1, tr.b2, tr.b3), all(services.UnitFilter{Under: &tr.d1.ID})); d != "" {
 		t.Errorf("under=d1 (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]int64{tr.b1.ID, tr.b2.ID, tr.b3.ID}, all(services.UnitFilter{Under: &tr.d1.ID, Level: models.LevelBooth})); d != "" {
+	if d := cmp.Diff(inTreeOrder(tr.b1, tr.b2, tr.b3), all(services.UnitFilter{Under: &tr.d1.ID, Level: models.LevelBooth})); d != "" {
 		t.Errorf("under=d1&level=booth (-want +got):\n%s", d)
 	}
 
@@ -781,8 +781,7 @@ func TestListUnderLokSabhaSeat(t *testing.T) {
 
 	page, err := e.units.List(context.Background(), services.System, services.UnitFilter{Under: &tr.pc.ID, Page: services.PageRequest{Limit: 500}})
 	noErr(t, err)
-	want := ids([]models.Unit{tr.pc, tr.a1, tr.a2, tr.s1, tr.b1, tr.b2, tr.b3, tr.b4})
-	slices.Sort(want)
+	want := inTreeOrder(tr.pc, tr.a1, tr.a2, tr.s1, tr.b1, tr.b2, tr.b3, tr.b4)
 	if d := cmp.Diff(want, ids(page.Items)); d != "" {
 		t.Errorf("under the seat (-want +got):\n%s", d)
 	}

@@ -26,7 +26,7 @@ func NewVerifier(db *gorm.DB, now Clock) *Verifier { return &Verifier{db: db, no
 type Difference struct {
 	UnitID    int64
 	Code      string
-	Field     string // path, depth, seats, committee_complete, booths or booths_complete
+	Field     string // path, depth, seats, committee_complete, booths, booths_complete or people.path
 	Stored    string
 	Recounted string
 	value     any // the recounted value, for the fix; nil when it cannot be fixed
@@ -101,6 +101,15 @@ func (v *Verifier) Fix(ctx context.Context, actor Actor) ([]Difference, error) {
 			}
 		}
 		for _, id := range ids {
+			if path, ok := byUnit[id]["people.path"]; ok {
+				delete(byUnit[id], "people.path")
+				if err := tx.Model(&models.Person{}).Where("unit_id = ?", id).UpdateColumn("path", path).Error; err != nil {
+					return dbErr("verify: fix", err)
+				}
+			}
+			if len(byUnit[id]) == 0 {
+				continue
+			}
 			if err := tx.Model(&models.Unit{}).Where("id = ?", id).UpdateColumns(byUnit[id]).Error; err != nil {
 				return dbErr("verify: fix", err)
 			}
@@ -133,6 +142,12 @@ type verifyUnit struct {
 	complete bool
 	booths   int64
 	bcomp    int64
+}
+
+// peoplePath is how many people of a unit carry one stored path.
+type peoplePath struct {
+	path string
+	n    int64
 }
 
 // recount reads every unit and the current seats and returns the differences.
@@ -249,6 +264,26 @@ func recount(tx *gorm.DB) ([]Difference, error) {
 		}
 	}
 
+	// The path kept on people: their unit's path.
+	peoplePaths := map[int64][]peoplePath{}
+	prows, err := tx.Model(&models.Person{}).Select("unit_id, path, count(*)").Group("unit_id, path").Rows()
+	if err != nil {
+		return nil, dbErr("verify: read people", err)
+	}
+	for prows.Next() {
+		var id int64
+		var pp peoplePath
+		if err := prows.Scan(&id, &pp.path, &pp.n); err != nil {
+			prows.Close()
+			return nil, dbErr("verify: read people", err)
+		}
+		peoplePaths[id] = append(peoplePaths[id], pp)
+	}
+	prows.Close()
+	if err := prows.Err(); err != nil {
+		return nil, dbErr("verify: read people", err)
+	}
+
 	var out []Difference
 	for _, u := range units {
 		add := func(field string, stored, recounted, value any) {
@@ -275,6 +310,11 @@ func recount(tx *gorm.DB) ([]Difference, error) {
 		}
 		if u.BoothsComplete != u.bcomp {
 			add("booths_complete", u.BoothsComplete, u.bcomp, u.bcomp)
+		}
+		for _, pp := range peoplePaths[u.ID] {
+			if u.path != "" && pp.path != u.path {
+				add("people.path", fmt.Sprintf("%s on %d people", pp.path, pp.n), u.path, u.path)
+			}
 		}
 	}
 	return out, nil

@@ -28,7 +28,8 @@ func (e *env) differences(t *testing.T) []string {
 }
 
 // TestVerifyFindsAndFixesEachCorruption: rows corrupted straight in SQL — a path, a depth, a
-// seat count, a completeness, booth counts on an assembly, the state and a Lok Sabha seat — are
+// seat count, a completeness, booth counts on an assembly, the state and a Lok Sabha seat, the
+// path kept on a sector's people — are
 // each reported once with the stored and recounted values; --fix repairs them all in one
 // transaction with one audit row, and verify then finds nothing.
 func TestVerifyFindsAndFixesEachCorruption(t *testing.T) {
@@ -51,6 +52,7 @@ func TestVerifyFindsAndFixesEachCorruption(t *testing.T) {
 	exec("UPDATE units SET booths = 99 WHERE id = ?", tr.a1.ID)
 	exec("UPDATE units SET booths_complete = booths_complete - 1 WHERE id = ?", tr.state.ID)
 	exec("UPDATE units SET booths = booths + 1, booths_complete = booths_complete + 1 WHERE id = ?", tr.pc.ID)
+	exec("UPDATE people SET path = ? WHERE unit_id = ?", tr.b4.Path, tr.s1.ID)
 	line := func(u models.Unit, field string, stored, recounted any) string {
 		return fmt.Sprintf("unit %d %s %s: stored %v, recounted %v", u.ID, u.Code, field, stored, recounted)
 	}
@@ -60,6 +62,7 @@ func TestVerifyFindsAndFixesEachCorruption(t *testing.T) {
 		line(tr.pc, "booths_complete", 2, 1),
 		line(tr.a1, "booths", 99, 3),
 		line(tr.s1, "seats", 6, 3),
+		line(tr.s1, "people.path", tr.b4.Path+" on 3 people", tr.s1.Path),
 		line(tr.b1, "committee_complete", false, true),
 		line(tr.b2, "path", wrongPath, tr.b2.Path),
 		line(tr.b3, "depth", 9, 3),

@@ -6,6 +6,8 @@
 //	sangathan export units|people [--under CODE] [--out FILE]
 //	sangathan user create --username U --password P --role R [--scope CODE]
 //	sangathan verify [--fix]
+//	sangathan seed [--scale district|state] [--districts N] [--seed N] [--password P]
+//	sangathan loadtest [--url U] [--clients 32] [--duration 30s] [--mix mixed] [--json] …
 //	sangathan openapi
 package main
 
@@ -33,6 +35,22 @@ Usage:
                                                create an account
   sangathan verify [--fix]                     recount every unit path and rollup from the raw rows;
                                                exit status 1 on a difference; --fix repairs them
+  sangathan seed [--scale=district|state] [--districts N] [--seed N] [--password P]
+                                               fill an empty database with a generated Uttar Pradesh:
+                                               the real units and booths (topped up to 2024's 162,069),
+                                               sectors, committees at every level, and the accounts
+                                               up.office, up.viewer, <district>.coord and <district>.booth;
+                                               --scale=district seeds the first N districts (default 1,
+                                               Lucknow first), --scale=state all 75 (PostgreSQL only);
+                                               the same --seed gives the same data
+  sangathan loadtest [--url http://127.0.0.1:8080] [--clients 32] [--duration 30s] [--requests N]
+                    [--mix mixed|reads|writes|endpoint=weight,…] [--skip people_list] [--seed N]
+                    [--password P | --accounts FILE] [--server-pid PID | --metrics-url U | --admin-password P]
+                    [--baseline-db postgres://…] [--warmup 2s] [--json]
+                                               drive a running server with many coordinators and the
+                                               state office; print per endpoint req/s, p50/p95/p99,
+                                               errors, the server's peak memory and, with --baseline-db,
+                                               the ratio to the bare SQL (loadtest --help lists every flag)
   sangathan openapi                            write the OpenAPI document the server serves
 
 Configuration (environment):
@@ -47,6 +65,7 @@ Configuration (environment):
   SANGATHAN_SECURE_COOKIES  "false" to allow the refresh cookie over plain HTTP (default true; --demo: false)
   SANGATHAN_TRUSTED_PROXIES comma-separated proxy addresses whose X-Forwarded-For is believed
   SANGATHAN_LOG_FORMAT      text (default) or json
+  SANGATHAN_SEED_PASSWORD   password of the accounts that seed makes (default: random, printed once)
   SANGATHAN_METRICS_ADDR    serve /metrics without a token on this address only (e.g. 127.0.0.1:9090);
                             empty: /metrics on the main address, for an admin's token
 `
@@ -84,6 +103,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdUser(ctx, args, stdout)
 	case "verify":
 		return cmdVerify(ctx, args, stdout)
+	case "seed":
+		return cmdSeed(ctx, args, stdout, stderr)
+	case "loadtest":
+		return cmdLoadtest(ctx, args, stdout, stderr)
 	case "openapi":
 		return cmdOpenAPI(ctx, args, stdout)
 	case "help", "-h", "--help":

@@ -54,8 +54,16 @@ func TestMigrateAsASeparateOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer su.Close(ctx)
-	if _, err := su.Exec(ctx, "GRANT CREATE ON SCHEMA public TO "+owner); err != nil {
+	// As deploy/postgres-init makes it: the owner may create in the schema and, owning the
+	// database there, create trusted extensions (pg_trgm) in it.
+	var dbName string
+	if err := su.QueryRow(ctx, "SELECT current_database()").Scan(&dbName); err != nil {
 		t.Fatal(err)
+	}
+	for _, grant := range []string{"GRANT CREATE ON SCHEMA public TO " + owner, `GRANT CREATE ON DATABASE "` + dbName + `" TO ` + owner} {
+		if _, err := su.Exec(ctx, grant); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Setenv("SANGATHAN_DATABASE_URL", appURL)
 	t.Setenv("SANGATHAN_MIGRATE_DATABASE_URL", ownerURL)

@@ -161,14 +161,24 @@ func (a *app) loadDemo(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
-	fmt.Fprintf(out, "Loaded demo data: %d units of Uttar Pradesh, %d booths of %s, and %d committee members in %s, in %s.\n",
-		res.Inserted, res2.Inserted, strings.Join(demodata.DemoDistricts, ", "), res3.Seated,
+	upper, err := demodata.UpperCommittees(1, demoCommitteeDistricts...)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	res4, err := a.Imports.People(ctx, services.System, upper, services.AllOrNothing)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	fmt.Fprintf(out, "Loaded demo data: %d units of Uttar Pradesh, %d booths of %s, %d booth committee members and %d members of assembly, district and state committees in %s, in %s.\n",
+		res.Inserted, res2.Inserted, strings.Join(demodata.DemoDistricts, ", "), res3.Seated, res4.Seated,
 		strings.Join(demoCommitteeDistricts, ", "), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-// demoCommitteeDistricts get generated booth committees: about 60 % of their booths, a fifth
-// of those incomplete, with communities drawn from each district's census shares.
+// demoCommitteeDistricts get generated committees: about 60 % of their booths, a fifth of
+// those incomplete, and every assembly, the district and the state, with communities drawn
+// from each district's census shares. (The demo has no sectors: its booths hang under their
+// assemblies.)
 var demoCommitteeDistricts = []string{"UP-LUCKNOW", "UP-RAMPUR", "UP-SONBHADRA"}
 
 // demoAccount is one account per role that --demo makes, inside the demo districts.

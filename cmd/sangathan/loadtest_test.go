@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/sangathan/sangathan/api"
+	"github.com/sangathan/sangathan/database"
+	"github.com/sangathan/sangathan/database/dbtest"
+	"github.com/sangathan/sangathan/demodata"
+	"github.com/sangathan/sangathan/loadtest"
+	"github.com/sangathan/sangathan/models"
+	"github.com/sangathan/sangathan/services"
+)
+
+// loadtestDistricts are two of the smallest districts: their booths and some committees load in
+// a few seconds on SQLite.
+var loadtestDistricts = []string{"UP-MAHOBA", "UP-SHRAWASTI"}
+
+const loadtestPassword = "loadtest-password-0123"
+
+// loadtestServer is the real router over real services on a fresh database holding Uttar
+// Pradesh, the booths of loadtestDistricts with about a quarter of their committees filled, and
+// the accounts of the seed's contract: up.office and <district>.coord, one password for all.
+type loadtestServer struct {
+	db   *database.DB
+	url  string // the database's, on PostgreSQL; "" on SQLite
+	set  *services.Set
+	base string
+}
+
+func newLoadtestServer(t *testing.T) *loadtestServer {
+	t.Helper()
+	ctx := context.Background()
+	s := &loadtestServer{url: dbtest.URL(t)}
+	if s.url != "" {
+		// A database of its own whose URL the bare-SQL baseline can reach.
+		db, err := database.Open(ctx, database.Options{URL: s.url})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+		_, err = db.Migrate(ctx)
+		require.NoError(t, err)
+		s.db = db
+	} else {
+		s.db = dbtest.New(t)
+	}
+	set, err := services.NewSet(s.db.DB, services.SystemClock, services.AuthConfig{
+		Secret: []byte("loadtest-smoke-test-hs256-key-0123456789"), BcryptCost: bcrypt.MinCost})
+	require.NoError(t, err)
+	s.set = set
+	_, err = set.Imports.Units(ctx, services.System, demodata.Units(), services.AllOrNothing)
+	require.NoError(t, err)
+	booths, err := demodata.BoothsOf(loadtestDistricts...)
+	require.NoError(t, err)
+	_, err = set.Imports.Units(ctx, services.System, booths, services.AllOrNothing)
+	require.NoError(t, err)
+	people, err := demodata.Committees(0.25, 7, loadtestDistricts...)
+	require.NoError(t, err)
+	_, err = set.Imports.People(ctx, services.System, people, services.AllOrNothing)
+	require.NoError(t, err)
+
+	account := func(name string, role models.Role, scope string) {
+		u, err := set.Units.UnitByCode(ctx, services.System, scope)
+		require.NoError(t, err)
+		_, err = set.Users.Create(ctx, services.System, services.UserInput{Username: name, Password: loadtestPassword, Role: role, ScopeUnitID: &u.ID})
+		require.NoError(t, err)
+	}
+	account("up.office", models.RoleStateOffice, "UP")
+	account("up.viewer", models.RoleViewer, "UP")
+	for _, d := range loadtestDistricts {
+		account(strings.ToLower(strings.TrimPrefix(d, "UP-"))+".coord", models.RoleDistrictCoordinator, d)
+	}
+
+	srv, err := api.New(api.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: s.db, Set: set})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	s.base = ts.URL
+	return s
+}
+
+// currentSeats counts the seats that have not ended, and those that have.
+func (s *loadtestServer) seats(t *testing.T) (current, ended int64) {
+	t.Helper()
+	require.NoError(t, s.db.Model(&models.Seat{}).Where("ended_at IS NULL").Count(&current).Error)
+	require.NoError(t, s.db.Model(&models.Seat{}).Where("ended_at IS NOT NULL").Count(&ended).Error)
+	return current, ended
+}
+
+// TestLoadtestSmoke runs `sangathan loadtest` briefly with the mixed preset against a server in
+// this process, as the seed's accounts, for a fixed number of requests, and checks the run, not its speed: no errors, every
+// endpoint of the mix called, a report that parses, seats really taken and ended, rollups that
+// still add up, and on PostgreSQL the bare-SQL baseline for every read endpoint.
+func TestLoadtestSmoke(t *testing.T) {
+	s := newLoadtestServer(t)
+	before, _ := s.seats(t)
+
+	args := []string{"loadtest", "--url", s.base, "--password", loadtestPassword, "--clients", "6",
+		"--requests", "1200", "--duration", "2m", "--warmup", "200ms", "--mix", "mixed", "--seed", "3",
+		"--server-pid", strconv.Itoa(os.Getpid()), "--json"}
+	if s.url != "" {
+		args = append(args, "--baseline-db", s.url, "--baseline-conns", "4")
+	}
+	var out, progress bytes.Buffer
+	require.NoError(t, run(context.Background(), args, &out, &progress), progress.String())
+
+	var rep loadtest.Report
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep), out.String())
+	assert.Zero(t, rep.Total.Errors, "errors: %v", rep.ErrorSamples)
+	assert.Zero(t, rep.WarmupErrors, "errors: %v", rep.ErrorSamples)
+	assert.Equal(t, 6, rep.Clients)
+	assert.Equal(t, 1, rep.StateClients)
+	assert.ElementsMatch(t, loadtestDistricts, rep.Districts, "both seeded coordinators took part")
+	assert.Positive(t, rep.Total.Count)
+	assert.Equal(t, int64(1200), rep.Total.Count, "bounded by the requests, not the time: the test gates no speed")
+	called := map[string]loadtest.EndpointReport{}
+	for _, e := range rep.Endpoints {
+		called[e.Name] = e
+	}
+	for name, w := range rep.Weights {
+		// A login is one request in a thousand: a short run may not draw one (TestLoadtestLogins).
+		if w >= 10 {
+			assert.Positive(t, called[name].Count, "%s was called", name)
+		}
+	}
+	assert.Contains(t, progress.String(), "requests", "a progress line on stderr")
+	require.NotNil(t, rep.Memory)
+	assert.Positive(t, rep.Memory.PeakRSSBytes, "memory read from /proc")
+
+	// The writes happened: seats taken and ended (by the run, then by its cleanup), people created.
+	assert.Positive(t, rep.Writes.Seated)
+	assert.Positive(t, rep.Writes.Unseated)
+	assert.Equal(t, rep.Writes.Seated, rep.Writes.Unseated+rep.Writes.CleanedUp, "every seat taken was ended again")
+	after, ended := s.seats(t)
+	assert.Equal(t, before, after, "the cleanup left the committees as they were")
+	assert.Equal(t, rep.Writes.Seated, ended, "each seat the run took is in the history")
+	var byCoordinators int64
+	require.NoError(t, s.db.Model(&models.Seat{}).Joins("JOIN users ON users.id = seats.created_by").
+		Where("users.role = ?", models.RoleDistrictCoordinator).Count(&byCoordinators).Error)
+	assert.Positive(t, byCoordinators, "coordinators seated people")
+
+	if s.url != "" {
+		require.NotNil(t, rep.Baseline)
+		for _, e := range rep.Endpoints {
+			if e.Kind == loadtest.KindRead {
+				if assert.NotNil(t, e.Bare, "bare SQL of %s", e.Name) {
+					assert.Positive(t, e.Bare.Count, e.Name)
+					assert.Zero(t, e.Bare.Errors, "bare SQL of %s: %v", e.Name, rep.Baseline.ErrorSamples)
+					assert.Positive(t, e.Bare.Ratio.P50, e.Name)
+				}
+			}
+		}
+	}
+
+	diffs, err := services.NewVerifier(s.db.DB, services.SystemClock).Check(context.Background(), services.System)
+	require.NoError(t, err)
+	assert.Empty(t, diffs, "rollups and paths still match a recount")
+}
+
+// TestLoadtestLogins: with an accounts file (as `serve --demo` prints them) the roles decide who
+// does what, accounts of other roles are set aside, logins in the mix succeed, and the text report
+// names every endpoint.
+func TestLoadtestLogins(t *testing.T) {
+	s := newLoadtestServer(t)
+	accounts := filepath.Join(t.TempDir(), "accounts.txt")
+	require.NoError(t, os.WriteFile(accounts, []byte("# username password\nup.office "+loadtestPassword+"\nmahoba.coord "+loadtestPassword+
+		"\nup.viewer "+loadtestPassword+"\n"), 0o600))
+	var out, progress bytes.Buffer
+	err := run(context.Background(), []string{"loadtest", "--url", s.base, "--accounts", accounts, "--clients", "3",
+		"--requests", "60", "--duration", "0", "--warmup", "0s", "--mix", "login=1,me=1,unit=1", "--quiet"}, &out, &progress)
+	require.NoError(t, err, progress.String())
+	text := out.String()
+	assert.Contains(t, text, "req/s, 0 errors")
+	assert.Contains(t, text, "skipped: up.viewer: role viewer is not in the mix")
+	assert.Regexp(t, `(?m)^\s+login\s+[1-9]\d*\s`, text, "logins were made and succeeded")
+	assert.Regexp(t, `(?m)^\s+total\s+60\s`, text, "exactly the requests asked for")
+	assert.Empty(t, progress.String(), "--quiet")
+
+	_, err = runCmd(t, "loadtest", "--url", s.base, "--mix", "nonsense", "--password", "x")
+	assert.ErrorIs(t, err, errUsage)
+	_, err = runCmd(t, "loadtest", "--url", s.base)
+	assert.ErrorIs(t, err, errUsage, "neither --password nor --accounts")
+}

@@ -1,0 +1,374 @@
+// Package loadtest is the engine of `sangathan loadtest`: a load generator that drives a running
+// Sangathan server over its public API with a realistic mix of district coordinators and the
+// state office (reads of units, children, committees and people, searches in both scripts,
+// seat and unseat writes), bounded in time and requests, and reports per endpoint throughput,
+// latency percentiles, errors and the server's peak memory. With a PostgreSQL URL it also
+// replays the same reads as the bare SQL the server issues (baseline.go), through pgx, and
+// reports the ratio.
+//
+// It only ever talks to the address it is given; point it at a server on this machine.
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config is one run.
+type Config struct {
+	URL      string        // the server, http://127.0.0.1:8080
+	Clients  int           // concurrent virtual users
+	Duration time.Duration // measured time (after the warm-up)
+	Requests int64         // stop after this many measured requests; 0: no bound
+	Warmup   time.Duration // unmeasured load before the measured part
+	Mix      Mix
+	Seed     uint64
+	Timeout  time.Duration // per request
+
+	// Accounts are the logins to use, each by the role it has; without them, StateUser logs in
+	// with Password and the coordinators are found as <district>.coord with the same password.
+	Accounts   []Account
+	Password   string
+	StateUser  string
+	StateShare float64 // share of clients that are the state office (when there is one)
+
+	// Memory: the server's process id on this machine, or its metrics (MetricsURL, read with an
+	// administrator's token when AdminPassword is set, else without one).
+	ServerPID     int
+	MetricsURL    string
+	AdminUser     string
+	AdminPassword string
+
+	// BaselineDB, a postgres:// URL of the server's database, adds the bare-SQL baseline with a
+	// pool of BaselineConns connections.
+	BaselineDB    string
+	BaselineConns int
+
+	// Cleanup ends the seats the run made and still holds, after the measurement.
+	Cleanup bool
+
+	Progress      io.Writer // progress lines; nil: none
+	ProgressTTY   bool      // rewrite one line instead of printing one per interval
+	ProgressEvery time.Duration
+}
+
+// Report is the outcome of a run; --json prints it as it is.
+type Report struct {
+	URL                string           `json:"url"`
+	Mix                string           `json:"mix"`
+	Weights            map[string]int   `json:"weights"`
+	Seed               uint64           `json:"seed"`
+	Clients            int              `json:"clients"`
+	CoordinatorClients int              `json:"coordinator_clients"`
+	StateClients       int              `json:"state_clients"`
+	Districts          []string         `json:"districts"`
+	StartedAt          time.Time        `json:"started_at"`
+	WarmupS            float64          `json:"warmup_s"`
+	WarmupRequests     int64            `json:"warmup_requests"`
+	WarmupErrors       int64            `json:"warmup_errors"`
+	ElapsedS           float64          `json:"elapsed_s"`
+	Endpoints          []EndpointReport `json:"endpoints"`
+	Total              EndpointReport   `json:"total"`
+	Memory             *MemoryReport    `json:"memory,omitempty"`
+	Baseline           *BaselineReport  `json:"baseline,omitempty"`
+	Writes             WritesReport     `json:"writes"`
+	ErrorSamples       []string         `json:"error_samples,omitempty"`
+	Skipped            []string         `json:"skipped,omitempty"`
+}
+
+// WritesReport counts the writes that succeeded, warm-up included, and the seats ended at the end.
+type WritesReport struct {
+	Seated        int64 `json:"seated"`
+	Unseated      int64 `json:"unseated"`
+	PeopleCreated int64 `json:"people_created"`
+	CleanedUp     int64 `json:"cleaned_up"`
+}
+
+// Check validates a configuration.
+func (c *Config) Check() error {
+	switch {
+	case c.Clients < 1:
+		return errors.New("--clients must be at least 1")
+	case c.Duration <= 0 && c.Requests <= 0:
+		return errors.New("give --duration or --requests (or both): the run must be bounded")
+	case c.Duration < 0 || c.Requests < 0 || c.Warmup < 0:
+		return errors.New("--duration, --requests and --warmup must not be negative")
+	case len(c.Accounts) == 0 && c.Password == "":
+		return errors.New("give --password (every seeded account's) or --accounts FILE")
+	case c.StateShare < 0 || c.StateShare > 1:
+		return errors.New("--state-share must be between 0 and 1")
+	case c.Mix.total == 0:
+		return errors.New("empty mix")
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 10 * time.Second
+	}
+	if c.StateUser == "" {
+		c.StateUser = "up.office"
+	}
+	if c.AdminUser == "" {
+		c.AdminUser = "admin"
+	}
+	if c.BaselineConns <= 0 {
+		c.BaselineConns = 20
+	}
+	if c.ProgressEvery <= 0 {
+		c.ProgressEvery = time.Second
+	}
+	if c.Duration <= 0 {
+		c.Duration = 24 * time.Hour // bounded by Requests
+	}
+	return nil
+}
+
+// Run drives the load and returns the report. It stops early, still reporting, when ctx ends.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	logf := func(format string, args ...any) {
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, format+"\n", args...)
+		}
+	}
+	api, err := newHTTPAPI(cfg.URL, cfg.Clients, cfg.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	defer api.close()
+	var bare *bareRunner
+	if cfg.BaselineDB != "" {
+		if bare, err = newBareRunner(ctx, cfg.BaselineDB, cfg.BaselineConns); err != nil {
+			return nil, err
+		}
+		defer bare.close()
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x10ad))
+	stateClients := 0
+	if cfg.StateShare > 0 && cfg.Clients > 1 {
+		stateClients = max(1, int(float64(cfg.Clients)*cfg.StateShare+0.5))
+	}
+	w, err := discover(ctx, api, cfg, rng, cfg.Clients-stateClients, logf)
+	if err != nil {
+		return nil, err
+	}
+	if w.state == nil {
+		stateClients = 0
+	}
+	rep := &Report{URL: cfg.URL, Mix: cfg.Mix.Name, Weights: cfg.Mix.Weights, Seed: cfg.Seed, Clients: cfg.Clients,
+		StateClients: stateClients, CoordinatorClients: cfg.Clients - stateClients, Skipped: w.skipped}
+	for _, d := range w.pools {
+		rep.Districts = append(rep.Districts, d.code)
+	}
+
+	// Every client logs in with a session of its own, as a person at a phone would.
+	errs := &samples{max: 10}
+	clients := make([]*client, cfg.Clients)
+	for i := range clients {
+		c := &client{idx: i, api: api, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)+1)), mix: cfg.Mix, w: w, errs: errs,
+			record: bare != nil, maxCalls: max(1000, 400_000/cfg.Clients)}
+		if i < stateClients {
+			c.sess = *w.state
+		} else {
+			c.sess = *w.coords[(i-stateClients)%len(w.coords)]
+			c.home = w.byID[c.sess.scopeID]
+		}
+		clients[i] = c
+	}
+	if err := parallel(ctx, clients, 8, func(c *client) error {
+		s, ans := api.login(ctx, c.sess.Account)
+		if ans.err != nil || ans.status != 200 {
+			return fmt.Errorf("log in %s: %s", c.sess.Username, describe(ans))
+		}
+		c.sess, c.since, c.uid = s, time.Now(), id64(s.userID)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+
+	var poller *memoryPoller
+	if cfg.ServerPID > 0 || cfg.MetricsURL != "" || cfg.AdminPassword != "" {
+		metricsURL, token := cfg.MetricsURL, ""
+		if cfg.AdminPassword != "" {
+			s, ans := api.login(ctx, Account{Username: cfg.AdminUser, Password: cfg.AdminPassword})
+			if ans.err != nil || ans.status != 200 {
+				return nil, fmt.Errorf("log in %s for the metrics: %s", cfg.AdminUser, describe(ans))
+			}
+			token = s.token
+			if metricsURL == "" {
+				metricsURL = api.base + "/metrics"
+			}
+		}
+		poller = newMemoryPoller(cfg.ServerPID, api, metricsURL, token)
+	}
+	pctx, stopPoll := context.WithCancel(ctx)
+	var pollDone sync.WaitGroup
+	if poller != nil {
+		pollDone.Add(1)
+		go func() { defer pollDone.Done(); poller.run(pctx, 250*time.Millisecond) }()
+	}
+	defer stopPoll()
+
+	rep.StartedAt = time.Now().UTC()
+	if cfg.Warmup > 0 {
+		logf("warming up for %s with %d clients", cfg.Warmup, cfg.Clients)
+		for _, c := range clients {
+			c.record = false
+		}
+		warm := newStats(cfg.Mix.Names())
+		for _, c := range clients {
+			c.st = warm
+		}
+		drive(ctx, cfg, clients, warm, time.Now().Add(cfg.Warmup), nil, "warm-up")
+		rep.WarmupS = cfg.Warmup.Seconds()
+		rep.WarmupRequests, rep.WarmupErrors = warm.requests.Load(), warm.errors.Load()
+		for _, c := range clients {
+			c.record = bare != nil
+		}
+	}
+	st := newStats(cfg.Mix.Names())
+	for _, c := range clients {
+		c.st = st
+	}
+	var budget *atomic.Int64
+	if cfg.Requests > 0 {
+		budget = new(atomic.Int64)
+		budget.Store(cfg.Requests)
+	}
+	logf("measuring for %s%s with %d clients", cfg.Duration, map[bool]string{true: fmt.Sprintf(" or %d requests", cfg.Requests), false: ""}[budget != nil], cfg.Clients)
+	elapsed := drive(ctx, cfg, clients, st, time.Now().Add(cfg.Duration), budget, "load")
+	stopPoll()
+	pollDone.Wait()
+	rep.ElapsedS = elapsed.Seconds()
+	rep.Endpoints, rep.Total = st.summary(elapsed)
+	rep.ErrorSamples = errs.list
+	if poller != nil {
+		rep.Memory = poller.report()
+	}
+
+	if bare != nil && ctx.Err() == nil {
+		logf("replaying the reads as bare SQL with %d clients", cfg.Clients)
+		bs, err := bare.replay(ctx, clients, cfg.Warmup, cfg.Duration)
+		if err != nil {
+			return nil, err
+		}
+		rep.Baseline = bs
+		for i := range rep.Endpoints {
+			e := &rep.Endpoints[i]
+			if b, ok := bs.byEndpoint[e.Name]; ok {
+				b.Ratio.P50, b.Ratio.P95, b.Ratio.P99 = ratio(e.P50, b.P50), ratio(e.P95, b.P95), ratio(e.P99, b.P99)
+				e.Bare = b
+			}
+		}
+	}
+
+	for _, c := range clients {
+		rep.Writes.Seated += c.written.seated
+		rep.Writes.Unseated += c.written.unseated
+		rep.Writes.PeopleCreated += c.written.created
+	}
+	if cfg.Cleanup {
+		cctx := context.WithoutCancel(ctx)
+		var ended atomic.Int64
+		_ = parallel(cctx, clients, 8, func(c *client) error { ended.Add(c.cleanup(cctx)); return nil })
+		rep.Writes.CleanedUp = ended.Load()
+	}
+	return rep, nil
+}
+
+func ratio(a, b float64) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return a / b
+}
+
+// drive runs every client until the deadline, the request budget or ctx ends, printing progress,
+// and returns how long it took.
+func drive(ctx context.Context, cfg Config, clients []*client, st *stats, until time.Time, budget *atomic.Int64, phase string) time.Duration {
+	start := time.Now()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Add(1)
+		go func(c *client) {
+			defer wg.Done()
+			for ctx.Err() == nil && time.Now().Before(until) {
+				if budget != nil && budget.Add(-1) < 0 {
+					return
+				}
+				c.act(ctx, c.mix.pick(c.rng.IntN(c.mix.total)))
+			}
+		}(c)
+	}
+	go func() { wg.Wait(); close(done) }()
+	if cfg.Progress == nil {
+		<-done
+		return time.Since(start)
+	}
+	t := time.NewTicker(cfg.ProgressEvery)
+	defer t.Stop()
+	printed := int64(-1)
+	line := func(end string) {
+		el := time.Since(start).Seconds()
+		n := st.requests.Load()
+		printed = n
+		format := "%s %6.1fs %9d requests %8.1f req/s %6d errors %6d conflicts%s"
+		if cfg.ProgressTTY {
+			format = "\r\033[K" + format
+		}
+		fmt.Fprintf(cfg.Progress, format, phase, el, n, float64(n)/max(el, 1e-9), st.errors.Load(), st.conflicts.Load(), end)
+	}
+	for {
+		select {
+		case <-done:
+			if cfg.ProgressTTY || printed != st.requests.Load() {
+				line("\n")
+			}
+			return time.Since(start)
+		case <-t.C:
+			if cfg.ProgressTTY {
+				line("")
+			} else {
+				line("\n")
+			}
+		}
+	}
+}
+
+// parallel runs f for every client, n at a time, and returns the first error.
+func parallel(ctx context.Context, clients []*client, n int, f func(*client) error) error {
+	sem := make(chan struct{}, n)
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(c *client) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := f(c); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}(c)
+	}
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
+}
