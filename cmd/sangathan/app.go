@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/sangathan/sangathan/database"
@@ -28,6 +29,7 @@ type config struct {
 	TrustedProxies []string
 	LogFormat      string
 	MetricsAddr    string // a listener of its own for /metrics; empty: /metrics on Addr, admins only
+	ImportMaxMiB   int64  // the largest import body, and file it decompresses to, over HTTP; 0: api.MaxImportBody
 }
 
 func loadConfig() config {
@@ -40,6 +42,9 @@ func loadConfig() config {
 		AdminPassword: os.Getenv("SANGATHAN_ADMIN_PASSWORD"),
 		LogFormat:     env("SANGATHAN_LOG_FORMAT", "text"),
 		MetricsAddr:   os.Getenv("SANGATHAN_METRICS_ADDR"),
+	}
+	if v, err := strconv.ParseInt(os.Getenv("SANGATHAN_IMPORT_MAX_MIB"), 10, 64); err == nil && v > 0 && v <= 1<<20 {
+		c.ImportMaxMiB = v
 	}
 	if v := os.Getenv("SANGATHAN_SECURE_COOKIES"); v != "" {
 		b := v != "false" && v != "0"
