@@ -625,7 +625,7 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 	return len(fresh), updated, nil
 }
 
-// auditUnits writes who changed what: per parent unit and batch of up to 1000 rows, one audit
+// auditUnits writes who changed what: per parent unit and block of 1000 lines, one audit
 // row listing the units the import created and updated there, {"created": [{"id", "code",
 // "line"}…], "updated": […]}, filed under the parent (a unit without one under itself).
 func (s *Imports) auditUnits(c *importConn, tx *gorm.DB, now time.Time, actor Actor) error {
@@ -642,11 +642,10 @@ func (s *Imports) auditUnits(c *importConn, tx *gorm.DB, now time.Time, actor Ac
 	err := tx.Exec(`INSERT INTO audit_log (at, actor_id, actor_username, action, entity, entity_id, unit_id, unit_path, before, after, request_id)
 	SELECT `+c.typed("timestamptz")+`, `+c.typed("bigint")+`, `+c.typed("text")+`, 'import', 'unit', '', g.unit_id, u.path, NULL,
 		CAST(g.after AS TEXT), `+c.typed("text")+`
-	FROM (SELECT r.unit_id AS unit_id, r.chunk AS chunk, `+after+` AS after
-		FROM (SELECT p.audit_unit AS unit_id, p.id AS id, s.code AS code, p.line AS line, p.is_new AS is_new,
-			(row_number() OVER (PARTITION BY p.audit_unit ORDER BY p.line) - 1) / 1000 AS chunk
+	FROM (SELECT r.unit_id AS unit_id, r.line / 1000 AS chunk, `+after+` AS after
+		FROM (SELECT p.audit_unit AS unit_id, p.id AS id, s.code AS code, p.line AS line, p.is_new AS is_new
 			FROM imp_units_place p JOIN imp_units s ON s.line = p.line) r
-		GROUP BY r.unit_id, r.chunk) g
+		GROUP BY r.unit_id, r.line / 1000) g
 	JOIN units u ON u.id = g.unit_id ORDER BY g.unit_id, g.chunk`, now, actorID, name, actor.RequestID).Error
 	return dbErr("import units: audit", err)
 }

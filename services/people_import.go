@@ -251,7 +251,7 @@ func (p *peopleTx) resolve() error {
 			ELSE 0 END AS err,
 		CASE WHEN s.home_code IS NOT NULL THEN h.id WHEN p.id IS NOT NULL THEN p.unit_id ELSE CAST(? AS BIGINT) END AS owner_id,
 		CASE WHEN s.home_code IS NOT NULL THEN h.id WHEN p.id IS NOT NULL THEN p.home_unit_id END AS home_id,
-		c.id AS comm_id, c.code AS comm_code,
+		c.id AS comm_id, c.code AS comm_code, s.position AS position,
 		CASE WHEN p.id IS NOT NULL AND (` + strings.Join(changed, " OR ") + `) THEN 1 ELSE 0 END AS changed
 	FROM imp_people s
 	LEFT JOIN (SELECT voter_id, min(line) AS first_line FROM imp_people WHERE voter_id IS NOT NULL
@@ -326,8 +326,8 @@ func (p *peopleTx) checkSeats() error {
 		SELECT st.unit_id AS comm_id, 0 AS kind, 0 AS line, st.position AS position, st.person_id AS person_id
 		FROM seats st WHERE st.ended_at IS NULL AND st.unit_id IN (` + committeesNamed + `)
 		UNION ALL
-		SELECT r.comm_id, 1, r.line, s.position, r.stored_id
-		FROM imp_people_res r JOIN imp_people s ON s.line = r.line WHERE r.err = 0 AND r.comm_id IS NOT NULL
+		SELECT r.comm_id, 1, r.line, r.position, r.stored_id
+		FROM imp_people_res r WHERE r.err = 0 AND r.comm_id IS NOT NULL
 	) x ORDER BY x.comm_id, x.kind, x.line`).Rows()
 	if err != nil {
 		return dbErr("import people: read seats", err)
@@ -494,7 +494,7 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 	q := `SELECT r.line AS line, r.stored_id AS stored_id, COALESCE(r.stored_id, ` + personID + `) AS person_id,
 		r.owner_id AS owner_id, r.home_id AS home_id,
 		CASE WHEN ` + takes + ` THEN r.comm_id END AS comm_id,
-		CASE WHEN ` + takes + ` THEN ` + seatID + ` END AS seat_id,
+		CASE WHEN ` + takes + ` THEN ` + seatID + ` END AS seat_id, r.position AS position,
 		r.changed AS changed
 	FROM imp_people_res r LEFT JOIN imp_people_seat x ON x.line = r.line
 	WHERE r.err = 0 AND (x.outcome IS NULL OR x.outcome = ` + strconv.Itoa(seatAlreadyHeld) + `)
@@ -550,9 +550,8 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 	}
 	if counts.Seated > 0 {
 		if err := tx.Exec(`INSERT INTO seats (id, unit_id, person_id, position, since, created_by)
-		SELECT o.seat_id, o.comm_id, o.person_id, s.position, `+ts+`, `+id+`
-		FROM imp_people_ok o JOIN imp_people s ON s.line = o.line
-		WHERE o.seat_id IS NOT NULL ORDER BY o.seat_id`, p.now, actorID).Error; err != nil {
+		SELECT o.seat_id, o.comm_id, o.person_id, o.position, `+ts+`, `+id+`
+		FROM imp_people_ok o WHERE o.seat_id IS NOT NULL ORDER BY o.seat_id`, p.now, actorID).Error; err != nil {
 			return 0, dbErr("import people: seats", err)
 		}
 	}
@@ -624,7 +623,7 @@ func (p *peopleTx) flip(flips map[string]int64) error {
 	return flipBooths(p.tx, flips)
 }
 
-// audit writes who changed what: per unit and batch of up to 1000 rows, one row for the people
+// audit writes who changed what: per unit and block of 1000 lines of the file, one row for the people
 // looked after there that the import created or changed ({"created": [{"id", "line"}…],
 // "updated": […]}) and one for the seats it took on the unit's committee ({"created": [{"id",
 // "person_id", "position", "line"}…]}). No personal values: ids, positions and line numbers.
@@ -640,16 +639,14 @@ func (p *peopleTx) audit(ts, id, text string, actorID *int64) error {
 	seats := c.jsonObject("created", c.jsonArray(seat, "1 = 1", "r.line"))
 	insert := `INSERT INTO audit_log (at, actor_id, actor_username, action, entity, entity_id, unit_id, unit_path, before, after, request_id)
 	SELECT ` + ts + `, ` + id + `, ` + text + `, 'import', ?, '', g.unit_id, u.path, NULL, CAST(g.after AS TEXT), ` + text + `
-	FROM (SELECT r.unit_id AS unit_id, r.chunk AS chunk, %s AS after FROM (%s) r GROUP BY r.unit_id, r.chunk) g
+	FROM (SELECT r.unit_id AS unit_id, r.line / 1000 AS chunk, %s AS after FROM (%s) r GROUP BY r.unit_id, r.line / 1000) g
 	JOIN units u ON u.id = g.unit_id ORDER BY g.unit_id, g.chunk`
 	batches := []struct{ entity, after, rows string }{
 		{"person", people, `SELECT o.owner_id AS unit_id, o.person_id AS person_id, o.line AS line,
-			CASE WHEN o.stored_id IS NULL THEN 1 ELSE 0 END AS kind,
-			(row_number() OVER (PARTITION BY o.owner_id ORDER BY o.line) - 1) / 1000 AS chunk
+			CASE WHEN o.stored_id IS NULL THEN 1 ELSE 0 END AS kind
 			FROM imp_people_ok o WHERE o.stored_id IS NULL OR o.changed = 1`},
-		{"seat", seats, `SELECT o.comm_id AS unit_id, o.seat_id AS seat_id, o.person_id AS person_id, s.position AS position, o.line AS line,
-			(row_number() OVER (PARTITION BY o.comm_id ORDER BY o.line) - 1) / 1000 AS chunk
-			FROM imp_people_ok o JOIN imp_people s ON s.line = o.line WHERE o.seat_id IS NOT NULL`},
+		{"seat", seats, `SELECT o.comm_id AS unit_id, o.seat_id AS seat_id, o.person_id AS person_id, o.position AS position, o.line AS line
+			FROM imp_people_ok o WHERE o.seat_id IS NOT NULL`},
 	}
 	for _, b := range batches {
 		if err := p.tx.Exec(fmt.Sprintf(insert, b.after, b.rows), p.now, actorID, name, b.entity, p.actor.RequestID).Error; err != nil {
