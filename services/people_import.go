@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -177,7 +178,7 @@ type peopleTx struct {
 	now     time.Time
 
 	seatErrs lineErrors        // rows checkSeat refused
-	changes  []committeeChange // the committees whose counts the seats change
+	changes  []committeeCount // the committees whose counts the seats change
 	flips    map[string]int64  // booths whose completeness flips, by path: +1 or -1
 }
 
@@ -271,7 +272,8 @@ const committeesNamed = "SELECT comm_id FROM imp_people_res WHERE err = 0 AND co
 // file seats people on (and, wide, every unit whose booth counts a seat could move), and a
 // key-share lock on the units the people will be looked after by, whose paths are copied.
 func (p *peopleTx) lock() error {
-	if err := p.c.lockUnitsIn(p.tx, "KEY SHARE", "SELECT owner_id FROM imp_people_res WHERE err = 0"); err != nil {
+	// Owners that are also committees get the stronger lock below, which also keeps moves out.
+	if err := p.c.lockUnitsIn(p.tx, "KEY SHARE", "SELECT owner_id FROM imp_people_res WHERE err = 0 AND owner_id NOT IN ("+committeesNamed+")"); err != nil {
 		return err
 	}
 	if !p.wide {
@@ -313,14 +315,23 @@ func (p *peopleTx) checkSeats() error {
 	for _, n := range ns {
 		norms[n.Level] = n
 	}
-	var us []models.Unit
-	if err := p.tx.Select("id", "level", "code", "path", "seats", "committee_complete").
-		Where("id IN (" + committeesNamed + ")").Find(&us).Error; err != nil {
+	// The committees as stored, one small entry each (a state has some 140,000).
+	units := map[int64]committeeUnit{}
+	urows, err := p.tx.Raw("SELECT id, level, code, path, seats, committee_complete FROM units WHERE id IN (" + committeesNamed + ")").Rows()
+	if err != nil {
 		return dbErr("import people: read committees", err)
 	}
-	units := make(map[int64]models.Unit, len(us))
-	for _, u := range us {
-		units[u.ID] = u
+	for urows.Next() {
+		var id int64
+		var u committeeUnit
+		if err := urows.Scan(&id, &u.level, &u.code, &u.path, &u.seats, &u.complete); err != nil {
+			urows.Close()
+			return dbErr("import people: read committees", err)
+		}
+		units[id] = u
+	}
+	if err := errors.Join(urows.Err(), urows.Close()); err != nil {
+		return dbErr("import people: read committees", err)
 	}
 	rows, err := p.tx.Raw(`SELECT x.comm_id, x.kind, x.line, x.position, x.person_id FROM (
 		SELECT st.unit_id AS comm_id, 0 AS kind, 0 AS line, st.position AS position, st.person_id AS person_id
@@ -344,7 +355,7 @@ func (p *peopleTx) checkSeats() error {
 		}
 		ch := c.change()
 		if ch.seats != c.unit.Seats || ch.complete != c.unit.CommitteeComplete {
-			p.changes = append(p.changes, ch)
+			p.changes = append(p.changes, committeeCount{id: c.unit.ID, seats: ch.seats, complete: ch.complete})
 		}
 		if c.unit.Level == models.LevelBooth && ch.complete != c.unit.CommitteeComplete {
 			p.flips[c.unit.Path] = 1
@@ -363,7 +374,8 @@ func (p *peopleTx) checkSeats() error {
 		}
 		if c == nil || c.unit.ID != commID {
 			finish()
-			u := units[commID]
+			cu := units[commID]
+			u := models.Unit{ID: commID, Level: cu.level, Code: cu.code, Path: cu.path, Seats: cu.seats, CommitteeComplete: cu.complete}
 			c = &committeeState{unit: u, norm: norms[u.Level], byPos: map[models.Position]int{}, people: map[int64]bool{}}
 			clear(held)
 		}
@@ -406,6 +418,21 @@ func (p *peopleTx) checkSeats() error {
 		return err
 	}
 	return p.c.analyzeStaged("imp_people_seat")
+}
+
+// committeeUnit is what checkSeats needs of a stored committee's unit.
+type committeeUnit struct {
+	level      models.Level
+	code, path string
+	seats      int
+	complete   bool
+}
+
+// committeeCount is a committee's new seat count and completeness.
+type committeeCount struct {
+	id       int64
+	seats    int
+	complete bool
 }
 
 // lineErrors keeps the first MaxImportErrors errors by line of a set that arrives out of line
@@ -584,7 +611,7 @@ func (p *peopleTx) committees() error {
 		}
 		ch := p.changes[i]
 		i++
-		return []any{ch.unit.ID, ch.seats, ch.complete}, true, nil
+		return []any{ch.id, ch.seats, ch.complete}, true, nil
 	}); err != nil {
 		return err
 	}
