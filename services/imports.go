@@ -407,7 +407,7 @@ func (s *Imports) resolve(actor Actor, f *unitFile, stored map[string]*storedUni
 }
 
 // unitPlaceCols are the columns of imp_units_place: where each good row goes.
-var unitPlaceCols = []string{"line", "id", "is_new", "parent_id", "path", "depth", "parl_id", "parl_set", "audit_unit"}
+var unitPlaceCols = []string{"line", "id", "is_new", "parent_id", "path", "depth", "parl_id", "parl_set", "audit_unit", "changed"}
 
 // writeUnits stores the good rows: moves of stored units first, then the updates of stored units
 // and the new units, from the staging table, with ids taken up front so that paths can be
@@ -437,6 +437,7 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 		ur.id = ids[i]
 	}
 	// Stored units move before anything is placed under them.
+	moved := map[*unitRow]bool{}
 	for _, ur := range good {
 		if ur.existing == nil || ur.parentCode == "" {
 			continue
@@ -449,6 +450,7 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 					return 0, 0, fmt.Errorf("line %d: %w", ur.line, err)
 				}
 				ur.existing.ParentID, ur.existing.Path, ur.existing.Depth = u.ParentID, u.Path, u.Depth
+				moved[ur] = true
 				if err := tx.Exec("UPDATE units SET version = version + 1 WHERE id = ?", ur.existing.ID).Error; err != nil {
 					return 0, 0, dbErr("import units: move", err)
 				}
@@ -520,10 +522,12 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 		return &id
 	}
 	hasParl := st.has("parliamentary_code")
-	// Where each good row goes, and the unit its audit row is filed under: its parent, or
-	// itself when it has none.
+	// Where each good row goes, the unit its audit row is filed under (its parent, or itself
+	// when it has none), and whether it changes a stored unit: moved it, or (found below) changes
+	// its fields (fields) or its constituency.
 	if err := c.tempTableCols(tx, "imp_units_place", `line INTEGER PRIMARY KEY, id BIGINT NOT NULL, is_new INTEGER NOT NULL,
-		parent_id BIGINT, path TEXT, depth INTEGER, parl_id BIGINT, parl_set INTEGER NOT NULL, audit_unit BIGINT NOT NULL`); err != nil {
+		parent_id BIGINT, path TEXT, depth INTEGER, parl_id BIGINT, parl_set INTEGER NOT NULL, audit_unit BIGINT NOT NULL,
+		changed INTEGER NOT NULL, fields INTEGER NOT NULL DEFAULT 0`); err != nil {
 		return 0, 0, err
 	}
 	i := 0
@@ -541,7 +545,7 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 		if parentID != nil {
 			auditUnit = *parentID
 		}
-		return []any{ur.line, id, isNew, parentID, path, depth, parlID(ur), boolInt(set), auditUnit}, true, nil
+		return []any{ur.line, id, isNew, parentID, path, depth, parlID(ur), boolInt(set), auditUnit, boolInt(moved[ur])}, true, nil
 	}); err != nil {
 		return 0, 0, err
 	}
@@ -573,9 +577,17 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 		}
 		// A unit the row leaves as it is, is not written: rewriting it would only add a copy of
 		// the row to every index (re-importing the state's booths took 5 s for nothing).
+		if err := tx.Exec(`UPDATE imp_units_place SET fields = 1 WHERE is_new = 0 AND EXISTS (SELECT 1 FROM units
+			JOIN imp_units x ON x.line = imp_units_place.line WHERE units.id = imp_units_place.id AND (` + strings.Join(changed, " OR ") + `))`).Error; err != nil {
+			return 0, 0, dbErr("import units: compare", err)
+		}
+		if err := tx.Exec(`UPDATE imp_units_place SET changed = 1 WHERE is_new = 0 AND (fields = 1 OR parl_set = 1 AND EXISTS
+			(SELECT 1 FROM units WHERE units.id = imp_units_place.id AND units.parliamentary_id IS DISTINCT FROM imp_units_place.parl_id))`).Error; err != nil {
+			return 0, 0, dbErr("import units: compare", err)
+		}
 		if err := tx.Exec(`UPDATE units SET `+strings.Join(set, ", ")+`, version = version + 1, updated_at = `+ts+`
-		FROM (SELECT p.id AS id, s.* FROM imp_units_place p JOIN imp_units s ON s.line = p.line WHERE p.is_new = 0) x
-		WHERE units.id = x.id AND (`+strings.Join(changed, " OR ")+`)`, now).Error; err != nil {
+		FROM (SELECT p.id AS id, s.* FROM imp_units_place p JOIN imp_units s ON s.line = p.line WHERE p.fields = 1) x
+		WHERE units.id = x.id`, now).Error; err != nil {
 			return 0, 0, dbErr("import units: update", err)
 		}
 	}
@@ -627,7 +639,7 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 }
 
 // auditUnits writes who changed what: per parent unit and block of 1000 lines, one audit
-// row listing the units the import created and updated there, {"created": [{"id", "code",
+// row listing the units the import created and changed there, {"created": [{"id", "code",
 // "line"}…], "updated": […]}, filed under the parent (a unit without one under itself).
 func (s *Imports) auditUnits(c *importConn, tx *gorm.DB, now time.Time, actor Actor) error {
 	var actorID *int64
@@ -645,7 +657,7 @@ func (s *Imports) auditUnits(c *importConn, tx *gorm.DB, now time.Time, actor Ac
 		CAST(g.after AS TEXT), `+c.typed("text")+`
 	FROM (SELECT r.unit_id AS unit_id, r.line / 1000 AS chunk, `+after+` AS after
 		FROM (SELECT p.audit_unit AS unit_id, p.id AS id, s.code AS code, p.line AS line, p.is_new AS is_new
-			FROM imp_units_place p JOIN imp_units s ON s.line = p.line) r
+			FROM imp_units_place p JOIN imp_units s ON s.line = p.line WHERE p.is_new = 1 OR p.changed = 1) r
 		GROUP BY r.unit_id, r.line / 1000) g
 	JOIN units u ON u.id = g.unit_id ORDER BY g.unit_id, g.chunk`, now, actorID, name, actor.RequestID).Error
 	return dbErr("import units: audit", err)

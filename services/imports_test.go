@@ -115,9 +115,10 @@ func TestImportUnitsGoodFile(t *testing.T) {
 		t.Errorf("timestamps %v %v, want the service clock %v", d.CreatedAt, d.UpdatedAt, e.clock.Now())
 	}
 
-	// Importing again updates every row in place.
+	// Importing again matches every row to its unit in place.
 	e.clock.Advance(time.Hour)
 	before := snapshot(t, e.db)
+	mark := e.auditMark(t)
 	body = strings.Replace(body, "Malihabad", "Malihabad (SC)", 1)
 	body = strings.Replace(body, ",900,", ",1200,", 1)
 	res, err = e.imports.Units(ctx, services.System, strings.NewReader(body), services.AllOrNothing)
@@ -129,8 +130,15 @@ func TestImportUnitsGoodFile(t *testing.T) {
 	if d := cmp.Diff(ids(before), ids(after)); d != "" {
 		t.Errorf("re-import changed ids (-before +after):\n%s", d)
 	}
-	// The rows that changed something are written, with the new time and version; the others
-	// are left as they were.
+	// The rows that changed something are written, with the new time and version, and are the
+	// ones the audit lists; the others are left as they were.
+	var listed []string
+	for _, en := range importAudit(t, e.auditSince(t, mark)) {
+		listed = append(listed, en.Kind+" "+en.Code)
+	}
+	if d := cmp.Diff([]string{"updated " + c("AC"), "updated " + c("B1")}, listed); d != "" {
+		t.Errorf("audit of the re-import (-want +got):\n%s", d)
+	}
 	for i, u := range after {
 		changed := u.Code == c("AC") || u.Code == c("B1")
 		if want := map[bool]time.Time{true: e.clock.Now(), false: before[i].UpdatedAt}[changed]; !u.UpdatedAt.Equal(want) {
