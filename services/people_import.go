@@ -177,9 +177,9 @@ type peopleTx struct {
 	wide    bool // take every lock up front, in order (after a run that could not take its last locks)
 	now     time.Time
 
-	seatErrs lineErrors        // rows checkSeat refused
+	seatErrs lineErrors       // rows checkSeat refused
 	changes  []committeeCount // the committees whose counts the seats change
-	flips    map[string]int64  // booths whose completeness flips, by path: +1 or -1
+	flips    map[string]int64 // booths whose completeness flips, by path: +1 or -1
 }
 
 func (p *peopleTx) run(mode ImportMode) (ImportResult, int64, error) {
