@@ -1,11 +1,14 @@
 package api
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,32 +28,115 @@ type peopleImportResponse struct {
 	Errors   []services.FieldError `json:"errors"`
 }
 
-// csvBody checks that the request carries CSV.
-func csvBody(c *gin.Context) bool {
-	ct := c.GetHeader("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil || (mt != "text/csv" && mt != "application/csv") {
-		fail(c, http.StatusUnsupportedMediaType, "send the file as text/csv")
-		return false
+// importLimit is the configured limit of an import's body and of the file it decompresses to.
+func (s *Server) importLimit() int64 {
+	if s.ImportLimit > 0 {
+		return s.ImportLimit
 	}
-	return true
+	return MaxImportBody
+}
+
+// errInflatedTooLarge: a gzip body decompressed past the import limit (a zip bomb, or simply a
+// file too large); the import stops reading and writes nothing.
+type errInflatedTooLarge struct{ limit int64 }
+
+func (e errInflatedTooLarge) Error() string {
+	return fmt.Sprintf("the file is larger than %d bytes after decompression", e.limit)
+}
+
+// inflateCap fails with errInflatedTooLarge once more than limit bytes have been read.
+type inflateCap struct {
+	r    io.Reader
+	left int64
+	err  errInflatedTooLarge
+}
+
+func (c *inflateCap) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, c.err
+	}
+	if int64(len(p)) > c.left+1 { // one byte past the cap tells "exactly the cap" from "more"
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n + int(c.left), c.err
+	}
+	return n, err
+}
+
+// importBody checks the request's media type and encoding and returns the CSV it carries, read
+// as it arrives: text/csv (or application/csv), gzip-compressed when Content-Encoding is gzip or
+// the body is application/gzip. The body may be at most the import limit, and so may the file
+// a gzip body decompresses to. gz reports a compressed body; ok is false when an error answer
+// has been written.
+func (s *Server) importBody(c *gin.Context) (r io.Reader, gz, ok bool) {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil {
+		mt = ""
+	}
+	switch enc := strings.ToLower(strings.TrimSpace(c.GetHeader("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		gz = true
+	default:
+		fail(c, http.StatusUnsupportedMediaType, "Content-Encoding "+enc+" is not supported; send the file as is or gzip-compressed")
+		return nil, false, false
+	}
+	switch mt {
+	case "text/csv", "application/csv":
+	case "application/gzip", "application/x-gzip":
+		gz = true
+	default:
+		fail(c, http.StatusUnsupportedMediaType, "send the file as text/csv, or gzip-compressed as application/gzip")
+		return nil, false, false
+	}
+	limit := s.importLimit()
+	if c.Request.ContentLength > limit {
+		fail(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than the import limit of %d bytes", limit))
+		return nil, false, false
+	}
+	var body io.Reader = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	if !gz {
+		return body, false, true
+	}
+	zr, err := gzip.NewReader(body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			fail(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than the import limit of %d bytes", limit))
+		} else {
+			fail(c, http.StatusBadRequest, "the body is not gzip-compressed: "+err.Error())
+		}
+		return nil, false, false
+	}
+	return &inflateCap{r: zr, left: limit, err: errInflatedTooLarge{limit}}, true, true
 }
 
 type importFunc func(context.Context, services.Actor, io.Reader, services.ImportMode) (services.ImportResult, error)
 
-// runImport reads the CSV body into load; ok is false when an error answer has been written.
-func runImport(c *gin.Context, load importFunc) (services.ImportResult, bool) {
-	if !csvBody(c) {
+// runImport streams the CSV body into load; ok is false when an error answer has been written.
+func (s *Server) runImport(c *gin.Context, load importFunc) (services.ImportResult, bool) {
+	body, gz, ok := s.importBody(c)
+	if !ok {
 		return services.ImportResult{}, false
 	}
 	mode := services.ImportMode(c.DefaultQuery("mode", string(services.AllOrNothing)))
-	res, err := load(c.Request.Context(), actor(c), c.Request.Body, mode)
+	res, err := load(c.Request.Context(), actor(c), body, mode)
 	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		fail(c, http.StatusRequestEntityTooLarge, "the file is larger than the import limit")
+	var inflated errInflatedTooLarge
+	switch {
+	case errors.As(err, &tooBig):
+		fail(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than the import limit of %d bytes; nothing was imported", tooBig.Limit))
 		return res, false
-	}
-	if err != nil {
+	case errors.As(err, &inflated):
+		fail(c, http.StatusRequestEntityTooLarge, inflated.Error()+"; nothing was imported")
+		return res, false
+	case gz && (errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF)):
+		fail(c, http.StatusBadRequest, "the gzip body is damaged or cut short; nothing was imported")
+		return res, false
+	case err != nil:
 		writeError(c, err)
 		return res, false
 	}
@@ -58,13 +144,13 @@ func runImport(c *gin.Context, load importFunc) (services.ImportResult, bool) {
 }
 
 func (s *Server) importUnits(c *gin.Context) {
-	if res, ok := runImport(c, s.Imports.Units); ok {
+	if res, ok := s.runImport(c, s.Imports.Units); ok {
 		c.JSON(http.StatusOK, importResponse{Inserted: res.Inserted, Updated: res.Updated, Errors: res.Errors})
 	}
 }
 
 func (s *Server) importPeople(c *gin.Context) {
-	if res, ok := runImport(c, s.Imports.People); ok {
+	if res, ok := s.runImport(c, s.Imports.People); ok {
 		c.JSON(http.StatusOK, peopleImportResponse{Inserted: res.Inserted, Updated: res.Updated, Seated: res.Seated, Errors: res.Errors})
 	}
 }

@@ -2,8 +2,10 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -540,4 +542,120 @@ func TestImportPeopleCSVConcurrentPresidents(t *testing.T) {
 	if got := s.coverageOf(t, fx.id("PC")); got.Booths != 4+booths || got.Complete != booths {
 		t.Errorf("PC coverage %+v, want %d of %d", got, booths, 4+booths)
 	}
+}
+
+// gzipped compresses b.
+func gzipped(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// importRequest is a POST of body to an import route with the given headers, as the token's user.
+func importRequest(path, token string, body io.Reader, length int64, headers ...string) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, path, body)
+	req.ContentLength = length
+	req.Header.Set("Authorization", "Bearer "+token)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return req
+}
+
+// TestImportCompressedAndLargeBodies: imports take gzip bodies (Content-Encoding: gzip, or an
+// application/gzip body), read as they arrive; a body past the configured import limit, or a
+// small gzip body that decompresses past it (a zip bomb), is refused with 413 problem+json
+// and writes nothing; a damaged gzip body is 400.
+func TestImportCompressedAndLargeBodies(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	fx := s.fx
+	booth := fx.code("LKOW-2")
+	people := []byte(peopleCSV(freshRow(booth, booth, "president"), freshRow(booth, booth, "member"), freshRow(booth)))
+
+	t.Run("Content-Encoding gzip", func(t *testing.T) {
+		rec := s.send(importRequest("/api/v1/imports/people", s.admin.Token, bytes.NewReader(gzipped(t, people)), -1,
+			"Content-Type", "text/csv; charset=utf-8", "Content-Encoding", "gzip"))
+		wantPeopleImported(t, rec, 3, 0, 2)
+	})
+	t.Run("application/gzip", func(t *testing.T) {
+		units := "level,code,name,parent_code\nbooth,GZ-1,Gzip booth," + fx.code("LKOW") + "\n"
+		rec := s.send(importRequest("/api/v1/imports/units", s.admin.Token, bytes.NewReader(gzipped(t, []byte(units))), -1,
+			"Content-Type", "application/gzip"))
+		wantImported(t, rec, 1, 0)
+	})
+
+	// A limit of 64 KiB, for the rest: over it, with and without a Content-Length, compressed or not.
+	const limit = 64 << 10
+	s.Server.ImportLimit = limit
+	var big bytes.Buffer
+	big.WriteString(peopleHeader + "\n")
+	for big.Len() <= limit {
+		fmt.Fprintf(&big, "%v\n", freshRow(booth))
+	}
+	var bomb bytes.Buffer
+	bomb.WriteString(peopleHeader + "\n")
+	for bomb.Len() <= 40*limit {
+		bomb.WriteString("Same Person,,male,,,,GEN,,," + booth + ",,\n")
+	}
+	small := gzipped(t, bomb.Bytes())
+	if len(small) >= limit {
+		t.Fatalf("the bomb is %d bytes compressed; want under the limit", len(small))
+	}
+	before := s.state(t)
+	for _, c := range []struct {
+		name    string
+		body    []byte
+		length  int64
+		headers []string
+		inText  string
+	}{
+		{"Content-Length over the limit", big.Bytes(), int64(big.Len()), []string{"Content-Type", "text/csv"}, "import limit of 65536 bytes"},
+		{"streamed past the limit", big.Bytes(), -1, []string{"Content-Type", "text/csv"}, "import limit of 65536 bytes"},
+		{"gzip that decompresses past the limit", small, int64(len(small)), []string{"Content-Type", "text/csv", "Content-Encoding", "gzip"},
+			"larger than 65536 bytes after decompression"},
+		{"application/gzip that decompresses past the limit", small, -1, []string{"Content-Type", "application/gzip"},
+			"larger than 65536 bytes after decompression"},
+	} {
+		t.Run("413 "+c.name, func(t *testing.T) {
+			p := wantProblem(t, s.send(importRequest("/api/v1/imports/people", s.admin.Token, bytes.NewReader(c.body), c.length, c.headers...)),
+				http.StatusRequestEntityTooLarge)
+			if !strings.Contains(p.Detail, c.inText) {
+				t.Errorf("detail %q, want it to say %q", p.Detail, c.inText)
+			}
+			if d := cmp.Diff(before, s.state(t)); d != "" {
+				t.Errorf("a refused import wrote (-before +after):\n%s", d)
+			}
+		})
+	}
+	t.Run("400 damaged gzip", func(t *testing.T) {
+		gz := gzipped(t, people)
+		gz[len(gz)-6] ^= 0xff // the CRC
+		wantProblem(t, s.send(importRequest("/api/v1/imports/people", s.admin.Token, bytes.NewReader(gz), -1,
+			"Content-Type", "text/csv", "Content-Encoding", "gzip")), http.StatusBadRequest)
+		wantProblem(t, s.send(importRequest("/api/v1/imports/people", s.admin.Token, strings.NewReader("not gzip at all"), -1,
+			"Content-Type", "application/gzip")), http.StatusBadRequest)
+		if d := cmp.Diff(before, s.state(t)); d != "" {
+			t.Errorf("a refused import wrote (-before +after):\n%s", d)
+		}
+	})
+	t.Run("415 another encoding", func(t *testing.T) {
+		wantProblem(t, s.send(importRequest("/api/v1/imports/people", s.admin.Token, bytes.NewReader(people), -1,
+			"Content-Type", "text/csv", "Content-Encoding", "br")), http.StatusUnsupportedMediaType)
+	})
+	t.Run("under the limit still imports", func(t *testing.T) {
+		rec := s.send(importRequest("/api/v1/imports/people", s.admin.Token, bytes.NewReader(gzipped(t, []byte(peopleCSV(freshRow(booth))))), -1,
+			"Content-Type", "application/gzip"))
+		wantPeopleImported(t, rec, 1, 0, 0)
+	})
 }

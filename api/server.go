@@ -18,8 +18,8 @@ import (
 
 // Body limits.
 const (
-	MaxJSONBody   = 1 << 20  // 1 MiB for JSON requests
-	MaxImportBody = 64 << 20 // 64 MiB for CSV imports (the full UP booth list is about 11 MiB)
+	MaxJSONBody   = 1 << 20 // 1 MiB for JSON requests
+	MaxImportBody = 2 << 30 // 2 GiB for CSV imports (and for what a gzip body decompresses to), unless Deps.ImportLimit says otherwise
 )
 
 // Pinger reports whether the database answers.
@@ -38,6 +38,10 @@ type Deps struct {
 	TrustedProxies []string
 	// Frontend serves the web UI at /, if set.
 	Frontend http.Handler
+	// ImportLimit is the largest CSV import body, and the largest file a gzip body may
+	// decompress to, in bytes (SANGATHAN_IMPORT_MAX_MIB); 0 means MaxImportBody. Imports stream,
+	// so the limit bounds the time and disk an import may take, not the server's memory.
+	ImportLimit int64
 	// MetricsElsewhere leaves /metrics off the router: the caller serves Server.Metrics on a
 	// listener of its own (SANGATHAN_METRICS_ADDR). Otherwise /metrics needs an admin's token.
 	MetricsElsewhere bool
@@ -144,9 +148,9 @@ func (s *Server) routes() {
 
 	a.GET("/audit", s.listAudit)
 
-	a.POST("/imports/units", limitBody(MaxImportBody), s.importUnits)
+	a.POST("/imports/units", s.importUnits) // importBody applies the import limit
 	a.GET("/exports/units.csv", s.exportUnits)
-	a.POST("/imports/people", limitBody(MaxImportBody), s.importPeople)
+	a.POST("/imports/people", s.importPeople)
 	a.GET("/exports/people.csv", s.exportPeople)
 }
 

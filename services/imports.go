@@ -25,11 +25,9 @@ const (
 	ValidRows    ImportMode = "valid_rows"     // write the good rows, report the bad ones
 )
 
-// Limits of one import.
-const (
-	MaxImportRows   = 1_000_000
-	MaxImportErrors = 10_000 // beyond this an import stops reading and reports what it has
-)
+// MaxImportErrors is how many row errors an import reports; past it, one more entry says how
+// many more there are. Imports have no limit on rows: files stream.
+const MaxImportErrors = 10_000
 
 // ImportResult is what an import did.
 type ImportResult struct {
@@ -41,9 +39,10 @@ type ImportResult struct {
 
 // Imports loads CSV files.
 type Imports struct {
-	db    *gorm.DB
-	now   Clock
-	units *Units
+	db      *gorm.DB
+	now     Clock
+	units   *Units
+	onPhase func(string) // tests only: called as an import reaches each step
 }
 
 // NewImports returns the import service.
@@ -62,111 +61,70 @@ var unitFieldColumn = map[string]string{
 	"population.muslim": "population_muslim", "population.minority": "population_minority",
 }
 
+// The units import streams the file's field values into a staging table (as the people import
+// does; see people_import.go) and keeps in memory only what placing units in the tree needs:
+// each row's line, level and three codes. Rows may name parents that come later in the file,
+// so the tree is resolved once every row has been read, then written with INSERT … SELECT and
+// UPDATE … FROM from the staging table, in one transaction that can run again from the staged
+// rows.
+
+// importUnitsStage is the staging table of the units CSV: the values of each row that passed
+// the row checks.
+const importUnitsStage = `line INTEGER PRIMARY KEY, level TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
+	name_hi TEXT NOT NULL, name_lower TEXT NOT NULL, number INTEGER, reserved TEXT NOT NULL, electors INTEGER,
+	population_total BIGINT, population_sc BIGINT, population_st BIGINT, population_muslim BIGINT, population_minority BIGINT`
+
+var importUnitsCols = []string{"line", "level", "code", "name", "name_hi", "name_lower", "number", "reserved", "electors",
+	"population_total", "population_sc", "population_st", "population_muslim", "population_minority"}
+
+// unitRow is what the import keeps of one row of a units file.
 type unitRow struct {
 	line       int
-	f          unitFields
+	level      models.Level
+	code       string
 	parentCode string
 	parlCode   string
+	parseBad   bool // failed the row checks
 	bad        bool
 
-	existing *models.Unit // the stored unit with this code, if any
+	existing *storedUnit // the stored unit with this code, if any
 	id       int64
 	path     string
 	depth    int
 	parentID *int64
-	parlID   *int64
 }
 
-// csvTable is a parsed CSV: its columns and rows, with row errors collected as it reads.
-type csvTable struct {
-	col    map[string]int
-	width  int
-	rows   [][]string
-	lines  []int
-	errors []FieldError
+// storedUnit is what placing rows needs of a stored unit.
+type storedUnit struct {
+	ID              int64
+	Level           models.Level
+	ParentID        *int64
+	Path            string
+	Depth           int
+	ParliamentaryID *int64
 }
 
-// get is the named cell of row, trimmed, with the apostrophe an export puts before a formula
-// character taken off (see exportCell).
-func (t *csvTable) get(row []string, name string) string {
-	if i, ok := t.col[name]; ok {
-		return importCell(strings.TrimSpace(row[i]))
-	}
-	return ""
+func (u storedUnit) unit() models.Unit {
+	return models.Unit{ID: u.ID, Level: u.Level, ParentID: u.ParentID, Path: u.Path, Depth: u.Depth, ParliamentaryID: u.ParliamentaryID}
 }
 
-// readCSV reads a CSV with a header naming some of allowed; required columns must be present.
-// Header problems are returned as an Invalid error; row problems are collected in the table.
-func readCSV(r io.Reader, allowed, required []string) (*csvTable, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, &Error{Code: EInvalid, Message: "the file is empty", Fields: []FieldError{{Line: 1, Field: "header", Message: "a header row is required"}}}
+// unitFile is a units file as read: its rows and their codes.
+type unitFile struct {
+	rows   []*unitRow
+	byCode map[string]*unitRow // the first row with each code
+	codes  map[string]string   // every code the file names, interned
+}
+
+func (f *unitFile) intern(s string) string {
+	if s == "" {
+		return ""
 	}
-	if err != nil {
-		return nil, &Error{Code: EInvalid, Message: "the header row cannot be read", Fields: []FieldError{{Line: 1, Field: "header", Message: csvMessage(err)}}}
+	if v, ok := f.codes[s]; ok {
+		return v
 	}
-	known := map[string]bool{}
-	for _, c := range allowed {
-		known[c] = true
-	}
-	t := &csvTable{col: map[string]int{}, width: len(header)}
-	var bad []FieldError
-	for i, h := range header {
-		if i == 0 {
-			h = strings.TrimPrefix(h, "\ufeff")
-		}
-		h = strings.ToLower(strings.TrimSpace(h))
-		if !known[h] {
-			bad = append(bad, FieldError{Line: 1, Field: h, Message: "unknown column; expected some of: " + strings.Join(allowed, ", ")})
-		} else if _, dup := t.col[h]; dup {
-			bad = append(bad, FieldError{Line: 1, Field: h, Message: "column appears twice"})
-		} else {
-			t.col[h] = i
-		}
-	}
-	for _, c := range required {
-		if _, ok := t.col[c]; !ok {
-			bad = append(bad, FieldError{Line: 1, Field: c, Message: "required column is missing"})
-		}
-	}
-	if len(bad) > 0 {
-		return nil, &Error{Code: EInvalid, Message: "the header row is not valid", Fields: bad}
-	}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var line int
-		if err == nil {
-			line, _ = cr.FieldPos(0) // FieldPos panics after a parse error
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return nil, fmt.Errorf("read csv: %w", err) // the body itself failed (too large, cut off)
-			}
-			line = pe.Line
-			t.errors = append(t.errors, FieldError{Line: line, Field: "row", Message: csvMessage(err)})
-		} else if len(rec) != t.width {
-			t.errors = append(t.errors, FieldError{Line: line, Field: "row", Message: fmt.Sprintf("has %d fields; the header has %d", len(rec), t.width)})
-		} else if i := badText(rec); i >= 0 {
-			t.errors = append(t.errors, FieldError{Line: line, Field: strings.ToLower(strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff"))), Message: "is not UTF-8 text (save the file as CSV UTF-8)"})
-		} else {
-			t.rows = append(t.rows, rec)
-			t.lines = append(t.lines, line)
-		}
-		if len(t.rows)+len(t.errors) > MaxImportRows {
-			return nil, &Error{Code: EInvalid, Message: "the file is too long", Fields: []FieldError{{Line: line, Field: "row", Message: fmt.Sprintf("at most %d rows per import", MaxImportRows)}}}
-		}
-		if len(t.errors) >= MaxImportErrors {
-			return nil, &Error{Code: EInvalid, Message: "too many bad rows; fix the file and try again", Fields: t.errors}
-		}
-	}
-	return t, nil
+	v := strings.Clone(s) // not a slice of the reader's line
+	f.codes[v] = v
+	return v
 }
 
 func csvMessage(err error) string {
@@ -177,41 +135,101 @@ func csvMessage(err error) string {
 	return "not valid CSV: " + err.Error()
 }
 
-func optInt(field, s string, errs *[]FieldError, line int) *int {
+func optInt(field, s string, fail func(string, string)) *int {
 	if s == "" {
 		return nil
 	}
 	n, err := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
 	if err != nil {
-		*errs = append(*errs, FieldError{Line: line, Field: field, Message: "must be a whole number"})
+		fail(field, "must be a whole number")
 		return nil
 	}
 	return &n
 }
 
-func optInt64(field, s string, errs *[]FieldError, line int) *int64 {
+func optInt64(field, s string, fail func(string, string)) *int64 {
 	if s == "" {
 		return nil
 	}
 	n, err := strconv.ParseInt(strings.ReplaceAll(s, ",", ""), 10, 64)
 	if err != nil {
-		*errs = append(*errs, FieldError{Line: line, Field: field, Message: "must be a whole number"})
+		fail(field, "must be a whole number")
 		return nil
 	}
 	return &n
 }
 
-// importFailed is the error of an all-or-nothing import with bad rows; the result rides along.
-func importFailed(res ImportResult) error {
-	return &Error{Code: EInvalid, Message: fmt.Sprintf("%d of the file's rows have errors; nothing was written", countLines(res.Errors)), Fields: res.Errors, Data: res}
-}
-
-func countLines(errs []FieldError) int {
-	seen := map[int]bool{}
-	for _, e := range errs {
-		seen[e.Line] = true
+// unitRows feeds the staging table from the file, checking each row's fields and keeping the
+// row's place in the tree in f.
+func unitRows(st *csvStream, f *unitFile) rowSource {
+	return func() ([]any, bool, error) {
+		for {
+			rec, line, err := st.next()
+			if err == io.EOF {
+				return nil, false, nil
+			}
+			if err != nil {
+				return nil, false, err
+			}
+			ur := &unitRow{line: line, parentCode: f.intern(st.get(rec, "parent_code")), parlCode: f.intern(st.get(rec, "parliamentary_code"))}
+			fail := func(field, msg string) {
+				st.errs.add(line, field, msg)
+				ur.parseBad = true
+			}
+			uf := unitFields{Level: models.Level(strings.ToLower(st.get(rec, "level"))), Code: st.get(rec, "code"), Name: st.get(rec, "name"),
+				NameHi: st.get(rec, "name_hi"), Reserved: st.get(rec, "reserved"), HasParl: ur.parlCode != "",
+				Number:   optInt("number", st.get(rec, "number"), fail),
+				Electors: optInt("electors", st.get(rec, "electors"), fail),
+			}
+			pop := Population{
+				Total:    optInt64("population_total", st.get(rec, "population_total"), fail),
+				SC:       optInt64("population_sc", st.get(rec, "population_sc"), fail),
+				ST:       optInt64("population_st", st.get(rec, "population_st"), fail),
+				Muslim:   optInt64("population_muslim", st.get(rec, "population_muslim"), fail),
+				Minority: optInt64("population_minority", st.get(rec, "population_minority"), fail),
+			}
+			if pop != (Population{}) {
+				uf.Population = &pop
+			}
+			uf.normalise()
+			for _, fe := range uf.validate() {
+				if c, ok := unitFieldColumn[fe.Field]; ok {
+					fe.Field = c
+				}
+				fail(fe.Field, fe.Message)
+			}
+			if uf.Level.Valid() {
+				if ur.parentCode == "" && !uf.Level.ParentOptional() {
+					fail("parent_code", "is required for a "+string(uf.Level))
+				}
+				if ur.parentCode != "" && uf.Level == models.LevelNational {
+					fail("parent_code", "a national unit has no parent")
+				}
+				ur.level = uf.Level
+			} else {
+				ur.level = models.Level(strings.Clone(string(uf.Level)))
+			}
+			if uf.Code != "" {
+				ur.code = f.intern(uf.Code)
+				if prev, dup := f.byCode[ur.code]; dup {
+					fail("code", fmt.Sprintf("duplicates the code on line %d", prev.line))
+				} else {
+					f.byCode[ur.code] = ur
+				}
+			}
+			ur.bad = ur.parseBad
+			f.rows = append(f.rows, ur)
+			if ur.parseBad {
+				continue
+			}
+			var p Population
+			if uf.Population != nil {
+				p = *uf.Population
+			}
+			return []any{line, string(uf.Level), uf.Code, uf.Name, uf.NameHi, strings.ToLower(uf.Name), uf.Number, uf.Reserved,
+				uf.Electors, p.Total, p.SC, p.ST, p.Muslim, p.Minority}, true, nil
+		}
 	}
-	return len(seen)
 }
 
 // Units upserts units by code from a units CSV (see UnitColumns). Parents may come later in the
@@ -228,129 +246,76 @@ func (s *Imports) Units(ctx context.Context, actor Actor, r io.Reader, mode Impo
 	if mode != AllOrNothing && mode != ValidRows {
 		return ImportResult{}, invalid("mode", "must be all_or_nothing or valid_rows")
 	}
-	t, err := readCSV(r, UnitColumns, []string{"level", "code", "name"})
+	st, err := openCSV(r, UnitColumns, []string{"level", "code", "name"})
 	if err != nil {
 		return ImportResult{}, err
 	}
-	errs := t.errors
-	rows := make([]*unitRow, 0, len(t.rows))
-	byCode := make(map[string]*unitRow, len(t.rows))
-	for i, rec := range t.rows {
-		line := t.lines[i]
-		before := len(errs)
-		ur := &unitRow{line: line, parentCode: t.get(rec, "parent_code"), parlCode: t.get(rec, "parliamentary_code")}
-		ur.f = unitFields{
-			Level: models.Level(strings.ToLower(t.get(rec, "level"))), Code: t.get(rec, "code"), Name: t.get(rec, "name"),
-			NameHi: t.get(rec, "name_hi"), Reserved: t.get(rec, "reserved"), HasParl: ur.parlCode != "",
-			Number:   optInt("number", t.get(rec, "number"), &errs, line),
-			Electors: optInt("electors", t.get(rec, "electors"), &errs, line),
+	f := &unitFile{byCode: map[string]*unitRow{}, codes: map[string]string{}}
+	var res ImportResult
+	err = withImportConn(ctx, s.db, func(c *importConn) error {
+		if err := c.stage("imp_units", importUnitsStage); err != nil {
+			return err
 		}
-		pop := Population{
-			Total:    optInt64("population_total", t.get(rec, "population_total"), &errs, line),
-			SC:       optInt64("population_sc", t.get(rec, "population_sc"), &errs, line),
-			ST:       optInt64("population_st", t.get(rec, "population_st"), &errs, line),
-			Muslim:   optInt64("population_muslim", t.get(rec, "population_muslim"), &errs, line),
-			Minority: optInt64("population_minority", t.get(rec, "population_minority"), &errs, line),
+		if _, err := c.load("imp_units", importUnitsCols, unitRows(st, f)); err != nil {
+			return err
 		}
-		if pop != (Population{}) {
-			ur.f.Population = &pop
+		if err := c.analyzeStaged("imp_units"); err != nil {
+			return err
 		}
-		ur.f.normalise()
-		for _, fe := range ur.f.validate() {
-			if c, ok := unitFieldColumn[fe.Field]; ok {
-				fe.Field = c
+		s.phase("staged")
+		return c.inTx(func(tx *gorm.DB, _ int) error {
+			for _, ur := range f.rows {
+				ur.bad, ur.existing, ur.id, ur.path, ur.depth, ur.parentID = ur.parseBad, nil, 0, "", 0, nil
 			}
-			fe.Line = line
-			errs = append(errs, fe)
-		}
-		if ur.f.Level.Valid() {
-			if ur.parentCode == "" && !ur.f.Level.ParentOptional() {
-				errs = append(errs, FieldError{Line: line, Field: "parent_code", Message: "is required for a " + string(ur.f.Level)})
+			res = ImportResult{}
+			stored, err := loadStoredUnits(tx, f)
+			if err != nil {
+				return err
 			}
-			if ur.parentCode != "" && ur.f.Level == models.LevelNational {
-				errs = append(errs, FieldError{Line: line, Field: "parent_code", Message: "a national unit has no parent"})
+			more := s.resolve(actor, f, stored)
+			bad := st.errs.badLines + countLines(more)
+			res.Errors = st.errs.merged(more[:min(len(more), MaxImportErrors)], len(more))
+			if bad > 0 && mode == AllOrNothing {
+				return importFailedLines(res, bad)
 			}
-		}
-		if ur.f.Code != "" {
-			if prev, dup := byCode[ur.f.Code]; dup {
-				errs = append(errs, FieldError{Line: line, Field: "code", Message: fmt.Sprintf("duplicates the code on line %d", prev.line)})
-				ur.bad = true
-			} else {
-				byCode[ur.f.Code] = ur
-			}
-		}
-		if len(errs) > before {
-			ur.bad = true
-		}
-		rows = append(rows, ur)
-	}
-
-	db := s.db.WithContext(ctx)
-	stored, err := s.loadByCodes(db, rows)
-	if err != nil {
-		return ImportResult{}, err
-	}
-	errs = append(errs, s.resolve(actor, rows, byCode, stored)...)
-	res := ImportResult{Errors: capErrors(sortErrors(errs))}
-	if len(res.Errors) > 0 && mode == AllOrNothing {
-		return res, importFailed(res)
-	}
-	var good []*unitRow
-	for _, ur := range rows {
-		if !ur.bad {
-			good = append(good, ur)
-		}
-	}
-	if len(good) == 0 {
-		return res, nil
-	}
-	// bulkTx runs the writes again after a deadlock; each run starts from the units as read.
-	initial := make(map[*unitRow]models.Unit, len(good))
-	for _, ur := range good {
-		if ur.existing != nil {
-			initial[ur] = *ur.existing
-		}
-	}
-	err = bulkTx(ctx, s.db, func(tx *gorm.DB, copyRows copyFunc) error {
-		for _, ur := range good {
-			ur.path, ur.depth, ur.parentID = "", 0, nil
-			if ur.existing != nil {
-				*ur.existing = initial[ur]
-			}
-		}
-		ins, upd, werr := s.writeUnits(tx, copyRows, actor, good, byCode, stored, t.col)
-		res.Inserted, res.Updated = ins, upd
-		return werr
+			ins, upd, err := s.writeUnits(c, tx, actor, f, stored, st)
+			res.Inserted, res.Updated = ins, upd
+			return err
+		})
 	})
 	if err != nil {
 		return ImportResult{Errors: res.Errors}, err
 	}
+	if err := s.analyzeAfter(ctx, int64(res.Inserted+res.Updated), "units"); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
-// loadByCodes fetches the stored units named anywhere in the file, in chunks that fit any
-// database's parameter limit.
-func (s *Imports) loadByCodes(db *gorm.DB, rows []*unitRow) (map[string]*models.Unit, error) {
-	set := map[string]bool{}
-	for _, ur := range rows {
-		for _, c := range []string{ur.f.Code, ur.parentCode, ur.parlCode} {
-			if c != "" {
-				set[c] = true
-			}
-		}
+func countLines(errs []FieldError) int {
+	seen := map[int]bool{}
+	for _, e := range errs {
+		seen[e.Line] = true
 	}
-	codes := make([]string, 0, len(set))
-	for c := range set {
+	return len(seen)
+}
+
+// loadStoredUnits reads the stored units named anywhere in the file, in chunks that fit any
+// database's parameter limit.
+func loadStoredUnits(tx *gorm.DB, f *unitFile) (map[string]*storedUnit, error) {
+	codes := make([]string, 0, len(f.codes))
+	for c := range f.codes {
 		codes = append(codes, c)
 	}
-	out := make(map[string]*models.Unit, len(codes))
-	for start := 0; start < len(codes); start += 5000 {
+	out := make(map[string]*storedUnit, len(codes))
+	for _, chunk := range chunks(codes, 5000) {
 		var batch []models.Unit
-		if err := db.Where("code IN ?", codes[start:min(start+5000, len(codes))]).Find(&batch).Error; err != nil {
+		if err := tx.Select("id", "code", "level", "parent_id", "path", "depth", "parliamentary_id").
+			Where("code IN ?", chunk).Find(&batch).Error; err != nil {
 			return nil, dbErr("load units", err)
 		}
-		for i := range batch {
-			out[batch[i].Code] = &batch[i]
+		for _, u := range batch {
+			out[u.Code] = &storedUnit{ID: u.ID, Level: u.Level, ParentID: u.ParentID, Path: u.Path, Depth: u.Depth, ParliamentaryID: u.ParliamentaryID}
 		}
 	}
 	return out, nil
@@ -358,25 +323,26 @@ func (s *Imports) loadByCodes(db *gorm.DB, rows []*unitRow) (map[string]*models.
 
 // resolve checks each row against its parent and constituency, in the file or stored, marking
 // rows bad (and their descendants in the file, whose parent will not exist) as it goes.
-func (s *Imports) resolve(actor Actor, rows []*unitRow, byCode map[string]*unitRow, stored map[string]*models.Unit) []FieldError {
+func (s *Imports) resolve(actor Actor, f *unitFile, stored map[string]*storedUnit) []FieldError {
 	var errs []FieldError
 	fail := func(ur *unitRow, field, msg string) {
 		errs = append(errs, FieldError{Line: ur.line, Field: field, Message: msg})
 		ur.bad = true
 	}
-	for _, ur := range rows {
-		if ex := stored[ur.f.Code]; ex != nil && byCode[ur.f.Code] == ur {
+	byCode := f.byCode
+	for _, ur := range f.rows {
+		if ex := stored[ur.code]; ex != nil && ur.code != "" && byCode[ur.code] == ur {
 			ur.existing = ex
 			switch {
 			case !actor.Sees(ex.Path):
 				fail(ur, "code", "belongs to a unit outside your scope")
-			case ex.Level != ur.f.Level && ur.f.Level.Valid():
-				fail(ur, "level", fmt.Sprintf("the stored unit %s is a %s; a unit's level cannot change", ex.Code, ex.Level))
+			case ex.Level != ur.level && ur.level.Valid():
+				fail(ur, "level", fmt.Sprintf("the stored unit %s is a %s; a unit's level cannot change", ur.code, ex.Level))
 			}
 		}
 	}
 	// state: 0 unvisited, 1 in progress, 2 done. A row is checked after its parent row.
-	state := make(map[*unitRow]int, len(rows))
+	state := make(map[*unitRow]int, len(f.rows))
 	var visit func(ur *unitRow)
 	visit = func(ur *unitRow) {
 		if state[ur] != 0 {
@@ -393,8 +359,8 @@ func (s *Imports) resolve(actor Actor, rows []*unitRow, byCode map[string]*unitR
 				switch {
 				case p.bad && !ur.bad:
 					fail(ur, "parent_code", fmt.Sprintf("the parent on line %d has errors", p.line))
-				case !p.bad && ur.f.Level.Valid() && !ur.f.Level.MayHaveParent(p.f.Level):
-					fail(ur, "parent_code", fmt.Sprintf("a %s cannot be placed under a %s", ur.f.Level, p.f.Level))
+				case !p.bad && ur.level.Valid() && !ur.level.MayHaveParent(p.level):
+					fail(ur, "parent_code", fmt.Sprintf("a %s cannot be placed under a %s", ur.level, p.level))
 				case ur.existing != nil && p.existing == nil && !p.bad:
 					fail(ur, "parent_code", "an existing unit cannot move under a unit created in the same file; import the new parent first")
 				}
@@ -402,15 +368,15 @@ func (s *Imports) resolve(actor Actor, rows []*unitRow, byCode map[string]*unitR
 				switch {
 				case !actor.Sees(ex.Path):
 					fail(ur, "parent_code", "no unit with this code in the file or the database")
-				case ur.f.Level.Valid() && !ur.f.Level.MayHaveParent(ex.Level):
-					fail(ur, "parent_code", fmt.Sprintf("a %s cannot be placed under a %s", ur.f.Level, ex.Level))
+				case ur.level.Valid() && !ur.level.MayHaveParent(ex.Level):
+					fail(ur, "parent_code", fmt.Sprintf("a %s cannot be placed under a %s", ur.level, ex.Level))
 				case ur.existing != nil && strings.HasPrefix(ex.Path, ur.existing.Path):
 					fail(ur, "parent_code", "a unit cannot be moved under itself")
 				}
 			} else {
 				fail(ur, "parent_code", "no unit with this code in the file or the database")
 			}
-		} else if ur.f.Level.ParentOptional() && !actor.Everywhere() && !ur.bad {
+		} else if ur.level.ParentOptional() && !actor.Everywhere() && !ur.bad {
 			fail(ur, "parent_code", "only an administrator may create or change a top-level unit")
 		} else if ur.existing != nil && ur.existing.ParentID != nil && !ur.bad {
 			fail(ur, "parent_code", "is required: the stored unit has a parent")
@@ -420,7 +386,7 @@ func (s *Imports) resolve(actor Actor, rows []*unitRow, byCode map[string]*unitR
 				if state[p] == 0 {
 					visit(p) // the seat may come later in the file and turn out bad
 				}
-				if p.f.Level != models.LevelParliamentary {
+				if p.level != models.LevelParliamentary {
 					fail(ur, "parliamentary_code", "is not a parliamentary constituency")
 				} else if p.bad {
 					fail(ur, "parliamentary_code", fmt.Sprintf("the constituency on line %d has errors", p.line))
@@ -434,23 +400,34 @@ func (s *Imports) resolve(actor Actor, rows []*unitRow, byCode map[string]*unitR
 			}
 		}
 	}
-	for _, ur := range rows {
+	for _, ur := range f.rows {
 		visit(ur)
 	}
-	return errs
+	return sortErrors(errs)
 }
 
-// writeUnits stores the good rows: moves and updates of stored units first, then the new units
-// in one bulk load with ids taken up front so that paths can be computed before the insert.
-// Columns missing from the file's header leave those fields of stored units as they are; a
-// column that is present but empty clears the field.
-func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good []*unitRow, byCode map[string]*unitRow, stored map[string]*models.Unit, header map[string]int) (inserted, updated int, err error) {
+// unitPlaceCols are the columns of imp_units_place: where each good row goes.
+var unitPlaceCols = []string{"line", "id", "is_new", "parent_id", "path", "depth", "parl_id", "parl_set", "audit_unit", "changed"}
+
+// writeUnits stores the good rows: moves of stored units first, then the updates of stored units
+// and the new units, from the staging table, with ids taken up front so that paths can be
+// computed before the insert. Columns missing from the file's header leave those fields of
+// stored units as they are; a column that is present but empty clears the field.
+func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFile, stored map[string]*storedUnit, st *csvStream) (inserted, updated int, err error) {
 	now := s.now()
-	var fresh []*unitRow
-	for _, ur := range good {
+	byCode := f.byCode
+	var good, fresh []*unitRow
+	for _, ur := range f.rows {
+		if ur.bad {
+			continue
+		}
+		good = append(good, ur)
 		if ur.existing == nil {
 			fresh = append(fresh, ur)
 		}
+	}
+	if len(good) == 0 {
+		return 0, 0, nil
 	}
 	ids, err := reserveIDs(tx, len(fresh))
 	if err != nil {
@@ -459,24 +436,21 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 	for i, ur := range fresh {
 		ur.id = ids[i]
 	}
-	// What the audit log keeps of each stored unit, read before anything changes it.
-	before := make(map[*unitRow]map[string]any)
-	for _, ur := range good {
-		if ur.existing != nil {
-			before[ur] = unitAudit(*ur.existing)
-		}
-	}
 	// Stored units move before anything is placed under them.
+	moved := map[*unitRow]bool{}
 	for _, ur := range good {
 		if ur.existing == nil || ur.parentCode == "" {
 			continue
 		}
 		if p := byCode[ur.parentCode]; p == nil || p.existing != nil {
-			parent := stored[ur.parentCode] // ids do not change, so the copy read before the transaction serves
+			parent := stored[ur.parentCode] // ids do not change, so the copy read before serves
 			if ur.existing.ParentID == nil || *ur.existing.ParentID != parent.ID {
-				if err := s.units.move(tx, actor, ur.existing, parent.ID); err != nil {
+				u := ur.existing.unit()
+				if err := s.units.move(tx, actor, &u, parent.ID); err != nil {
 					return 0, 0, fmt.Errorf("line %d: %w", ur.line, err)
 				}
+				ur.existing.ParentID, ur.existing.Path, ur.existing.Depth = u.ParentID, u.Path, u.Depth
+				moved[ur] = true
 				if err := tx.Exec("UPDATE units SET version = version + 1 WHERE id = ?", ur.existing.ID).Error; err != nil {
 					return 0, 0, dbErr("import units: move", err)
 				}
@@ -486,33 +460,32 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 	// Paths of stored parents and constituencies, read after the moves.
 	need := map[string]bool{}
 	for _, ur := range good {
-		if ur.parentCode != "" && (byCode[ur.parentCode] == nil || byCode[ur.parentCode].existing != nil) {
-			need[ur.parentCode] = true
-		}
-		if ur.parlCode != "" && (byCode[ur.parlCode] == nil || byCode[ur.parlCode].existing != nil) {
-			need[ur.parlCode] = true
+		for _, code := range []string{ur.parentCode, ur.parlCode} {
+			if code != "" && (byCode[code] == nil || byCode[code].existing != nil) {
+				need[code] = true
+			}
 		}
 	}
-	storedNow := map[string]models.Unit{}
 	codes := make([]string, 0, len(need))
 	var parentIDs []int64
-	for c := range need {
-		codes = append(codes, c)
-		if st := stored[c]; st != nil {
-			parentIDs = append(parentIDs, st.ID)
+	for code := range need {
+		codes = append(codes, code)
+		if su := stored[code]; su != nil {
+			parentIDs = append(parentIDs, su.ID)
 		}
 	}
 	// Under their locks a concurrent move of a parent has committed or waits (see rollups.go).
 	if err := lockUnits(tx, parentIDs); err != nil {
 		return 0, 0, err
 	}
-	for start := 0; start < len(codes); start += 5000 {
+	storedNow := make(map[string]storedUnit, len(codes))
+	for _, chunk := range chunks(codes, 5000) {
 		var batch []models.Unit
-		if err := tx.Select("id", "code", "path", "depth", "level").Where("code IN ?", codes[start:min(start+5000, len(codes))]).Find(&batch).Error; err != nil {
+		if err := tx.Select("id", "code", "path", "depth", "level").Where("code IN ?", chunk).Find(&batch).Error; err != nil {
 			return 0, 0, dbErr("import units", err)
 		}
 		for _, u := range batch {
-			storedNow[u.Code] = u
+			storedNow[u.Code] = storedUnit{ID: u.ID, Level: u.Level, Path: u.Path, Depth: u.Depth}
 		}
 	}
 	var place func(ur *unitRow)
@@ -527,13 +500,16 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 				parentPath, depth = p.path, p.depth+1
 				ur.parentID = &p.id
 			} else {
-				st := storedNow[ur.parentCode]
-				id := st.ID
-				parentPath, depth = st.Path, st.Depth+1
+				su := storedNow[ur.parentCode]
+				id := su.ID
+				parentPath, depth = su.Path, su.Depth+1
 				ur.parentID = &id
 			}
 		}
 		ur.path, ur.depth = models.ChildPath(parentPath, ur.id), depth
+	}
+	for _, ur := range fresh {
+		place(ur)
 	}
 	parlID := func(ur *unitRow) *int64 {
 		if ur.parlCode == "" {
@@ -545,72 +521,95 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 		id := storedNow[ur.parlCode].ID
 		return &id
 	}
-	// Updates of stored units go through a staging table and one set-based UPDATE.
-	// The parliamentary link may name a unit inserted below; it is set after the inserts.
-	var staged [][]any
-	for _, ur := range good {
-		if ur.existing == nil {
-			continue
-		}
-		var pop Population
-		if ur.f.Population != nil {
-			pop = *ur.f.Population
-		}
-		nameHi := ur.f.NameHi
-		if _, present := header["name_hi"]; !present {
-			nameHi = ur.existing.NameHi // kept as stored, so search must keep finding it
-		}
-		staged = append(staged, []any{ur.existing.ID, ur.f.Name, ur.f.NameHi, models.SearchText(ur.f.Name, nameHi), ur.f.Number,
-			ur.f.Reserved, ur.f.Electors, pop.Total, pop.SC, pop.ST, pop.Muslim, pop.Minority})
-	}
-	if len(staged) > 0 {
-		if err := updateFromStaging(tx, copyRows, staged, header, now); err != nil {
-			return 0, 0, err
-		}
-		updated = len(staged)
-	}
-	cols := []string{"id", "level", "parent_id", "path", "depth", "code", "name", "name_hi", "search_text", "number", "reserved",
-		"parliamentary_id", "electors", "population_total", "population_sc", "population_st", "population_muslim", "population_minority",
-		"created_at", "updated_at", "booths"}
-	data := make([][]any, 0, len(fresh))
-	for _, ur := range fresh {
-		place(ur)
-	}
-	// Parents first, so that the foreign key holds row by row on databases that check it per row.
-	sortByDepth(fresh)
-	for _, ur := range fresh {
-		var pop Population
-		if ur.f.Population != nil {
-			pop = *ur.f.Population
-		}
-		data = append(data, []any{ur.id, string(ur.f.Level), ur.parentID, ur.path, ur.depth, ur.f.Code, ur.f.Name, ur.f.NameHi,
-			models.SearchText(ur.f.Name, ur.f.NameHi), ur.f.Number, ur.f.Reserved, nil, ur.f.Electors,
-			pop.Total, pop.SC, pop.ST, pop.Muslim, pop.Minority, now, now, boolInt(ur.f.Level == models.LevelBooth)})
-	}
-	if err := copyRows("units", cols, data); err != nil {
+	hasParl := st.has("parliamentary_code")
+	// Where each good row goes, the unit its audit row is filed under (its parent, or itself
+	// when it has none), and whether it changes a stored unit: moved it, or (found below) changes
+	// its fields (fields) or its constituency.
+	if err := c.tempTableCols(tx, "imp_units_place", `line INTEGER PRIMARY KEY, id BIGINT NOT NULL, is_new INTEGER NOT NULL,
+		parent_id BIGINT, path TEXT, depth INTEGER, parl_id BIGINT, parl_set INTEGER NOT NULL, audit_unit BIGINT NOT NULL,
+		changed INTEGER NOT NULL, fields INTEGER NOT NULL DEFAULT 0`); err != nil {
 		return 0, 0, err
 	}
-	// Constituency links, set now that every unit exists.
-	for _, ur := range good {
-		id := parlID(ur)
-		var current *int64
+	i := 0
+	if _, err := c.loadInTx(tx, "imp_units_place", unitPlaceCols, func() ([]any, bool, error) {
+		if i == len(good) {
+			return nil, false, nil
+		}
+		ur := good[i]
+		i++
+		id, isNew, parentID, path, depth, set := ur.id, 1, ur.parentID, ur.path, ur.depth, ur.parlCode != ""
 		if ur.existing != nil {
-			if _, present := header["parliamentary_code"]; !present {
-				continue
-			}
-			current = ur.existing.ParliamentaryID
+			id, isNew, parentID, path, depth, set = ur.existing.ID, 0, ur.existing.ParentID, ur.existing.Path, ur.existing.Depth, hasParl
 		}
-		if (id == nil && current == nil) || (id != nil && current != nil && *id == *current) {
-			continue
+		auditUnit := id
+		if parentID != nil {
+			auditUnit = *parentID
 		}
-		target := ur.id
-		if ur.existing != nil {
-			target = ur.existing.ID
-		}
-		if err := tx.Exec("UPDATE units SET parliamentary_id = ?, version = version + ? WHERE id = ?", id, boolInt(ur.existing != nil), target).Error; err != nil {
-			return 0, 0, dbErr("import units: link constituency", err)
+		return []any{ur.line, id, isNew, parentID, path, depth, parlID(ur), boolInt(set), auditUnit, boolInt(moved[ur])}, true, nil
+	}); err != nil {
+		return 0, 0, err
+	}
+	if c.pg {
+		if err := tx.Exec("ANALYZE imp_units_place").Error; err != nil {
+			return 0, 0, dbErr("import units: analyze", err)
 		}
 	}
+	ts := c.typed("timestamptz")
+	// Updates of stored units. The parliamentary link may name a unit inserted below; it is set
+	// after the inserts.
+	if updated = len(good) - len(fresh); updated > 0 {
+		var set []string
+		for _, col := range []string{"name", "name_hi", "number", "reserved", "electors", "population_total", "population_sc",
+			"population_st", "population_muslim", "population_minority"} {
+			if st.has(col) {
+				set = append(set, col+" = x."+col)
+			}
+		}
+		nameHi := "units.name_hi" // kept as stored, so search must keep finding it
+		if st.has("name_hi") {
+			nameHi = "x.name_hi"
+		}
+		set = append(set, "search_text = x.name_lower || ' ' || "+nameHi)
+		changed := make([]string, 0, len(set))
+		for _, a := range set {
+			col, expr, _ := strings.Cut(a, " = ")
+			changed = append(changed, "units."+col+" IS DISTINCT FROM "+expr)
+		}
+		// A unit the row leaves as it is, is not written: rewriting it would only add a copy of
+		// the row to every index (re-importing the state's booths took 5 s for nothing).
+		if err := tx.Exec(`UPDATE imp_units_place SET fields = 1 WHERE is_new = 0 AND EXISTS (SELECT 1 FROM units
+			JOIN imp_units x ON x.line = imp_units_place.line WHERE units.id = imp_units_place.id AND (` + strings.Join(changed, " OR ") + `))`).Error; err != nil {
+			return 0, 0, dbErr("import units: compare", err)
+		}
+		if err := tx.Exec(`UPDATE imp_units_place SET changed = 1 WHERE is_new = 0 AND (fields = 1 OR parl_set = 1 AND EXISTS
+			(SELECT 1 FROM units WHERE units.id = imp_units_place.id AND units.parliamentary_id IS DISTINCT FROM imp_units_place.parl_id))`).Error; err != nil {
+			return 0, 0, dbErr("import units: compare", err)
+		}
+		if err := tx.Exec(`UPDATE units SET `+strings.Join(set, ", ")+`, version = version + 1, updated_at = `+ts+`
+		FROM (SELECT p.id AS id, s.* FROM imp_units_place p JOIN imp_units s ON s.line = p.line WHERE p.fields = 1) x
+		WHERE units.id = x.id`, now).Error; err != nil {
+			return 0, 0, dbErr("import units: update", err)
+		}
+	}
+	// New units, parents first, so that the foreign key holds row by row on databases that check
+	// it per row.
+	if len(fresh) > 0 {
+		if err := tx.Exec(`INSERT INTO units (id, level, parent_id, path, depth, code, name, name_hi, search_text, number, reserved,
+			parliamentary_id, electors, population_total, population_sc, population_st, population_muslim, population_minority,
+			created_at, updated_at, booths)
+		SELECT p.id, s.level, p.parent_id, p.path, p.depth, s.code, s.name, s.name_hi, s.name_lower || ' ' || s.name_hi, s.number,
+			s.reserved, NULL, s.electors, s.population_total, s.population_sc, s.population_st, s.population_muslim,
+			s.population_minority, `+ts+`, `+ts+`, CASE WHEN s.level = 'booth' THEN 1 ELSE 0 END
+		FROM imp_units_place p JOIN imp_units s ON s.line = p.line WHERE p.is_new = 1 ORDER BY p.depth, p.id`, now, now).Error; err != nil {
+			return 0, 0, dbErr("import units: insert", err)
+		}
+	}
+	// Constituency links, set now that every unit exists.
+	if err := tx.Exec(`UPDATE units SET parliamentary_id = x.parl_id, version = version + 1 - x.is_new
+		FROM imp_units_place x WHERE units.id = x.id AND x.parl_set = 1 AND units.parliamentary_id IS DISTINCT FROM x.parl_id`).Error; err != nil {
+		return 0, 0, dbErr("import units: link constituency", err)
+	}
+	s.phase("written")
 	// Booth rollups of every unit above a written one (moves recounted their own already).
 	above := map[int64]bool{}
 	for _, ur := range good {
@@ -622,7 +621,7 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 		for _, id := range ids[:max(len(ids)-1, 0)] {
 			above[id] = true
 		}
-		if ur.f.Level != models.LevelBooth && len(ids) > 0 {
+		if ur.level != models.LevelBooth && len(ids) > 0 {
 			above[ids[len(ids)-1]] = true
 		}
 	}
@@ -633,131 +632,40 @@ func (s *Imports) writeUnits(tx *gorm.DB, copyRows copyFunc, actor Actor, good [
 	if err := recountBooths(tx, aboveIDs); err != nil {
 		return 0, 0, err
 	}
-	if err := s.auditUnits(tx, copyRows, now, actor, good, before, header, parlID); err != nil {
+	if err := s.auditUnits(c, tx, now, actor); err != nil {
 		return 0, 0, err
 	}
 	return len(fresh), updated, nil
 }
 
-// auditColumns are written for every unit an import creates or changes, in one bulk load.
-var auditColumns = []string{"at", "actor_id", "actor_username", "action", "entity", "entity_id", "unit_id", "unit_path", "before", "after", "request_id"}
-
-// auditUnits appends one audit row per unit the import wrote, with the stored values before
-// and the values after, in the same transaction.
-func (s *Imports) auditUnits(tx *gorm.DB, copyRows copyFunc, now time.Time, actor Actor, good []*unitRow,
-	before map[*unitRow]map[string]any, header map[string]int, parlID func(*unitRow) *int64) error {
+// auditUnits writes who changed what: per parent unit and block of 1000 lines, one audit
+// row listing the units the import created and changed there, {"created": [{"id", "code",
+// "line"}…], "updated": […]}, filed under the parent (a unit without one under itself).
+func (s *Imports) auditUnits(c *importConn, tx *gorm.DB, now time.Time, actor Actor) error {
 	var actorID *int64
 	if actor.UserID != 0 {
-		id := actor.UserID
-		actorID = &id
+		actorID = &actor.UserID
 	}
 	name := actor.Username
 	if name == "" {
 		name = "system"
 	}
-	has := func(c string) bool { _, ok := header[c]; return ok }
-	rows := make([][]any, 0, len(good))
-	for _, ur := range good {
-		var u models.Unit
-		action := "create"
-		var prev *string
-		if ur.existing != nil {
-			action = "update"
-			u = *ur.existing // after any move
-			b, err := auditJSON(before[ur])
-			if err != nil {
-				return err
-			}
-			prev = b
-		} else {
-			u = models.Unit{ID: ur.id, Level: ur.f.Level, Code: ur.f.Code, ParentID: ur.parentID, Path: ur.path}
-		}
-		u.Name = ur.f.Name
-		if has("name_hi") || ur.existing == nil {
-			u.NameHi = ur.f.NameHi
-		}
-		if has("number") || ur.existing == nil {
-			u.Number = ur.f.Number
-		}
-		if has("reserved") || ur.existing == nil {
-			u.Reserved = ur.f.Reserved
-		}
-		if has("electors") || ur.existing == nil {
-			u.Electors = ur.f.Electors
-		}
-		if has("parliamentary_code") || ur.existing == nil {
-			u.ParliamentaryID = parlID(ur)
-		}
-		var pop Population
-		if ur.f.Population != nil {
-			pop = *ur.f.Population
-		}
-		pick := func(col string, v, cur *int64) *int64 {
-			if has(col) || ur.existing == nil {
-				return v
-			}
-			return cur
-		}
-		u.PopulationTotal = pick("population_total", pop.Total, u.PopulationTotal)
-		u.PopulationSC = pick("population_sc", pop.SC, u.PopulationSC)
-		u.PopulationST = pick("population_st", pop.ST, u.PopulationST)
-		u.PopulationMuslim = pick("population_muslim", pop.Muslim, u.PopulationMuslim)
-		u.PopulationMinority = pick("population_minority", pop.Minority, u.PopulationMinority)
-		after, err := auditJSON(unitAudit(u))
-		if err != nil {
-			return err
-		}
-		id, path := u.ID, u.Path
-		rows = append(rows, []any{now, actorID, name, action, "unit", strconv.FormatInt(u.ID, 10), &id, &path, prev, after, actor.RequestID})
-	}
-	return copyRows("audit_log", auditColumns, rows)
+	unit := c.jsonObject("id", "r.id", "code", "r.code", "line", "r.line")
+	after := c.jsonObject("created", c.jsonArray(unit, "r.is_new = 1", "r.line"), "updated", c.jsonArray(unit, "r.is_new = 0", "r.line"))
+	err := tx.Exec(`INSERT INTO audit_log (at, actor_id, actor_username, action, entity, entity_id, unit_id, unit_path, before, after, request_id)
+	SELECT `+c.typed("timestamptz")+`, `+c.typed("bigint")+`, `+c.typed("text")+`, 'import', 'unit', '', g.unit_id, u.path, NULL,
+		CAST(g.after AS TEXT), `+c.typed("text")+`
+	FROM (SELECT r.unit_id AS unit_id, r.line / 1000 AS chunk, `+after+` AS after
+		FROM (SELECT p.audit_unit AS unit_id, p.id AS id, s.code AS code, p.line AS line, p.is_new AS is_new
+			FROM imp_units_place p JOIN imp_units s ON s.line = p.line WHERE p.is_new = 1 OR p.changed = 1) r
+		GROUP BY r.unit_id, r.line / 1000) g
+	JOIN units u ON u.id = g.unit_id ORDER BY g.unit_id, g.chunk`, now, actorID, name, actor.RequestID).Error
+	return dbErr("import units: audit", err)
 }
 
 // reserveIDs takes n ids for new units before inserting them. On PostgreSQL they come from the
 // sequence; on SQLite the write lock held by the transaction makes max(id)+1.. safe.
 func reserveIDs(tx *gorm.DB, n int) ([]int64, error) { return reserveTableIDs(tx, "units", n) }
-
-// stagedColumns are the unit fields an import may change on a stored unit.
-var stagedColumns = []string{"id", "name", "name_hi", "search_text", "number", "reserved", "electors",
-	"population_total", "population_sc", "population_st", "population_muslim", "population_minority"}
-
-// updateFromStaging loads new values into a temporary table and applies them in one UPDATE.
-func updateFromStaging(tx *gorm.DB, copyRows copyFunc, rows [][]any, header map[string]int, now time.Time) error {
-	drop, err := stagingTable(tx, "import_units", `id BIGINT PRIMARY KEY, name TEXT, name_hi TEXT, search_text TEXT,
-		number INTEGER, reserved TEXT, electors INTEGER, population_total BIGINT, population_sc BIGINT,
-		population_st BIGINT, population_muslim BIGINT, population_minority BIGINT`)
-	if err != nil {
-		return err
-	}
-	if err := copyRows("import_units", stagedColumns, rows); err != nil {
-		return err
-	}
-	set := make([]string, 0, len(stagedColumns))
-	for _, c := range stagedColumns[1:] {
-		_, present := header[c]
-		if c == "search_text" {
-			_, n := header["name"]
-			_, h := header["name_hi"]
-			present = n || h
-		}
-		if present {
-			set = append(set, c+" = s."+c)
-		}
-	}
-	if err := tx.Exec("UPDATE units SET "+strings.Join(set, ", ")+", "+bumpIfChanged("units", set)+", updated_at = ? FROM import_units s WHERE units.id = s.id", now).Error; err != nil {
-		return dbErr("import units: update", err)
-	}
-	return drop()
-}
-
-// capErrors keeps an answer readable: past MaxImportErrors, one last entry says how many more.
-func capErrors(errs []FieldError) []FieldError {
-	if len(errs) <= MaxImportErrors {
-		return errs
-	}
-	more := len(errs) - MaxImportErrors
-	return append(errs[:MaxImportErrors:MaxImportErrors], FieldError{Field: "file", Message: fmt.Sprintf("%d more errors not shown; fix these and import again", more)})
-}
 
 // badText returns the index of the first field that is not valid UTF-8 or holds a NUL, or -1.
 func badText(rec []string) int {

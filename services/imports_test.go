@@ -115,9 +115,10 @@ func TestImportUnitsGoodFile(t *testing.T) {
 		t.Errorf("timestamps %v %v, want the service clock %v", d.CreatedAt, d.UpdatedAt, e.clock.Now())
 	}
 
-	// Importing again updates every row in place.
+	// Importing again matches every row to its unit in place.
 	e.clock.Advance(time.Hour)
 	before := snapshot(t, e.db)
+	mark := e.auditMark(t)
 	body = strings.Replace(body, "Malihabad", "Malihabad (SC)", 1)
 	body = strings.Replace(body, ",900,", ",1200,", 1)
 	res, err = e.imports.Units(ctx, services.System, strings.NewReader(body), services.AllOrNothing)
@@ -129,9 +130,22 @@ func TestImportUnitsGoodFile(t *testing.T) {
 	if d := cmp.Diff(ids(before), ids(after)); d != "" {
 		t.Errorf("re-import changed ids (-before +after):\n%s", d)
 	}
-	for _, u := range after {
-		if !u.UpdatedAt.Equal(e.clock.Now()) {
-			t.Errorf("%s: updated_at %v, want %v", u.Code, u.UpdatedAt, e.clock.Now())
+	// The rows that changed something are written, with the new time and version, and are the
+	// ones the audit lists; the others are left as they were.
+	var listed []string
+	for _, en := range importAudit(t, e.auditSince(t, mark)) {
+		listed = append(listed, en.Kind+" "+en.Code)
+	}
+	if d := cmp.Diff([]string{"updated " + c("AC"), "updated " + c("B1")}, listed); d != "" {
+		t.Errorf("audit of the re-import (-want +got):\n%s", d)
+	}
+	for i, u := range after {
+		changed := u.Code == c("AC") || u.Code == c("B1")
+		if want := map[bool]time.Time{true: e.clock.Now(), false: before[i].UpdatedAt}[changed]; !u.UpdatedAt.Equal(want) {
+			t.Errorf("%s: updated_at %v, want %v", u.Code, u.UpdatedAt, want)
+		}
+		if want := before[i].Version + int64(boolInt(changed)); u.Version != want {
+			t.Errorf("%s: version %d, want %d", u.Code, u.Version, want)
 		}
 	}
 	if got := unitByCode(t, e.db, c("AC")); got.Name != "Malihabad (SC)" || got.ParliamentaryID == nil || *got.ParliamentaryID != pc.ID {
@@ -144,6 +158,13 @@ func TestImportUnitsGoodFile(t *testing.T) {
 		t.Errorf("search text not updated by the import: q=(sc) found %v", got)
 	}
 	checkTree(t, e.db)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func TestImportUnitsUpsertColumns(t *testing.T) {

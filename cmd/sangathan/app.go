@@ -30,6 +30,7 @@ type config struct {
 	LogFormat      string
 	MetricsAddr    string // a listener of its own for /metrics; empty: /metrics on Addr, admins only
 	DBMaxConns     int    // PostgreSQL pool size; 0: database.DefaultMaxConns
+	ImportMaxMiB   int64  // the largest import body, and file it decompresses to, over HTTP; 0: api.MaxImportBody
 }
 
 func loadConfig() config {
@@ -45,6 +46,9 @@ func loadConfig() config {
 	}
 	if n, err := strconv.Atoi(os.Getenv("SANGATHAN_DB_MAX_CONNS")); err == nil && n > 0 {
 		c.DBMaxConns = n
+	}
+	if v, err := strconv.ParseInt(os.Getenv("SANGATHAN_IMPORT_MAX_MIB"), 10, 64); err == nil && v > 0 && v <= 1<<20 {
+		c.ImportMaxMiB = v
 	}
 	if v := os.Getenv("SANGATHAN_SECURE_COOKIES"); v != "" {
 		b := v != "false" && v != "0"

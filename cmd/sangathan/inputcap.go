@@ -5,9 +5,11 @@ import (
 	"io"
 )
 
-// defaultImportMiB caps what an import reads: the importer holds the rows in memory, and a small
-// .csv.gz can decompress to gigabytes. The full booth list of Uttar Pradesh is about 11 MiB.
-const defaultImportMiB = 512
+// defaultImportMiB caps what an import reads, after decompression. Imports stream, so the cap
+// does not guard memory but the time and temporary disk a file may take: a small .csv.gz can
+// decompress to gigabytes. The same default as the server's (api.MaxImportBody); 1.5 million
+// committee members are about 210 MiB of CSV.
+const defaultImportMiB = 2048
 
 // capInput returns r, failing with a clear error once more than limit bytes have been read
 // (after decompression), so that the import stops and writes nothing.

@@ -71,6 +71,7 @@ Configuration (environment):
   SANGATHAN_METRICS_ADDR    serve /metrics and /debug/pprof/ without a token on this address only (e.g. 127.0.0.1:9090);
                             empty: /metrics on the main address, for an admin's token
   SANGATHAN_DB_MAX_CONNS    PostgreSQL pool size (default 4 per core, at least 8)
+  SANGATHAN_IMPORT_MAX_MIB  the largest CSV import over HTTP, and what a gzip body may expand to (default 2048)
 `
 
 func main() {

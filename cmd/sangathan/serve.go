@@ -73,7 +73,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv, err := api.New(api.Deps{Log: a.log, DB: a.db, Set: a.Set,
 		SecureCookies: secure, TrustedProxies: c.TrustedProxies, Frontend: frontend.Handler(),
-		MetricsElsewhere: c.MetricsAddr != ""})
+		MetricsElsewhere: c.MetricsAddr != "", ImportLimit: c.ImportMaxMiB << 20})
 	if err != nil {
 		return err
 	}
