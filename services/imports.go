@@ -269,7 +269,7 @@ func (s *Imports) Units(ctx context.Context, actor Actor, r io.Reader, mode Impo
 				ur.bad, ur.existing, ur.id, ur.path, ur.depth, ur.parentID = ur.parseBad, nil, 0, "", 0, nil
 			}
 			res = ImportResult{}
-			stored, err := loadStoredUnits(tx, f)
+			stored, err := loadStoredUnits(c, tx, f)
 			if err != nil {
 				return err
 			}
@@ -301,25 +301,42 @@ func countLines(errs []FieldError) int {
 	return len(seen)
 }
 
-// loadStoredUnits reads the stored units named anywhere in the file, in chunks that fit any
-// database's parameter limit.
-func loadStoredUnits(tx *gorm.DB, f *unitFile) (map[string]*storedUnit, error) {
-	codes := make([]string, 0, len(f.codes))
-	for c := range f.codes {
-		codes = append(codes, c)
+// loadStoredUnits reads the stored units named anywhere in the file: the codes go into a
+// temporary table and come back joined with units, in one statement.
+func loadStoredUnits(c *importConn, tx *gorm.DB, f *unitFile) (map[string]*storedUnit, error) {
+	if err := c.tempTableCols(tx, "imp_unit_codes", "code TEXT PRIMARY KEY"); err != nil {
+		return nil, err
 	}
+	codes := make([]string, 0, len(f.codes))
+	for code := range f.codes {
+		codes = append(codes, code)
+	}
+	i := 0
+	if _, err := c.loadInTx(tx, "imp_unit_codes", []string{"code"}, func() ([]any, bool, error) {
+		if i == len(codes) {
+			return nil, false, nil
+		}
+		i++
+		return []any{codes[i-1]}, true, nil
+	}); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Raw(`SELECT u.id, u.code, u.level, u.parent_id, u.path, u.depth, u.parliamentary_id
+		FROM units u JOIN imp_unit_codes k ON k.code = u.code`).Rows()
+	if err != nil {
+		return nil, dbErr("load units", err)
+	}
+	defer rows.Close()
 	out := make(map[string]*storedUnit, len(codes))
-	for _, chunk := range chunks(codes, 5000) {
-		var batch []models.Unit
-		if err := tx.Select("id", "code", "level", "parent_id", "path", "depth", "parliamentary_id").
-			Where("code IN ?", chunk).Find(&batch).Error; err != nil {
+	for rows.Next() {
+		var u storedUnit
+		var code string
+		if err := rows.Scan(&u.ID, &code, &u.Level, &u.ParentID, &u.Path, &u.Depth, &u.ParliamentaryID); err != nil {
 			return nil, dbErr("load units", err)
 		}
-		for _, u := range batch {
-			out[u.Code] = &storedUnit{ID: u.ID, Level: u.Level, ParentID: u.ParentID, Path: u.Path, Depth: u.Depth, ParliamentaryID: u.ParliamentaryID}
-		}
+		out[f.intern(code)] = &u
 	}
-	return out, nil
+	return out, dbErr("load units", rows.Err())
 }
 
 // resolve checks each row against its parent and constituency, in the file or stored, marking
