@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -34,7 +35,15 @@ type Options struct {
 	MigrateURL string
 	// SQLitePath is the SQLite file used when URL is empty.
 	SQLitePath string
+	// MaxConns bounds the PostgreSQL connections of the pool (0: DefaultMaxConns()).
+	MaxConns int
 }
+
+// DefaultMaxConns is the PostgreSQL pool's size unless Options say otherwise: four connections
+// per core of this machine, and at least eight. More connections than the cores can serve only
+// queue inside PostgreSQL instead of in the pool: on two cores under 32 clients, 8 connections
+// gave the same throughput as 20 with a third less p99 latency (docs/BENCHMARKS.md).
+func DefaultMaxConns() int { return max(8, 4*runtime.NumCPU()) }
 
 // Open connects to the database. It does not migrate.
 func Open(ctx context.Context, o Options) (*DB, error) {
@@ -63,8 +72,12 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		}
 		// Every connection kept: one closed when the pool shrinks takes its cache of prepared
 		// statements with it, and a burst of requests would pay for new connections.
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(20)
+		n := o.MaxConns
+		if n <= 0 {
+			n = DefaultMaxConns()
+		}
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		if err := sqlDB.PingContext(ctx); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)

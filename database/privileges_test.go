@@ -25,7 +25,7 @@ func needPostgres(t *testing.T) {
 	}
 }
 
-// twoRoles makes an empty database, an owner role that may create tables in it, and an
+// twoRoles makes an empty database, an owner role that may create tables and extensions in it, and an
 // application role, and opens the database as the application with the owner for migrations.
 func twoRoles(t *testing.T) (db *database.DB, dbURL, ownerURL, appURL string) {
 	t.Helper()
@@ -38,8 +38,16 @@ func twoRoles(t *testing.T) (db *database.DB, dbURL, ownerURL, appURL string) {
 		t.Fatal(err)
 	}
 	defer su.Close(ctx)
-	if _, err := su.Exec(ctx, "GRANT CREATE ON SCHEMA public TO "+owner); err != nil {
+	// As deploy/postgres-init makes it: the owner may create in the schema and, owning the
+	// database there, create trusted extensions (pg_trgm) in it.
+	var name string
+	if err := su.QueryRow(ctx, "SELECT current_database()").Scan(&name); err != nil {
 		t.Fatal(err)
+	}
+	for _, grant := range []string{"GRANT CREATE ON SCHEMA public TO " + owner, `GRANT CREATE ON DATABASE "` + name + `" TO ` + owner} {
+		if _, err := su.Exec(ctx, grant); err != nil {
+			t.Fatal(err)
+		}
 	}
 	db, err = database.Open(ctx, database.Options{URL: appURL, MigrateURL: ownerURL})
 	if err != nil {

@@ -29,13 +29,22 @@ const (
 	sqlActor = `SELECT users.*, units.path AS scope_path FROM "users" LEFT JOIN units ON units.id = users.scope_unit_id WHERE users.id = $1 LIMIT $2`
 	// services/units.go Units.visible: one unit by id (its scope is checked on the path, in Go).
 	sqlUnit = `SELECT * FROM "units" WHERE id = $1 LIMIT $2`
-	// services/people.go People.List with q, no under (people_search, people_search_hi), run
-	// with plans forced custom (services/dialect.go customPlanned).
-	sqlPeopleSearch = `SELECT * FROM "people" WHERE (people.path >= $1 AND people.path < $2) AND people.search_text LIKE $3 ESCAPE '\' ORDER BY people.path,people.id LIMIT $4`
+	// services/people.go People.List with q, no under (people_search, people_search_hi), through
+	// services/scope.go findPage: the next window of the scope in order, filtered by the word;
+	// when that does not fill the page, the whole scope with the word, with plans forced custom
+	// (services/dialect.go customPlanned).
+	sqlPeopleSearchWindow = `SELECT * FROM (SELECT * FROM "people" WHERE people.path >= $1 AND people.path < $2 ORDER BY people.path, people.id LIMIT $3) AS people WHERE people.search_text LIKE $4 ESCAPE '\' ORDER BY people.path, people.id LIMIT $5`
+	sqlPeopleSearch       = `SELECT * FROM "people" WHERE (people.path >= $1 AND people.path < $2) AND people.search_text LIKE $3 ESCAPE '\' ORDER BY people.path, people.id LIMIT $4`
 )
 
 // pageLimit is services.DefaultLimit; lists fetch one row more to know whether a next page exists.
 const pageLimit = 50
+
+// The search windows of services/scope.go: the rows of the range a name search reads first.
+const (
+	peopleSearchWindow = 4000
+	unitSearchWindow   = 1000
+)
 
 // bareSQL is the one table of bare SQL per read endpoint.
 var bareSQL = map[string]bareEndpoint{
@@ -98,15 +107,14 @@ var bareSQL = map[string]bareEndpoint{
 			return err
 		}},
 
-	// services/committees.go Committees.Get: the unit, its norm, its current seats, their holders
-	// (seatHolders), the composition.
+	// services/committees.go Committees.Get: the unit, its norm, its current seats and their
+	// holders (the composition is counted from those).
 	EpCommittee: {
 		sql: []string{sqlActor,
 			sqlUnit,
 			`SELECT * FROM "committee_norms" WHERE level = $1 LIMIT $2`,
 			`SELECT * FROM "seats" WHERE seats.unit_id = $1 AND seats.ended_at IS NULL ORDER BY id`,
-			`SELECT * FROM "people" WHERE id IN ($ids)`,
-			`SELECT people.category, people.gender, people.religion FROM "seats" JOIN people ON people.id = seats.person_id WHERE seats.unit_id = $1 AND seats.ended_at IS NULL`},
+			`SELECT * FROM "people" WHERE id IN ($ids)`},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
@@ -128,8 +136,7 @@ var bareSQL = map[string]bareEndpoint{
 					return err
 				}
 			}
-			_, err = b.rows(ctx, sql[5], b.unitID)
-			return err
+			return nil
 		}},
 
 	// services/people.go People.List with under: the under unit, then a page of the people looked
@@ -137,7 +144,7 @@ var bareSQL = map[string]bareEndpoint{
 	EpPeopleList: {
 		sql: []string{sqlActor,
 			sqlUnit,
-			`SELECT * FROM "people" WHERE people.path >= $1 AND people.path < $2 ORDER BY people.path,people.id LIMIT $3`},
+			`SELECT * FROM "people" WHERE people.path >= $1 AND people.path < $2 ORDER BY people.path, people.id LIMIT $3`},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
@@ -153,28 +160,26 @@ var bareSQL = map[string]bareEndpoint{
 
 	// services/people.go People.List with q in Latin script.
 	EpPeopleSearch: {
-		sql: []string{sqlActor, sqlPeopleSearch},
+		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch},
 		run: barePeopleSearch},
 
 	// services/people.go People.List with q in Devanagari.
 	EpPeopleSearchHi: {
-		sql: []string{sqlActor, sqlPeopleSearch},
+		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch},
 		run: barePeopleSearch},
 
 	// services/units.go Units.List with q: units inside the actor's scope whose names match, in
 	// tree order, with plans forced custom (services/dialect.go customPlanned).
 	EpUnitSearch: {
 		sql: []string{sqlActor,
+			`SELECT * FROM (SELECT * FROM "units" WHERE units.path >= $1 AND units.path < $2 ORDER BY units.path LIMIT $3) AS units WHERE units.search_text LIKE $4 ESCAPE '\' ORDER BY units.path LIMIT $5`,
 			`SELECT * FROM "units" WHERE (units.path >= $1 AND units.path < $2) AND units.search_text LIKE $3 ESCAPE '\' ORDER BY units.path LIMIT $4`},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
 			}
 			lo, hi := models.SubtreeRange(b.scopePath)
-			return b.customPlanned(ctx, func() error {
-				_, err := b.rows(ctx, sql[1], lo, hi, likePattern(b.q), pageLimit+1)
-				return err
-			})
+			return b.windowedSearch(ctx, sql[1], sql[2], lo, hi, unitSearchWindow)
 		}},
 }
 
@@ -183,8 +188,18 @@ func barePeopleSearch(ctx context.Context, b *bareCall, sql []string) error {
 		return err
 	}
 	lo, hi := models.SubtreeRange(b.scopePath)
+	return b.windowedSearch(ctx, sql[1], sql[2], lo, hi, peopleSearchWindow)
+}
+
+// windowedSearch is services/scope.go findPage for a name search over [lo, hi): the window, and
+// when it does not fill the page, the whole range with plans forced custom.
+func (b *bareCall) windowedSearch(ctx context.Context, window, whole, lo, hi string, rows int) error {
+	first, err := b.rows(ctx, window, lo, hi, rows, likePattern(b.q), pageLimit+1)
+	if err != nil || len(first.vals) >= pageLimit+1 {
+		return err
+	}
 	return b.customPlanned(ctx, func() error {
-		_, err := b.rows(ctx, sql[1], lo, hi, likePattern(b.q), pageLimit+1)
+		_, err := b.rows(ctx, whole, lo, hi, likePattern(b.q), pageLimit+1)
 		return err
 	})
 }

@@ -28,7 +28,8 @@ type sqlCapture struct {
 }
 
 func (c *sqlCapture) hook(tx *gorm.DB) {
-	if tx.Statement.Context.Value(captureKey{}) == nil {
+	// A subquery is built by running the callbacks without executing (DryRun): not a statement.
+	if tx.Statement.Context.Value(captureKey{}) == nil || tx.DryRun {
 		return
 	}
 	c.mu.Lock()

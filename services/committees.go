@@ -83,7 +83,7 @@ func (s *Committees) Get(ctx context.Context, actor Actor, unitID int64) (Commit
 	if err != nil {
 		return CommitteeView{}, err
 	}
-	seats, err := s.seats(db, actor, "seats.unit_id = ? AND seats.ended_at IS NULL", u.ID)
+	seats, people, err := s.seats(db, actor, "seats.unit_id = ? AND seats.ended_at IS NULL", u.ID)
 	if err != nil {
 		return CommitteeView{}, err
 	}
@@ -95,55 +95,63 @@ func (s *Committees) Get(ctx context.Context, actor Actor, unitID int64) (Commit
 	for _, g := range models.Genders {
 		v.Composition.ByGender[g] = 0
 	}
-	// Counted from the stored person, so a viewer sees the same totals without the fields.
-	type row struct {
-		Category models.Category
-		Gender   models.Gender
-		Religion *string
-	}
-	var rows []row
-	if err := db.Table("seats").Select("people.category, people.gender, people.religion").
-		Joins("JOIN people ON people.id = seats.person_id").
-		Where("seats.unit_id = ? AND seats.ended_at IS NULL", u.ID).Scan(&rows).Error; err != nil {
-		return CommitteeView{}, dbErr("committee composition", err)
-	}
-	for _, r := range rows {
+	// Counted from the stored people, so a viewer sees the same totals without the fields. A
+	// person holds one current seat per committee.
+	for _, st := range seats {
+		p, ok := people[st.Seat.PersonID]
+		if !ok {
+			continue
+		}
 		v.Composition.Seats++
-		v.Composition.ByCategory[r.Category]++
-		v.Composition.ByGender[r.Gender]++
-		if r.Religion != nil && models.Minority(*r.Religion) {
+		v.Composition.ByCategory[p.Category]++
+		v.Composition.ByGender[p.Gender]++
+		if p.Religion != nil && models.Minority(*p.Religion) {
 			v.Composition.Minority++
 		}
 	}
 	return v, nil
 }
 
-// seats loads seats matching where, with their holders, most senior position first.
-func (s *Committees) seats(db *gorm.DB, actor Actor, where string, args ...any) ([]SeatView, error) {
+// seats loads seats matching where, with their holders, most senior position first, and the
+// holders as stored, by id.
+func (s *Committees) seats(db *gorm.DB, actor Actor, where string, args ...any) ([]SeatView, map[int64]models.Person, error) {
 	var seats []models.Seat
 	if err := db.Where(where, args...).Order("id").Find(&seats).Error; err != nil {
-		return nil, dbErr("load seats", err)
+		return nil, nil, dbErr("load seats", err)
 	}
-	holders, err := seatHolders(db, actor, seats)
+	people, err := loadHolders(db, seats)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]SeatView, 0, len(seats))
 	for _, rank := range models.Positions {
 		for _, st := range seats {
 			if st.Position == rank {
-				out = append(out, SeatView{Seat: st, Person: holders[st.PersonID]})
+				out = append(out, SeatView{Seat: st, Person: viewFor(actor, people[st.PersonID], people[st.PersonID].Path)})
 			}
 		}
 	}
-	return out, nil
+	return out, people, nil
 }
 
 // seatHolders loads the people holding seats, each as the actor may see them: a holder the
 // actor may not read (looked after outside the actor's scope) comes without phone, voter ID,
 // caste and religion, whatever committee they sit on (viewFor).
 func seatHolders(db *gorm.DB, actor Actor, seats []models.Seat) (map[int64]PersonView, error) {
-	out := map[int64]PersonView{}
+	people, err := loadHolders(db, seats)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]PersonView, len(people))
+	for id, p := range people {
+		out[id] = viewFor(actor, p, p.Path)
+	}
+	return out, nil
+}
+
+// loadHolders reads the people holding seats, as stored, in one query.
+func loadHolders(db *gorm.DB, seats []models.Seat) (map[int64]models.Person, error) {
+	out := map[int64]models.Person{}
 	if len(seats) == 0 {
 		return out, nil
 	}
@@ -156,7 +164,7 @@ func seatHolders(db *gorm.DB, actor Actor, seats []models.Seat) (map[int64]Perso
 		return nil, dbErr("load seat holders", err)
 	}
 	for _, p := range ps {
-		out[p.ID] = viewFor(actor, p, p.Path)
+		out[p.ID] = p
 	}
 	return out, nil
 }
@@ -370,8 +378,7 @@ func (s *Committees) seatable(tx *gorm.DB, personID int64) (models.Person, strin
 	if len(ps) == 0 {
 		return models.Person{ID: personID}, "", nil
 	}
-	path, err := unitPath(tx, ps[0].UnitID)
-	return ps[0], path, err
+	return ps[0], ps[0].Path, nil
 }
 
 // EndSeat ends a current seat: the term is kept in the history with its end and who ended it.

@@ -256,19 +256,20 @@ func snapshotTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) er
 	return db.WithContext(ctx).Transaction(fn)
 }
 
-// customPlanned runs fn, a read whose best plan depends on its values — a name search: a rare
-// word is found through the trigram index, a common one by reading the path range until the
-// page fills — with a plan made for the values every time. A statement the driver caches
-// switches to one generic plan after five executions, and no one plan suits both kinds of word.
-// PostgreSQL: in a read-only transaction with plan_cache_mode = force_custom_plan (planning costs
-// a fraction of a millisecond); SQLite has no plan cache.
+// customPlanned runs fn, a read whose best plan depends on its values — a name search for a word
+// that is rare in the first window of its range (findPage): through the trigram index when it
+// is rare everywhere, by reading the range in order when it is common elsewhere — with a plan
+// made for the values every time. A statement the driver caches switches to one generic plan
+// after five executions, which cannot tell one word from another. PostgreSQL: in a read-only
+// transaction with plan_cache_mode = force_custom_plan (planning costs a fraction of a
+// millisecond); SQLite has no plan cache nor trigram index.
 func customPlanned(ctx context.Context, db *gorm.DB, fn func(db *gorm.DB) error) error {
 	if !isPostgres(db) {
 		return fn(db.WithContext(ctx))
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
-			return dbErr("plan mode", err)
+			return dbErr("plan settings", err)
 		}
 		return fn(tx)
 	}, &sql.TxOptions{ReadOnly: true})

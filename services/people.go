@@ -406,19 +406,10 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 		if utf8.RuneCountInString(t) > 100 || !cleanText(t) {
 			return Page[PersonView]{}, invalid("q", "must be at most 100 characters of text")
 		}
-		where.add("people.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
-		where.search = true
+		where.addSearch("people.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
 	}
 	var rows []models.Person
-	find := func(db *gorm.DB) error {
-		return where.apply(db.Model(&models.Person{})).Order("people.path").Order("people.id").Limit(limit + 1).Find(&rows).Error
-	}
-	if where.search {
-		err = customPlanned(ctx, s.db, find)
-	} else {
-		err = find(db)
-	}
-	if err != nil {
+	if err := findPage(ctx, s.db, "people", where, "people.path, people.id", limit+1, peopleSearchWindow, &rows); err != nil {
 		return Page[PersonView]{}, dbErr("list people", err)
 	}
 	out := Page[PersonView]{Items: make([]PersonView, 0, min(len(rows), limit))}

@@ -259,6 +259,9 @@ func (w *seedWriter) checkEmpty() error {
 		} else if parent != "" {
 			return refuse(fmt.Sprintf("%s %s is under %s", u.Level, u.Code, parent))
 		}
+		if pc := skel[i].Parliamentary; pc >= 0 && (u.ParliamentaryID == nil || codeOf[*u.ParliamentaryID] != skel[pc].Code) {
+			return refuse(fmt.Sprintf("%s %s does not belong to %s", u.Level, u.Code, skel[pc].Code))
+		}
 		w.stored[i] = u
 	}
 	return nil

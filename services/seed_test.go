@@ -327,6 +327,16 @@ func TestSeedOverTheSkeleton(t *testing.T) {
 		t.Errorf("%d units after a refused seed, want the 2 there before", n)
 	}
 
+	// A skeleton unit changed (an assembly given another Lok Sabha seat) is not the skeleton.
+	moved := newEnv(t)
+	_, err = moved.imports.Units(ctx, services.System, demodata.Units(), services.AllOrNothing)
+	noErr(t, err)
+	noErr(t, moved.db.Exec("UPDATE units SET parliamentary_id = (SELECT id FROM units WHERE code = 'UP-PC-001') WHERE code = 'UP-AC-229'").Error)
+	_, err = moved.seeder().Seed(ctx, services.System, plan, nil)
+	if e := wantErr(t, err, services.EConflict); !strings.Contains(e.Message, "UP-AC-229 does not belong to") {
+		t.Errorf("message %q", e.Message)
+	}
+
 	state := loadUnit(t, e.db, *after.ParentID)
 	_, err = e.seeder().Seed(ctx, scoped(models.RoleStateOffice, state), plan, nil)
 	wantErr(t, err, services.EForbidden)

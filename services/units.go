@@ -409,8 +409,7 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 		if utf8.RuneCountInString(t) > 100 || !cleanText(t) {
 			return Page[models.Unit]{}, invalid("q", "must be at most 100 characters of UTF-8 text")
 		}
-		where.add("units.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
-		where.search = true
+		where.addSearch("units.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
 	}
 	order := "units.path"
 	switch {
@@ -421,15 +420,7 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 		where.add("units.path > ?", afterPath.path)
 	}
 	var rows []models.Unit
-	find := func(db *gorm.DB) error {
-		return where.apply(db.Model(&models.Unit{})).Order(order).Limit(limit + 1).Find(&rows).Error
-	}
-	if where.search {
-		err = customPlanned(ctx, s.db, find)
-	} else {
-		err = find(db)
-	}
-	if err != nil {
+	if err := findPage(ctx, s.db, "units", where, order, limit+1, unitSearchWindow, &rows); err != nil {
 		return Page[models.Unit]{}, dbErr("list units", err)
 	}
 	if byID {

@@ -29,6 +29,7 @@ type config struct {
 	TrustedProxies []string
 	LogFormat      string
 	MetricsAddr    string // a listener of its own for /metrics; empty: /metrics on Addr, admins only
+	DBMaxConns     int    // PostgreSQL pool size; 0: database.DefaultMaxConns
 	ImportMaxMiB   int64  // the largest import body, and file it decompresses to, over HTTP; 0: api.MaxImportBody
 }
 
@@ -42,6 +43,9 @@ func loadConfig() config {
 		AdminPassword: os.Getenv("SANGATHAN_ADMIN_PASSWORD"),
 		LogFormat:     env("SANGATHAN_LOG_FORMAT", "text"),
 		MetricsAddr:   os.Getenv("SANGATHAN_METRICS_ADDR"),
+	}
+	if n, err := strconv.Atoi(os.Getenv("SANGATHAN_DB_MAX_CONNS")); err == nil && n > 0 {
+		c.DBMaxConns = n
 	}
 	if v, err := strconv.ParseInt(os.Getenv("SANGATHAN_IMPORT_MAX_MIB"), 10, 64); err == nil && v > 0 && v <= 1<<20 {
 		c.ImportMaxMiB = v
@@ -84,7 +88,7 @@ type app struct {
 func openApp(ctx context.Context, c config) (*app, error) {
 	log := newLogger(c)
 	slog.SetDefault(log)
-	db, err := database.Open(ctx, database.Options{URL: c.DatabaseURL, MigrateURL: c.MigrateURL, SQLitePath: filepath.Join(c.DataDir, "sangathan.db")})
+	db, err := database.Open(ctx, database.Options{URL: c.DatabaseURL, MigrateURL: c.MigrateURL, SQLitePath: filepath.Join(c.DataDir, "sangathan.db"), MaxConns: c.DBMaxConns})
 	if err != nil {
 		return nil, err
 	}

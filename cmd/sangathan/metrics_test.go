@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// TestMetricsOnTheirOwnListener: with SANGATHAN_METRICS_ADDR the metrics are served there
-// without a token, and the main listener does not serve /metrics at all.
+// TestMetricsOnTheirOwnListener: with SANGATHAN_METRICS_ADDR the metrics (and Go's profiles) are
+// served there without a token, and the main listener does not serve them at all.
 func TestMetricsOnTheirOwnListener(t *testing.T) {
 	setup(t)
 	t.Setenv("SANGATHAN_METRICS_ADDR", "127.0.0.1:0")
@@ -61,6 +61,13 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 	code, body := get(metrics + "/metrics")
 	if code != http.StatusOK || !strings.Contains(body, `sangathan_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
 		t.Errorf("/metrics on the metrics listener: %d\n%.500s", code, body)
+	}
+	// Profiles there too, and never on the main listener.
+	if code, body := get(metrics + "/debug/pprof/heap?debug=1"); code != http.StatusOK || !strings.Contains(body, "heap profile") {
+		t.Errorf("heap profile on the metrics listener: %d\n%.200s", code, body)
+	}
+	if code, _ := get(base + "/debug/pprof/heap"); code == http.StatusOK {
+		t.Errorf("a profile on the main listener")
 	}
 
 	cancel()

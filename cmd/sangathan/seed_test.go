@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"regexp"
 	"slices"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sangathan/sangathan/database/dbtest"
 	"github.com/sangathan/sangathan/demodata"
 	"github.com/sangathan/sangathan/services"
 )
@@ -63,13 +61,4 @@ func TestSeedCommand(t *testing.T) {
 	_, err = runCmd(t, "seed")
 	assert.Equal(t, services.EConflict, services.ErrorCode(err), "%v", err)
 	assert.ErrorContains(t, err, "already holds")
-}
-
-func TestSeedStateNeedsPostgres(t *testing.T) {
-	if os.Getenv(dbtest.EnvURL) != "" {
-		t.Skip("runs on SQLite only")
-	}
-	setup(t)
-	_, err := runCmd(t, "seed", "--scale=state")
-	assert.ErrorContains(t, err, "needs PostgreSQL")
 }

@@ -13,6 +13,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -23,6 +25,20 @@ import (
 	"github.com/sangathan/sangathan/services"
 )
 
+// tuneGC trades memory the server has for CPU it lacks, unless GOGC or GOMEMLIMIT say otherwise:
+// the live heap under load is some 20 MiB, so collecting when it has grown by 400 % instead of
+// 100 % costs a few tens of MiB and saves most of the collector's CPU (a quarter of the server's
+// under load); the soft limit makes the collector work harder rather than let the heap pass
+// 160 MiB, inside the 200 MB the server is allowed.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(160 << 20)
+	}
+}
+
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := loadConfig()
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -32,6 +48,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := fl.Parse(args); err != nil {
 		return errUsage
 	}
+	tuneGC()
 	a, err := openApp(ctx, c)
 	if err != nil {
 		return err
