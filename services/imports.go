@@ -252,6 +252,7 @@ func (s *Imports) Units(ctx context.Context, actor Actor, r io.Reader, mode Impo
 	}
 	f := &unitFile{byCode: map[string]*unitRow{}, codes: map[string]string{}}
 	var res ImportResult
+	var written int64
 	err = withImportConn(ctx, s.db, func(c *importConn) error {
 		if err := c.stage("imp_units", importUnitsStage); err != nil {
 			return err
@@ -268,7 +269,7 @@ func (s *Imports) Units(ctx context.Context, actor Actor, r io.Reader, mode Impo
 				ur.bad, ur.existing, ur.id, ur.path, ur.depth, ur.parentID = ur.parseBad, nil, 0, "", 0, nil
 			}
 			res = ImportResult{}
-			stored, err := loadStoredUnits(tx, f)
+			stored, err := loadStoredUnits(c, tx, f)
 			if err != nil {
 				return err
 			}
@@ -278,15 +279,15 @@ func (s *Imports) Units(ctx context.Context, actor Actor, r io.Reader, mode Impo
 			if bad > 0 && mode == AllOrNothing {
 				return importFailedLines(res, bad)
 			}
-			ins, upd, err := s.writeUnits(c, tx, actor, f, stored, st)
-			res.Inserted, res.Updated = ins, upd
+			ins, upd, w, err := s.writeUnits(c, tx, actor, f, stored, st)
+			res.Inserted, res.Updated, written = ins, upd, w
 			return err
 		})
 	})
 	if err != nil {
 		return ImportResult{Errors: res.Errors}, err
 	}
-	if err := s.analyzeAfter(ctx, int64(res.Inserted+res.Updated), "units"); err != nil {
+	if err := s.analyzeAfter(ctx, written, "units"); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -300,25 +301,42 @@ func countLines(errs []FieldError) int {
 	return len(seen)
 }
 
-// loadStoredUnits reads the stored units named anywhere in the file, in chunks that fit any
-// database's parameter limit.
-func loadStoredUnits(tx *gorm.DB, f *unitFile) (map[string]*storedUnit, error) {
-	codes := make([]string, 0, len(f.codes))
-	for c := range f.codes {
-		codes = append(codes, c)
+// loadStoredUnits reads the stored units named anywhere in the file: the codes go into a
+// temporary table and come back joined with units, in one statement.
+func loadStoredUnits(c *importConn, tx *gorm.DB, f *unitFile) (map[string]*storedUnit, error) {
+	if err := c.tempTableCols(tx, "imp_unit_codes", "code TEXT PRIMARY KEY"); err != nil {
+		return nil, err
 	}
+	codes := make([]string, 0, len(f.codes))
+	for code := range f.codes {
+		codes = append(codes, code)
+	}
+	i := 0
+	if _, err := c.loadInTx(tx, "imp_unit_codes", []string{"code"}, func() ([]any, bool, error) {
+		if i == len(codes) {
+			return nil, false, nil
+		}
+		i++
+		return []any{codes[i-1]}, true, nil
+	}); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Raw(`SELECT u.id, u.code, u.level, u.parent_id, u.path, u.depth, u.parliamentary_id
+		FROM units u JOIN imp_unit_codes k ON k.code = u.code`).Rows()
+	if err != nil {
+		return nil, dbErr("load units", err)
+	}
+	defer rows.Close()
 	out := make(map[string]*storedUnit, len(codes))
-	for _, chunk := range chunks(codes, 5000) {
-		var batch []models.Unit
-		if err := tx.Select("id", "code", "level", "parent_id", "path", "depth", "parliamentary_id").
-			Where("code IN ?", chunk).Find(&batch).Error; err != nil {
+	for rows.Next() {
+		var u storedUnit
+		var code string
+		if err := rows.Scan(&u.ID, &code, &u.Level, &u.ParentID, &u.Path, &u.Depth, &u.ParliamentaryID); err != nil {
 			return nil, dbErr("load units", err)
 		}
-		for _, u := range batch {
-			out[u.Code] = &storedUnit{ID: u.ID, Level: u.Level, ParentID: u.ParentID, Path: u.Path, Depth: u.Depth, ParliamentaryID: u.ParliamentaryID}
-		}
+		out[f.intern(code)] = &u
 	}
-	return out, nil
+	return out, dbErr("load units", rows.Err())
 }
 
 // resolve checks each row against its parent and constituency, in the file or stored, marking
@@ -413,7 +431,7 @@ var unitPlaceCols = []string{"line", "id", "is_new", "parent_id", "path", "depth
 // and the new units, from the staging table, with ids taken up front so that paths can be
 // computed before the insert. Columns missing from the file's header leave those fields of
 // stored units as they are; a column that is present but empty clears the field.
-func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFile, stored map[string]*storedUnit, st *csvStream) (inserted, updated int, err error) {
+func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFile, stored map[string]*storedUnit, st *csvStream) (inserted, updated int, written int64, err error) {
 	now := s.now()
 	byCode := f.byCode
 	var good, fresh []*unitRow
@@ -427,11 +445,11 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 		}
 	}
 	if len(good) == 0 {
-		return 0, 0, nil
+		return 0, 0, 0, nil
 	}
 	ids, err := reserveIDs(tx, len(fresh))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	for i, ur := range fresh {
 		ur.id = ids[i]
@@ -447,12 +465,12 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 			if ur.existing.ParentID == nil || *ur.existing.ParentID != parent.ID {
 				u := ur.existing.unit()
 				if err := s.units.move(tx, actor, &u, parent.ID); err != nil {
-					return 0, 0, fmt.Errorf("line %d: %w", ur.line, err)
+					return 0, 0, 0, fmt.Errorf("line %d: %w", ur.line, err)
 				}
 				ur.existing.ParentID, ur.existing.Path, ur.existing.Depth = u.ParentID, u.Path, u.Depth
 				moved[ur] = true
 				if err := tx.Exec("UPDATE units SET version = version + 1 WHERE id = ?", ur.existing.ID).Error; err != nil {
-					return 0, 0, dbErr("import units: move", err)
+					return 0, 0, 0, dbErr("import units: move", err)
 				}
 			}
 		}
@@ -476,13 +494,13 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 	}
 	// Under their locks a concurrent move of a parent has committed or waits (see rollups.go).
 	if err := lockUnits(tx, parentIDs); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	storedNow := make(map[string]storedUnit, len(codes))
 	for _, chunk := range chunks(codes, 5000) {
 		var batch []models.Unit
 		if err := tx.Select("id", "code", "path", "depth", "level").Where("code IN ?", chunk).Find(&batch).Error; err != nil {
-			return 0, 0, dbErr("import units", err)
+			return 0, 0, 0, dbErr("import units", err)
 		}
 		for _, u := range batch {
 			storedNow[u.Code] = storedUnit{ID: u.ID, Level: u.Level, Path: u.Path, Depth: u.Depth}
@@ -528,7 +546,7 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 	if err := c.tempTableCols(tx, "imp_units_place", `line INTEGER PRIMARY KEY, id BIGINT NOT NULL, is_new INTEGER NOT NULL,
 		parent_id BIGINT, path TEXT, depth INTEGER, parl_id BIGINT, parl_set INTEGER NOT NULL, audit_unit BIGINT NOT NULL,
 		changed INTEGER NOT NULL, fields INTEGER NOT NULL DEFAULT 0`); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	i := 0
 	if _, err := c.loadInTx(tx, "imp_units_place", unitPlaceCols, func() ([]any, bool, error) {
@@ -547,11 +565,11 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 		}
 		return []any{ur.line, id, isNew, parentID, path, depth, parlID(ur), boolInt(set), auditUnit, boolInt(moved[ur])}, true, nil
 	}); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	if c.pg {
 		if err := tx.Exec("ANALYZE imp_units_place").Error; err != nil {
-			return 0, 0, dbErr("import units: analyze", err)
+			return 0, 0, 0, dbErr("import units: analyze", err)
 		}
 	}
 	ts := c.typed("timestamptz")
@@ -579,16 +597,16 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 		// the row to every index (re-importing the state's booths took 5 s for nothing).
 		if err := tx.Exec(`UPDATE imp_units_place SET fields = 1 WHERE is_new = 0 AND EXISTS (SELECT 1 FROM units
 			JOIN imp_units x ON x.line = imp_units_place.line WHERE units.id = imp_units_place.id AND (` + strings.Join(changed, " OR ") + `))`).Error; err != nil {
-			return 0, 0, dbErr("import units: compare", err)
+			return 0, 0, 0, dbErr("import units: compare", err)
 		}
 		if err := tx.Exec(`UPDATE imp_units_place SET changed = 1 WHERE is_new = 0 AND (fields = 1 OR parl_set = 1 AND EXISTS
 			(SELECT 1 FROM units WHERE units.id = imp_units_place.id AND units.parliamentary_id IS DISTINCT FROM imp_units_place.parl_id))`).Error; err != nil {
-			return 0, 0, dbErr("import units: compare", err)
+			return 0, 0, 0, dbErr("import units: compare", err)
 		}
 		if err := tx.Exec(`UPDATE units SET `+strings.Join(set, ", ")+`, version = version + 1, updated_at = `+ts+`
 		FROM (SELECT p.id AS id, s.* FROM imp_units_place p JOIN imp_units s ON s.line = p.line WHERE p.fields = 1) x
 		WHERE units.id = x.id`, now).Error; err != nil {
-			return 0, 0, dbErr("import units: update", err)
+			return 0, 0, 0, dbErr("import units: update", err)
 		}
 	}
 	// New units, parents first, so that the foreign key holds row by row on databases that check
@@ -601,23 +619,23 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 			s.reserved, NULL, s.electors, s.population_total, s.population_sc, s.population_st, s.population_muslim,
 			s.population_minority, `+ts+`, `+ts+`, CASE WHEN s.level = 'booth' THEN 1 ELSE 0 END
 		FROM imp_units_place p JOIN imp_units s ON s.line = p.line WHERE p.is_new = 1 ORDER BY p.depth, p.id`, now, now).Error; err != nil {
-			return 0, 0, dbErr("import units: insert", err)
+			return 0, 0, 0, dbErr("import units: insert", err)
 		}
 	}
 	// Constituency links, set now that every unit exists.
-	if err := tx.Exec(`UPDATE units SET parliamentary_id = x.parl_id, version = version + 1 - x.is_new
-		FROM imp_units_place x WHERE units.id = x.id AND x.parl_set = 1 AND units.parliamentary_id IS DISTINCT FROM x.parl_id`).Error; err != nil {
-		return 0, 0, dbErr("import units: link constituency", err)
+	res := tx.Exec(`UPDATE units SET parliamentary_id = x.parl_id, version = version + 1 - x.is_new
+		FROM imp_units_place x WHERE units.id = x.id AND x.parl_set = 1 AND units.parliamentary_id IS DISTINCT FROM x.parl_id`)
+	if res.Error != nil {
+		return 0, 0, 0, dbErr("import units: link constituency", res.Error)
 	}
+	parlChanged := res.RowsAffected
 	s.phase("written")
-	// Booth rollups of every unit above a written one (moves recounted their own already).
+	// Booth rollups of every unit above a new one, and of every Lok Sabha seat when an assembly
+	// changed seats. Moves moved their own counts already; other changes move none, so that a
+	// re-import that only renames takes none of the shared rollup rows' locks.
 	above := map[int64]bool{}
-	for _, ur := range good {
-		path := ur.path
-		if ur.existing != nil {
-			path = ur.existing.Path
-		}
-		ids := models.PathIDs(path)
+	for _, ur := range fresh {
+		ids := models.PathIDs(ur.path)
 		for _, id := range ids[:max(len(ids)-1, 0)] {
 			above[id] = true
 		}
@@ -625,17 +643,23 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 			above[ids[len(ids)-1]] = true
 		}
 	}
-	aboveIDs := make([]int64, 0, len(above))
-	for id := range above {
-		aboveIDs = append(aboveIDs, id)
-	}
-	if err := recountBooths(tx, aboveIDs); err != nil {
-		return 0, 0, err
+	if len(above) > 0 || parlChanged > 0 {
+		aboveIDs := make([]int64, 0, len(above))
+		for id := range above {
+			aboveIDs = append(aboveIDs, id)
+		}
+		if err := recountBooths(tx, aboveIDs); err != nil {
+			return 0, 0, 0, err
+		}
 	}
 	if err := s.auditUnits(c, tx, now, actor); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	return len(fresh), updated, nil
+	var changed int64
+	if err := tx.Raw("SELECT count(*) FROM imp_units_place WHERE is_new = 0 AND changed = 1").Scan(&changed).Error; err != nil {
+		return 0, 0, 0, dbErr("import units: count", err)
+	}
+	return len(fresh), updated, int64(len(fresh)) + changed, nil
 }
 
 // auditUnits writes who changed what: per parent unit and block of 1000 lines, one audit
