@@ -321,6 +321,14 @@ func matrixRows() []matrixRow {
 			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
 			"dc": {s200, s200, s404, s404}, "worker": {s403, s403, s403, s403}, "viewer": {s403, s403, s403, s403},
 		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/audit" + m.under(loc), nil }},
+
+		// Representation targets: everyone reads them; admin and the state office set them
+		// (installation-wide: no object, no district).
+		{route: "GET /api/v1/representation/targets", locs: noObject, want: same(s200), req: fixed("/api/v1/representation/targets", nil)},
+		{route: "PUT /api/v1/representation/targets", locs: noObject, want: byRole{
+			"admin": {s200}, "state": {s200}, "dc": {s403}, "worker": {s403}, "viewer": {s403},
+		}, req: fixed("/api/v1/representation/targets", map[string]any{"levels": []any{map[string]any{"level": "booth",
+			"targets": []any{map[string]any{"group": "women", "min_share": 0.33}}}}})},
 	}
 }
 

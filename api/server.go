@@ -148,6 +148,9 @@ func (s *Server) routes() {
 
 	a.GET("/audit", s.listAudit)
 
+	a.GET("/representation/targets", s.getTargets)
+	a.PUT("/representation/targets", json, s.putTargets)
+
 	a.POST("/imports/units", s.importUnits) // importBody applies the import limit
 	a.GET("/exports/units.csv", s.exportUnits)
 	a.POST("/imports/people", s.importPeople)

@@ -13,6 +13,8 @@ type Set struct {
 	Audit      *Audit
 	People     *People
 	Committees *Committees
+	// Representation reads and sets the communities' share of the committees.
+	Representation *Representation
 }
 
 // NewSet builds every service.
@@ -23,14 +25,15 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 	}
 	units := NewUnits(db, now)
 	return &Set{
-		Auth:       auth,
-		Units:      units,
-		Users:      NewUsers(db, now, auth, units),
-		Tokens:     NewTokens(db, now),
-		Audit:      NewAudit(db, units),
-		People:     NewPeople(db, now, units),
-		Committees: NewCommittees(db, now, units),
-		Imports:    NewImports(db, now, units),
-		Exports:    NewExports(db, units),
+		Auth:           auth,
+		Units:          units,
+		Users:          NewUsers(db, now, auth, units),
+		Tokens:         NewTokens(db, now),
+		Audit:          NewAudit(db, units),
+		People:         NewPeople(db, now, units),
+		Committees:     NewCommittees(db, now, units),
+		Imports:        NewImports(db, now, units),
+		Exports:        NewExports(db, units),
+		Representation: NewRepresentation(db, now),
 	}, nil
 }
