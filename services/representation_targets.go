@@ -122,7 +122,7 @@ func (s *Representation) SetTargets(ctx context.Context, actor Actor, levels []L
 	err := runTx(ctx, s.db, func(tx *gorm.DB) error {
 		// One row locks the whole document: concurrent edits apply one after the other, each
 		// auditing the state it replaced.
-		if err := lockTargets(tx); err != nil {
+		if err := lockTableWriters(tx, "representation_targets"); err != nil {
 			return err
 		}
 		before, err := readTargets(tx)
@@ -151,14 +151,6 @@ func (s *Representation) SetTargets(ctx context.Context, actor Actor, levels []L
 			Before: targetsAudit(before, levels), After: targetsAudit(out, levels)})
 	})
 	return out, err
-}
-
-// lockTargets serialises the writers of the targets (PostgreSQL; SQLite has one writer).
-func lockTargets(tx *gorm.DB) error {
-	if !isPostgres(tx) {
-		return nil
-	}
-	return dbErr("lock targets", tx.Exec("LOCK TABLE representation_targets IN SHARE ROW EXCLUSIVE MODE").Error)
 }
 
 // targetsAudit is the audit view of the levels a change named: level → group → share or "census".
