@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -155,5 +158,37 @@ func TestOpenAPIServed(t *testing.T) {
 	}
 	if _, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes()); err != nil {
 		t.Errorf("the served document does not load as OpenAPI: %v", err)
+	}
+
+	// A browser accepts gzip: the same document, compressed; one that refuses it gets it plain.
+	for enc, gz := range map[string]bool{"gzip, deflate, br": true, "br;q=1.0, gzip;q=0.5": true, "gzip;q=0": false, "identity": false} {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/openapi.json", nil)
+		req.Header.Set("Accept-Encoding", enc)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		body := rec.Body.Bytes()
+		if gz {
+			if rec.Header().Get("Content-Encoding") != "gzip" {
+				t.Fatalf("Accept-Encoding %q: Content-Encoding %q, want gzip", enc, rec.Header().Get("Content-Encoding"))
+			}
+			r, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body, err = io.ReadAll(r); err != nil {
+				t.Fatal(err)
+			}
+			if rec.Body.Len()*4 > len(body) {
+				t.Errorf("compressed to %d of %d bytes: not compressed", rec.Body.Len(), len(body))
+			}
+		} else if rec.Header().Get("Content-Encoding") != "" {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want none", enc, rec.Header().Get("Content-Encoding"))
+		}
+		if !bytes.Equal(body, openapiDoc) {
+			t.Errorf("Accept-Encoding %q: the document differs from the embedded one", enc)
+		}
+		if !strings.Contains(rec.Header().Get("Vary"), "Accept-Encoding") {
+			t.Errorf("no Vary: Accept-Encoding")
+		}
 	}
 }
