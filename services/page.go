@@ -54,10 +54,16 @@ func encodeCursor(id int64) string {
 
 // paginate trims a result fetched with limit+1 rows and sets the next cursor.
 func paginate[T any](rows []T, limit int, id func(T) int64) Page[T] {
+	return paginateBy(rows, limit, func(r T) string { return encodeCursor(id(r)) })
+}
+
+// paginateBy is paginate for a list whose cursor is not an id alone: cursor writes it for the
+// last row of the page.
+func paginateBy[T any](rows []T, limit int, cursor func(T) string) Page[T] {
 	p := Page[T]{Items: rows}
 	if len(rows) > limit {
 		p.Items = rows[:limit]
-		p.NextCursor = encodeCursor(id(rows[limit-1]))
+		p.NextCursor = cursor(rows[limit-1])
 	}
 	if p.Items == nil {
 		p.Items = []T{}

@@ -412,13 +412,9 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 	if err := findPage(ctx, s.db, "people", where, "people.path, people.id", limit+1, peopleSearchWindow, &rows); err != nil {
 		return Page[PersonView]{}, dbErr("list people", err)
 	}
-	out := Page[PersonView]{Items: make([]PersonView, 0, min(len(rows), limit))}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		out.NextCursor = encodePathCursor(last.Path, last.ID)
-	}
-	for _, p := range rows {
+	page := paginateBy(rows, limit, func(p models.Person) string { return encodePathCursor(p.Path, p.ID) })
+	out := Page[PersonView]{Items: make([]PersonView, 0, len(page.Items)), NextCursor: page.NextCursor}
+	for _, p := range page.Items {
 		out.Items = append(out.Items, viewFor(actor, p, p.Path))
 	}
 	return out, nil

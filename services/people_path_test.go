@@ -2,6 +2,7 @@ package services_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func TestPeoplePathFollowsMoves(t *testing.T) {
 	_, err = e.units.Update(ctx, services.System, tr.s1.ID, services.UnitPatch{ParentID: &a3.ID})
 	noErr(t, err)
 	checkTree(t, e.db)
-	if got, want := e.listAll(t, services.System, services.PersonFilter{Under: &tr.d2.ID}), listed(e.loadPerson(t, p1.ID), e.loadPerson(t, p2.ID)); !equalIDs(got, want) {
+	if got, want := e.listAll(t, services.System, services.PersonFilter{Under: &tr.d2.ID}), listed(e.loadPerson(t, p1.ID), e.loadPerson(t, p2.ID)); !slices.Equal(got, want) {
 		t.Errorf("people under district 2 after the move: %v, want %v", got, want)
 	}
 	if got := e.listAll(t, scoped(models.RoleDistrictCoordinator, tr.d1), services.PersonFilter{}); len(got) != 0 {
@@ -41,18 +42,6 @@ func TestPeoplePathFollowsMoves(t *testing.T) {
 	if d := e.differences(t); len(d) != 0 {
 		t.Errorf("verify: %v", d)
 	}
-}
-
-func equalIDs(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestPersonEnteredWhileTheirBoothMoves: a person entered at a booth while the booth's sector is

@@ -426,16 +426,7 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 	if byID {
 		return paginate(rows, limit, func(u models.Unit) int64 { return u.ID }), nil
 	}
-	page := Page[models.Unit]{Items: rows}
-	if len(rows) > limit {
-		page.Items = rows[:limit]
-		last := rows[limit-1]
-		page.NextCursor = encodePathCursor(last.Path, last.ID)
-	}
-	if page.Items == nil {
-		page.Items = []models.Unit{}
-	}
-	return page, nil
+	return paginateBy(rows, limit, func(u models.Unit) string { return encodePathCursor(u.Path, u.ID) }), nil
 }
 
 // asNotFound turns "no such unit" in a filter into a 404 for the filter's unit.
