@@ -91,10 +91,10 @@ func figureSource(u models.Unit) (string, []any) {
 	case countsSubtree(u.Level):
 		return "SELECT id AS unit_id, id AS k FROM units WHERE id = ?", []any{u.ID}
 	case u.Level == models.LevelParliamentary:
-		return "SELECT id AS unit_id, ? AS k FROM units WHERE id = ? OR (level = 'assembly' AND parliamentary_id = ?)", []any{u.ID, u.ID, u.ID}
+		return "SELECT id AS unit_id, CAST(? AS BIGINT) AS k FROM units WHERE id = ? OR (level = 'assembly' AND parliamentary_id = ?)", []any{u.ID, u.ID, u.ID}
 	}
 	lo, hi := models.SubtreeRange(u.Path)
-	return "SELECT id AS unit_id, ? AS k FROM units WHERE level IN ('national', 'state', 'parliamentary', 'district') AND path >= ? AND path < ?",
+	return "SELECT id AS unit_id, CAST(? AS BIGINT) AS k FROM units WHERE level IN ('national', 'state', 'parliamentary', 'district') AND path >= ? AND path < ?",
 		[]any{u.ID, lo, hi}
 }
 
