@@ -331,3 +331,36 @@ func TestSeatChangeWaitsOnlyForItsCommittee(t *testing.T) {
 	noErr(t, hold.Rollback().Error)
 	e.requireConsistent(t)
 }
+
+// TestBoothFlipWaitsOnlyForItsDistrict: a seat that completes a booth committee, and its end,
+// which breaks it again, move booth coverage and representation counts above the booth, but
+// only from the district down: with the state's, the Lok Sabha seat's and the other district's
+// rows (units and representation) locked by another transaction, both still go through.
+func TestBoothFlipWaitsOnlyForItsDistrict(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if !e.isPostgres() {
+		t.Skip("row locks are PostgreSQL's")
+	}
+	tr := e.newTree(t)
+	var norm models.CommitteeNorm
+	noErr(t, e.db.Where("level = ?", models.LevelBooth).Take(&norm).Error)
+	e.fillCommittee(t, tr.b1, norm.MinSeats-1)
+	p := e.mustPerson(t, services.System, tr.b1)
+	shared := []int64{tr.state.ID, tr.pc.ID, tr.d2.ID, tr.a2.ID}
+	hold := e.db.Begin()
+	defer hold.Rollback()
+	noErr(t, hold.Exec("SELECT id FROM units WHERE id IN ? FOR UPDATE", shared).Error)
+	noErr(t, hold.Exec("SELECT unit_id FROM representation_counts WHERE unit_id IN ? FOR UPDATE", shared).Error)
+	// Only a guard against hanging for ever if the rule breaks; no timing is asserted.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	v, err := e.set.Committees.Seat(ctx, services.System, tr.b1.ID, p.ID, models.PositionMember)
+	noErr(t, err)
+	if !loadUnit(t, e.db, tr.b1.ID).CommitteeComplete {
+		t.Fatal("the seat did not complete the committee: the test does not flip")
+	}
+	noErr(t, e.set.Committees.EndSeat(ctx, services.System, tr.b1.ID, v.Seat.ID))
+	noErr(t, hold.Rollback().Error)
+	e.requireConsistent(t)
+}

@@ -631,11 +631,10 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 	if res.Error != nil {
 		return 0, 0, 0, dbErr("import units: link constituency", res.Error)
 	}
-	parlChanged := res.RowsAffected
 	s.phase("written")
-	// Booth rollups of every unit above a new one, and of every Lok Sabha seat when an assembly
-	// changed seats. Moves moved their own counts already; other changes move none, so that a
-	// re-import that only renames takes none of the shared rollup rows' locks.
+	// Booth rollups of every unit above a new one (a Lok Sabha seat sums its assemblies when
+	// read). Moves moved their own counts already; other changes move none, so that a re-import
+	// that only renames takes none of the shared rollup rows' locks.
 	above := map[int64]bool{}
 	for _, ur := range fresh {
 		ids := models.PathIDs(ur.path)
@@ -646,7 +645,7 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 			above[ids[len(ids)-1]] = true
 		}
 	}
-	if len(above) > 0 || parlChanged > 0 {
+	if len(above) > 0 {
 		aboveIDs := make([]int64, 0, len(above))
 		for id := range above {
 			aboveIDs = append(aboveIDs, id)

@@ -158,9 +158,9 @@ func (s *Representation) sums(tx *gorm.DB, src string, args []any, level *models
 // figureContext is what figures are held against: the targets, and the census of the units
 // figures are made for and of their ancestors.
 type figureContext struct {
-	targets map[models.Level][]Target
-	census  map[int64]models.Unit // units with a population, by id
-	unitLvl models.Level
+	targets  map[models.Level][]Target
+	census   map[int64]models.Unit // units with a population, by id
+	coverage map[int64]Coverage    // of the units figures are made for
 }
 
 func (s *Representation) figureContext(tx *gorm.DB, units []models.Unit) (*figureContext, error) {
@@ -168,7 +168,11 @@ func (s *Representation) figureContext(tx *gorm.DB, units []models.Unit) (*figur
 	if err != nil {
 		return nil, err
 	}
-	c := &figureContext{targets: map[models.Level][]Target{}, census: map[int64]models.Unit{}}
+	cov, err := coverageOf(tx, units)
+	if err != nil {
+		return nil, err
+	}
+	c := &figureContext{targets: map[models.Level][]Target{}, census: map[int64]models.Unit{}, coverage: cov}
 	for _, lt := range ts {
 		c.targets[lt.Level] = lt.Targets
 	}
@@ -266,7 +270,7 @@ func (c *figureContext) figures(u models.Unit, level *models.Level, sum *repSum)
 		ReligionUnknown: v[rReligionUnknown],
 		ByGender:        map[string]int64{"male": v[rMale], "female": v[rFemale], "other": v[rOther]},
 		ByAge:           map[string]int64{"18_35": sum.ages[0], "36_60": sum.ages[1], "60_plus": sum.ages[2], "unknown": v[rAgeUnknown]},
-		Coverage:        Coverage{Booths: u.Booths, Complete: u.BoothsComplete},
+		Coverage:        c.coverage[u.ID],
 	}
 	share := func(n int64) float64 {
 		if f.Seats == 0 {

@@ -3,10 +3,13 @@ package services
 // Rollups and the lock order.
 //
 // Every unit stores rollups that dashboards read instead of counting: its committee's seats and
-// completeness, and the booths below it and how many of those have a complete committee (for a
-// Lok Sabha seat: below its assemblies). Every change that moves them — a seat taken or ended,
-// a people import, a unit created, deleted or moved, an assembly given another Lok Sabha seat, a
-// units import — goes through the functions of this file, in the transaction of the change.
+// completeness, and — from district level down — the booths below it and how many of those have
+// a complete committee. A state's (or the national unit's) booth coverage is summed from its
+// districts when read, a Lok Sabha seat's from its assemblies (Units.coverage): no stored count is
+// shared by writers in two districts. Every change that moves them — a seat taken or ended, a
+// people import, a unit created, deleted or moved, a units import — goes through the functions
+// of this file, in the transaction of the change; the representation rollups follow the same
+// rules (representation_rollup.go).
 //
 // The lock order. A writer locks the unit rows it will read paths or counts from, or write
 // rollups to, BEFORE it reads them: all of them at once, collected up front, in ascending id
@@ -15,21 +18,22 @@ package services
 // means no two writers each hold a row the other waits for. Who locks what:
 //
 //   - a seat change: the committee's unit alone. Only when it flips a booth's completeness does
-//     it lock the booth's whole lock set (boothLockSet: every unit on the booth's path and the
-//     Lok Sabha seat of its assembly) — and it takes those first, running again from the start
-//     if it finds the flip only under the single lock (errWiden). A plain seat change never
-//     waits on an ancestor; flips do serialise on the state row, whose count they all change.
+//     it lock the booth's whole lock set (boothLockSet: every unit on the booth's path from the
+//     district down) — and it takes those first, running again from the start if it finds the
+//     flip only under the single lock (errWiden). A plain seat change never waits on an
+//     ancestor; flips in one district serialise on the district's row, and never on another
+//     district's or the state's.
 //   - a new booth, a deleted booth: its lock set. A new unit of another level: its parent; a
 //     deleted one: itself.
 //   - a move: the moved unit and its whole subtree, the lock sets of its old and new places
 //     (moveLockSet). Because a move holds every row whose path it rewrites, anyone who derives a
 //     path from a unit (a new child, a moved child) needs only that unit's lock to know the
 //     path is final; and a rename of the unit or of a child waits for the move or goes first.
-//   - a Lok Sabha change: the assembly and both seats.
+//   - a Lok Sabha change: the assembly alone.
 //   - any other change of a unit: the unit alone.
 //
-// Rollups change by adding: a unit's counts are exact under its lock, so a move or a Lok Sabha
-// change subtracts the moved counts on one side and adds them on the other, and nobody rescans
+// Rollups change by adding: a unit's counts are exact under its lock, so a move subtracts the
+// moved counts on one side and adds them on the other, and nobody rescans
 // a subtree except the bulk units import (recountBooths), which sets counts under the same locks.
 
 import (
@@ -44,35 +48,25 @@ import (
 type boothCounts struct{ booths, complete int64 }
 
 // rollupTargets returns, for each path (a unit's ids, root first), the units whose booth rollups
-// count what lies at its end: every unit on the path and the Lok Sabha seat of the assembly on
-// it, if any. One query however many paths.
+// count what lies at its end: the units on the path from district level down. Above a district
+// (the state, the national unit) and for a Lok Sabha constituency nothing is stored: their
+// coverage is summed from their districts or assemblies when read (Units.coverage), so that no
+// row is shared by writers in two districts. One query however many paths.
 func rollupTargets(tx *gorm.DB, paths ...[]int64) ([][]int64, error) {
 	var all []int64
 	for _, p := range paths {
 		all = append(all, p...)
 	}
-	slices.Sort(all)
-	all = slices.Compact(all)
-	seatOf := map[int64]int64{}
-	for _, chunk := range chunks(all, 5000) {
-		var rows []struct {
-			ID              int64
-			ParliamentaryID int64
-		}
-		if err := tx.Model(&models.Unit{}).Select("id", "parliamentary_id").
-			Where("id IN ? AND level = ? AND parliamentary_id IS NOT NULL", chunk, models.LevelAssembly).Scan(&rows).Error; err != nil {
-			return nil, dbErr("rollup targets", err)
-		}
-		for _, r := range rows {
-			seatOf[r.ID] = r.ParliamentaryID
-		}
+	levels, err := unitLevels(tx, all)
+	if err != nil {
+		return nil, err
 	}
 	out := make([][]int64, len(paths))
 	for i, p := range paths {
-		out[i] = slices.Clone(p)
+		out[i] = []int64{}
 		for _, id := range p {
-			if pc, ok := seatOf[id]; ok {
-				out[i] = append(out[i], pc)
+			if countsSubtree(levels[id]) {
+				out[i] = append(out[i], id)
 			}
 		}
 	}
@@ -92,7 +86,7 @@ func unitPath(tx *gorm.DB, id int64) (string, error) {
 }
 
 // boothLockSet returns the lock set of a booth whose counts change: every unit on its path
-// (itself included) and the Lok Sabha seat of its assembly.
+// from the district down (itself included).
 func boothLockSet(tx *gorm.DB, boothID int64) ([]int64, error) {
 	path, err := unitPath(tx, boothID)
 	if err != nil || path == "" {
@@ -107,7 +101,7 @@ func boothLockSet(tx *gorm.DB, boothID int64) ([]int64, error) {
 
 // moveLockSet returns the lock set of moving unit id under parentID: the unit and its whole
 // subtree, whose paths it rewrites, then everything above its old place, and the parent and
-// everything above it, with the Lok Sabha seats of the assemblies on both sides.
+// everything above it, from the district down on both sides.
 func moveLockSet(tx *gorm.DB, id, parentID int64) (lockList, error) {
 	path, err := unitPath(tx, id)
 	if err != nil || path == "" {
@@ -132,8 +126,8 @@ func moveLockSet(tx *gorm.DB, id, parentID int64) (lockList, error) {
 }
 
 // lockUnitChange takes every lock that the change p of unit id needs, before Units.Update reads
-// the unit: the unit alone for a rename or other field, the move's lock set for a new parent,
-// and both Lok Sabha seats for a new seat.
+// the unit: the unit alone for a rename, another field or another Lok Sabha seat (whose coverage
+// is summed from its assemblies when read), the move's lock set for a new parent.
 func lockUnitChange(tx *gorm.DB, id int64, p UnitPatch) error {
 	return lockSettled(tx, func() (lockList, error) {
 		l := lockList{ids: []int64{id}}
@@ -150,13 +144,6 @@ func lockUnitChange(tx *gorm.DB, id int64, p UnitPatch) error {
 				return l, err
 			}
 			l.ids, l.rewrites = append(l.ids, m.ids...), m.rewrites
-		}
-		if p.ParliamentaryID.Set {
-			for _, pc := range []*int64{cur[0].ParliamentaryID, p.ParliamentaryID.Value} {
-				if pc != nil {
-					l.ids = append(l.ids, *pc)
-				}
-			}
 		}
 		return l, nil
 	})
@@ -217,7 +204,7 @@ func addBooths(tx *gorm.DB, d map[int64]boothCounts) error {
 }
 
 // flipBooths moves booths_complete by delta (+1 or -1) for each booth path given, on the booth,
-// every unit above it and its Lok Sabha seat. The caller holds each booth's lock set.
+// every unit above it from the district down. The caller holds each booth's lock set.
 func flipBooths(tx *gorm.DB, flips map[string]int64) error {
 	if len(flips) == 0 {
 		return nil
@@ -297,7 +284,7 @@ func committeesChanged(tx *gorm.DB, copyRows copyFunc, changes []committeeChange
 }
 
 // unitCreated adds a booth that Create has just inserted, under the locks of lockNewUnit, to the
-// counts of every unit above it and of its Lok Sabha seat. Other levels start with no booths.
+// counts of every unit above it from the district down. Other levels start with no booths.
 func unitCreated(tx *gorm.DB, u *models.Unit) error {
 	if err := representationRows(tx, "u.id = ?", u.ID); err != nil {
 		return err
@@ -320,8 +307,8 @@ func unitCreated(tx *gorm.DB, u *models.Unit) error {
 	return nil
 }
 
-// unitDeleted takes a booth about to be deleted out of the counts of every unit above it and
-// of its Lok Sabha seat, under the booth's lock set. Other levels have nothing to take out: a
+// unitDeleted takes a booth about to be deleted out of the counts of every unit above it from the
+// district down, under the booth's lock set. Other levels have nothing to take out: a
 // unit with children cannot be deleted.
 func unitDeleted(tx *gorm.DB, id int64) error {
 	var levels []models.Level
@@ -357,8 +344,8 @@ func unitDeleted(tx *gorm.DB, id int64) error {
 }
 
 // unitMoved moves the booth counts of u, read under the move's locks before its path changed,
-// from every unit above its old place (and the Lok Sabha seat of an assembly there) to every unit
-// above its new place under a parent with newParentPath. Units above both places are left alone.
+// from every unit above its old place to every unit above its new place under a parent with
+// newParentPath (from the district down). Units above both places are left alone.
 func unitMoved(tx *gorm.DB, u models.Unit, newParentPath string) error {
 	if err := representationMoved(tx, u, newParentPath); err != nil {
 		return err
@@ -383,60 +370,32 @@ func unitMoved(tx *gorm.DB, u models.Unit, newParentPath string) error {
 	return addBooths(tx, d)
 }
 
-// parliamentaryChanged moves an assembly's booth counts from the Lok Sabha seat it left to the
-// one it joined (either may be none). Units.Update holds the locks (lockUnitChange).
-func parliamentaryChanged(tx *gorm.DB, assemblyID int64, from, to *int64) error {
-	if (from == nil && to == nil) || (from != nil && to != nil && *from == *to) {
-		return nil
-	}
-	var a models.Unit
-	if err := tx.Select("id", "booths", "booths_complete").Where("id = ?", assemblyID).Take(&a).Error; err != nil {
-		return dbErr("lok sabha rollup", err)
-	}
-	d := map[int64]boothCounts{}
-	if from != nil {
-		d[*from] = boothCounts{-a.Booths, -a.BoothsComplete}
-	}
-	if to != nil {
-		d[*to] = boothCounts{a.Booths, a.BoothsComplete}
-	}
-	return addBooths(tx, d)
-}
-
-// recountBooths recomputes the booth rollups of the given units (not booths) from the tree, for
-// the units import, which places and moves many booths at once, then every Lok Sabha
-// constituency from its assemblies (a few hundred rows even for all of India). Each unit costs
-// one index range scan.
+// recountBooths recomputes the booth rollups of the given units from the tree, for the units
+// import, which places and moves many booths at once. Only units from district level down store
+// them (see rollupTargets); the others in ids are skipped. Each unit costs one index range scan.
 func recountBooths(tx *gorm.DB, ids []int64) error {
-	if err := lockForRecount(tx, ids); err != nil {
+	levels, err := unitLevels(tx, ids)
+	if err != nil {
 		return err
 	}
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool {
+		return !countsSubtree(levels[id]) || levels[id] == models.LevelBooth
+	})
+	if err := lockUnits(tx, ids); err != nil {
+		return err
+	}
+	// A recount sets counts rather than adding to them: on PostgreSQL its UPDATE counts with a
+	// snapshot taken when the statement starts, so a change that commits while the UPDATE waits
+	// for a row would be counted from stale rows and lost. Taking the locks first (above) makes
+	// the counting statement start after every transaction that held one of these rows has
+	// committed; those that come later wait and add on top.
 	const under = "b.level = 'booth' AND b.path >= units.path AND b.path < substr(units.path, 1, length(units.path) - 1) || '0'"
 	for _, chunk := range chunks(ids, 5000) {
 		if err := tx.Exec("UPDATE units SET booths = (SELECT count(*) FROM units b WHERE "+under+"), "+
 			"booths_complete = (SELECT count(*) FROM units b WHERE "+under+" AND b.committee_complete) "+
-			"WHERE id IN ? AND level NOT IN ('parliamentary', 'booth')", chunk).Error; err != nil {
+			"WHERE id IN ? AND level IN ('district', 'assembly', 'sector')", chunk).Error; err != nil {
 			return dbErr("recount booths", err)
 		}
 	}
-	if err := tx.Exec("UPDATE units SET booths = COALESCE((SELECT sum(a.booths) FROM units a WHERE a.parliamentary_id = units.id), 0), " +
-		"booths_complete = COALESCE((SELECT sum(a.booths_complete) FROM units a WHERE a.parliamentary_id = units.id), 0) " +
-		"WHERE level = 'parliamentary'").Error; err != nil {
-		return dbErr("recount constituencies", err)
-	}
 	return nil
-}
-
-// lockForRecount locks the units a recount rewrites, and every Lok Sabha constituency, in id
-// order, before the recount reads anything. A recount sets counts rather than adding to them: on
-// PostgreSQL its UPDATE counts with a snapshot taken when the statement starts, so a change that
-// commits while the UPDATE waits for a row would be counted from stale rows and lost. Taking
-// the locks first makes the counting statement start after every transaction that held one of
-// these rows has committed; those that come later wait and add on top.
-func lockForRecount(tx *gorm.DB, ids []int64) error {
-	var pcs []int64
-	if err := tx.Model(&models.Unit{}).Where("level = ?", models.LevelParliamentary).Pluck("id", &pcs).Error; err != nil {
-		return dbErr("lock units", err)
-	}
-	return lockUnits(tx, append(slices.Clone(ids), pcs...))
 }

@@ -482,8 +482,11 @@ func (w *seedWriter) stateCommittee(committees [][]int64) error {
 
 // skeletonRollups stores the rollups of the skeleton units, which every district added to.
 func (w *seedWriter) skeletonRollups() error {
-	for i := range w.plan.Skeleton() {
+	for i, su := range w.plan.Skeleton() {
 		seats, complete := w.committee(i)
+		if !countsSubtree(models.Level(su.Level)) { // summed from the districts or assemblies when read
+			w.booths[i], w.complete[i] = 0, 0
+		}
 		old := w.stored[i] // zero for the units inserted by the seed
 		if old.Seats == seats && old.CommitteeComplete == complete && old.Booths == w.booths[i] && old.BoothsComplete == w.complete[i] {
 			continue

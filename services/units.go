@@ -334,10 +334,45 @@ func (s *Units) Get(ctx context.Context, actor Actor, id int64) (UnitDetail, err
 }
 
 // coverage reads booth coverage from the rollups kept on each unit.
-func (s *Units) coverage(_ *gorm.DB, units []models.Unit) (map[int64]Coverage, error) {
+// From district level down each unit stores its own (rollups.go); a state or national unit
+// sums its districts, a Lok Sabha constituency its assemblies, when read.
+func (s *Units) coverage(db *gorm.DB, units []models.Unit) (map[int64]Coverage, error) {
+	return coverageOf(db, units)
+}
+
+func coverageOf(db *gorm.DB, units []models.Unit) (map[int64]Coverage, error) {
 	out := make(map[int64]Coverage, len(units))
+	var pcs []int64
 	for _, u := range units {
-		out[u.ID] = Coverage{Booths: u.Booths, Complete: u.BoothsComplete}
+		switch u.Level {
+		case models.LevelState, models.LevelNational:
+			lo, hi := models.SubtreeRange(u.Path)
+			var c struct{ Booths, Complete int64 }
+			if err := db.Raw("SELECT COALESCE(sum(booths), 0) AS booths, COALESCE(sum(booths_complete), 0) AS complete FROM units "+
+				"WHERE level = 'district' AND path >= ? AND path < ?", lo, hi).Scan(&c).Error; err != nil {
+				return nil, dbErr("coverage", err)
+			}
+			out[u.ID] = Coverage{Booths: c.Booths, Complete: c.Complete}
+		case models.LevelParliamentary:
+			pcs = append(pcs, u.ID)
+			out[u.ID] = Coverage{}
+		default:
+			out[u.ID] = Coverage{Booths: u.Booths, Complete: u.BoothsComplete}
+		}
+	}
+	for _, chunk := range chunks(pcs, 5000) {
+		var rows []struct {
+			ParliamentaryID int64
+			Booths          int64
+			Complete        int64
+		}
+		if err := db.Raw("SELECT parliamentary_id, sum(booths) AS booths, sum(booths_complete) AS complete FROM units "+
+			"WHERE parliamentary_id IN ? AND level = 'assembly' GROUP BY parliamentary_id", chunk).Scan(&rows).Error; err != nil {
+			return nil, dbErr("coverage", err)
+		}
+		for _, r := range rows {
+			out[r.ParliamentaryID] = Coverage{Booths: r.Booths, Complete: r.Complete}
+		}
 	}
 	return out, nil
 }
@@ -508,7 +543,7 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 		if err := checkVersion(p.IfMatch, u.Version); err != nil {
 			return err
 		}
-		before, parlBefore := unitAudit(u), u.ParliamentaryID
+		before := unitAudit(u)
 		uf := unitFields{Level: u.Level, Code: u.Code, Name: u.Name, NameHi: u.NameHi, Number: u.Number,
 			Reserved: u.Reserved, Electors: u.Electors, Population: UnitPopulation(u), HasParl: u.ParliamentaryID != nil}
 		if p.Code != nil {
@@ -574,13 +609,11 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 			changes["population_total"], changes["population_sc"], changes["population_st"] = u.PopulationTotal, u.PopulationSC, u.PopulationST
 			changes["population_muslim"], changes["population_minority"] = u.PopulationMuslim, u.PopulationMinority
 		}
-		parlChanged := false
 		if p.ParliamentaryID.Set && !sameValue(p.ParliamentaryID.Value, u.ParliamentaryID) {
 			if err := s.mayChangeSeat(tx, actor, u.ParliamentaryID, p.ParliamentaryID.Value); err != nil {
 				return err
 			}
 			u.ParliamentaryID, changes["parliamentary_id"] = p.ParliamentaryID.Value, p.ParliamentaryID.Value
-			parlChanged = true
 		}
 		if p.ParentID != nil && (u.ParentID == nil || *u.ParentID != *p.ParentID) {
 			if err := s.move(tx, actor, &u, *p.ParentID); err != nil {
@@ -592,11 +625,6 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 			return dbErr("update unit", err)
 		}
 		u.Version++
-		if parlChanged {
-			if err := parliamentaryChanged(tx, u.ID, parlBefore, u.ParliamentaryID); err != nil {
-				return err
-			}
-		}
 		if err := record(tx, u.UpdatedAt, actor, change{Action: "update", Entity: "unit", EntityID: u.ID, Unit: &u, Before: before, After: unitAudit(u)}); err != nil {
 			return err
 		}

@@ -14,8 +14,8 @@ import (
 
 // Verifier recounts what the tree and the rollups store from the raw rows (`sangathan verify`):
 // every unit's path and depth from the parent links, and its committee's seats and completeness,
-// its booths and complete booths from the seats and the tree (for a Lok Sabha seat: summed over
-// the assemblies that point at it).
+// its booths and complete booths from the seats and the tree (from the district down: above it
+// and for a Lok Sabha seat nothing is stored), and the representation rows.
 type Verifier struct {
 	db  *gorm.DB
 	now Clock
@@ -256,25 +256,20 @@ func recount(tx *gorm.DB) ([]Difference, error) {
 		u.complete = meets(norms[u.Level], byPos[u.ID])
 	}
 
-	// Booths: each booth in the tree counts on itself and every unit above it; a Lok Sabha seat
-	// sums its assemblies.
+	// Booths: each booth in the tree counts on itself and every unit above it from the district
+	// down; the state, the national unit and Lok Sabha seats store none (summed when read).
 	for _, b := range units {
 		if b.Level != models.LevelBooth || b.path == "" {
 			continue
 		}
 		for _, id := range models.PathIDs(b.path) {
 			a := byID[id]
+			if !countsSubtree(a.Level) {
+				continue
+			}
 			a.booths++
 			if b.complete {
 				a.bcomp++
-			}
-		}
-	}
-	for _, a := range units {
-		if a.Level == models.LevelAssembly && a.ParliamentaryID != nil {
-			if pc := byID[*a.ParliamentaryID]; pc != nil && pc.Level == models.LevelParliamentary {
-				pc.booths += a.booths
-				pc.bcomp += a.bcomp
 			}
 		}
 	}
