@@ -152,11 +152,24 @@ func phone(t *testing.T) context.Context {
 	return ctx
 }
 
-// login opens the UI and logs in through the form, then waits for the header.
+// login opens the UI at the units screen and logs in through the form, then waits for the
+// header. (The first screen after a plain login is the dashboard: dashboard_test.go logs in
+// with loginHome.)
 func login(t *testing.T, ctx context.Context, base, username string) {
 	t.Helper()
+	loginAt(t, ctx, base+"/#/units", username)
+}
+
+// loginHome opens the UI at / and logs in, landing where every user lands first.
+func loginHome(t *testing.T, ctx context.Context, base, username string) {
+	t.Helper()
+	loginAt(t, ctx, base+"/", username)
+}
+
+func loginAt(t *testing.T, ctx context.Context, url, username string) {
+	t.Helper()
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate(base+"/"),
+		chromedp.Navigate(url),
 		chromedp.WaitVisible(chromedp.CSS("#login-username")),
 		chromedp.SendKeys(chromedp.CSS("#login-username"), username),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
