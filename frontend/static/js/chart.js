@@ -6,21 +6,24 @@
 import { t, pct } from './i18n.js';
 import { h, s } from './ui.js';
 
-// GROUPS are the groups the chart shows, in the order the API lists targets.
-export const GROUPS = ['women', 'SC', 'ST', 'OBC', 'minority', 'sc_st_obc_minority'];
-
-// CENSUS_GROUPS are the groups whose population share the census gives.
-const CENSUS_GROUPS = ['SC', 'ST', 'minority'];
-
 const has = (o, k) => o && o[k] !== undefined && o[k] !== null;
 
 // below reports whether a representation answer's group is under its target.
 export const below = (rep, g) => rep.seats > 0 && has(rep.gap, g) && rep.gap[g] < 0;
 
-// shareChart draws rep (one answer of GET /units/{id}/representation) as a list of bars.
-export function shareChart(rep, attrs = {}) {
+// censusShares are the population shares the census gives for the figures' area (SC, ST and
+// minority, where counted), or {}.
+export function censusShares(rep) {
+  const p = rep && rep.population;
+  if (!p) return {};
+  return p.shares || p; // notes/rep-api.md first had the shares beside total
+}
+
+// shareChart draws rep (one answer of GET /units/{id}/representation) as a list of bars, one
+// per group of groups.
+export function shareChart(rep, groups, attrs = {}) {
   const list = h('ul', { class: 'chart', ...attrs });
-  for (const g of GROUPS) list.append(row(rep, g));
+  for (const g of groups) list.append(row(rep, g));
   return h('div', { class: 'chart-wrap' }, list, legend());
 }
 
@@ -28,7 +31,8 @@ function row(rep, g) {
   const shares = rep.shares || {};
   const share = has(shares, g) ? shares[g] : 0;
   const target = has(rep.targets, g) ? rep.targets[g] : null;
-  const census = CENSUS_GROUPS.includes(g) && has(rep.population, g) ? rep.population[g] : null;
+  const pop = censusShares(rep);
+  const census = typeof pop[g] === 'number' ? pop[g] : null;
   const low = below(rep, g);
   const x = (v) => Math.max(0, Math.min(1, v)) * 100;
   const parts = [t('chart.share_of_seats', { share: pct(share) })];

@@ -9,7 +9,8 @@
 import * as api from '../api.js';
 import { t, num, pct, unitName } from '../i18n.js';
 import { h, put, msg, button, coverage, moreButton, errorText, field, formError, showErrors, clearErrors } from '../ui.js';
-import { GROUPS, shareChart, below, points } from '../chart.js';
+import { shareChart, censusShares, below, points } from '../chart.js';
+import * as enums from '../enums.js';
 import * as map from '../map.js';
 
 const LEVELS = ['national', 'state', 'district', 'parliamentary', 'assembly', 'sector', 'booth'];
@@ -58,7 +59,7 @@ export async function render(root, ctx) {
   try {
     unit = await api.get('/units/' + encodeURIComponent(id));
     if (!levelChoices(unit).includes(state.level)) state.level = '';
-    rep = await figures(unit.id);
+    [rep] = await Promise.all([figures(unit.id), enums.load()]);
   } catch (e) {
     put(root, ...notFoundOr(e));
     return;
@@ -71,7 +72,10 @@ export async function render(root, ctx) {
   const mapCard = mapUnit(unit) ? h('section', { class: 'card dash-map', id: 'dash-map', 'aria-labelledby': 'dash-map-title' }) : null;
   const table = byChoices.length ? h('section', { class: 'card dash-breakdown', id: 'dash-breakdown', 'aria-labelledby': 'dash-breakdown-title' }) : null;
   const gaps = h('section', { class: 'card dash-gaps', id: 'dash-gaps', 'aria-labelledby': 'dash-gaps-title' });
-  const targets = canSetTargets(ctx.user.role) ? targetsEditor(() => refresh()) : null;
+  // The groups a target may be set for, from the API's own description (enums.js).
+  const groups = enums.targetGroups();
+  let census = Object.keys(censusShares(rep));
+  const targets = canSetTargets(ctx.user.role) ? targetsEditor(groups, () => census, () => refresh()) : null;
 
   let seq = 0;
   async function refresh() {
@@ -88,12 +92,14 @@ export async function render(root, ctx) {
       }
       if (!fresh()) return;
     }
-    drawSummary(summary, r);
+    if (Object.keys(censusShares(r)).length) census = Object.keys(censusShares(r));
+    drawSummary(summary, r, groups);
     const jobs = [loadGaps(gaps, unit, fresh)];
-    if (table) jobs.push(loadTable(table, unit, byChoices, fresh, refresh));
+    const tableDone = table ? loadTable(table, unit, byChoices, groups, fresh) : Promise.resolve(null);
+    jobs.push(tableDone);
     await Promise.all(jobs);
     // The shapes come after the figures, so that a slow network shows the numbers first.
-    if (mapCard && fresh()) await loadMap(mapCard, unit, ctx, fresh, r);
+    if (mapCard && fresh()) await loadMap(mapCard, unit, groups, fresh, r, await tableDone);
   }
 
   put(root,
@@ -161,7 +167,7 @@ function controls(unit, onChange) {
     field('level', t('dash.level'), select, { hint: t('dash.level_hint') }));
 }
 
-function drawSummary(el, rep) {
+function drawSummary(el, rep, groups) {
   const facts = h('div', { class: 'stats dash-stats' },
     h('div', { class: 'stat', id: 'dash-seats', 'data-value': rep.seats },
       h('span', { class: 'stat-value' }, num(rep.seats)), h('span', { class: 'stat-label' }, t('dash.seats'))),
@@ -179,22 +185,23 @@ function drawSummary(el, rep) {
     facts,
     coverage(rep.coverage, { id: 'dash-coverage', booth: rep.unit.level === 'booth' }),
     h('h3', null, t('dash.chart_title')),
-    rep.seats > 0 ? shareChart(rep, { id: 'dash-chart' }) : msg(t('dash.no_seats'), '', { id: 'dash-no-seats' }),
+    rep.seats > 0 ? shareChart(rep, groups, { id: 'dash-chart' }) : msg(t('dash.no_seats'), '', { id: 'dash-no-seats' }),
     notes.length ? h('p', { class: 'hint', id: 'dash-notes' }, notes.join(' ')) : null);
 }
 
 // ---- the breakdown table ----
 
-function loadTable(el, unit, byChoices, fresh) {
+// loadTable draws the breakdown; it resolves with {by, items, complete} once the first page is in.
+function loadTable(el, unit, byChoices, groups, fresh) {
   const title = h('h2', { id: 'dash-breakdown-title' }, t('dash.breakdown_title', { level: t('level_plural.' + state.by, null, state.by) }));
   const byField = byChoices.length > 1 ? field('by', t('dash.by'), h('select', { id: 'dash-by', onchange: (e) => {
     state.by = e.target.value;
-    loadTable(el, unit, byChoices, fresh);
+    loadTable(el, unit, byChoices, groups, fresh);
   } }, byChoices.map((b) => h('option', { value: b, selected: b === state.by }, t('level_plural.' + b, null, b))))) : null;
-  const sorts = ['name', 'coverage', ...GROUPS.map((g) => 'gap.' + g), '-seats'];
+  const sorts = ['name', 'coverage', ...groups.map((g) => 'gap.' + g), '-seats'];
   const sortField = field('sort', t('dash.sort'), h('select', { id: 'dash-sort', onchange: (e) => {
     state.sort = e.target.value;
-    loadTable(el, unit, byChoices, fresh);
+    loadTable(el, unit, byChoices, groups, fresh);
   } }, sorts.map((v) => h('option', { value: v, selected: v === state.sort }, sortLabel(v)))));
   const body = h('tbody');
   const tableEl = h('table', { class: 'rep-table', id: 'dash-table' },
@@ -203,7 +210,7 @@ function loadTable(el, unit, byChoices, fresh) {
       h('th', { scope: 'col' }, t('level.' + state.by, null, state.by)),
       h('th', { scope: 'col', class: 'num' }, t('dash.seats')),
       h('th', { scope: 'col', class: 'num' }, t('dash.coverage_short')),
-      GROUPS.map((g) => h('th', { scope: 'col', class: 'num', 'data-col': g }, t('group_short.' + g))))),
+      groups.map((g) => h('th', { scope: 'col', class: 'num', 'data-col': g }, t('group_short.' + g, null, g))))),
     body);
   const status = h('div', { class: 'list-status' });
   put(el, title,
@@ -211,19 +218,21 @@ function loadTable(el, unit, byChoices, fresh) {
     h('p', { class: 'hint', id: 'dash-below-key' }, t('dash.below_key')),
     h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'dash-breakdown-title' }, tableEl),
     status);
+  const by = state.by;
   const load = async (cursor) => {
     let page;
     try {
       page = await api.get(`/units/${encodeURIComponent(unit.id)}/representation/breakdown`,
-        { by: state.by, level: state.level, sort: state.sort === 'name' ? '' : state.sort, limit: TABLE_PAGE, cursor });
+        { by, level: state.level, sort: state.sort === 'name' ? '' : state.sort, limit: TABLE_PAGE, cursor });
     } catch (e) {
       if (fresh()) put(status, msg(e.status === 422 ? t('dash.breakdown_unavailable') : errorText(e), e.status === 422 ? 'warn' : 'error', { id: 'dash-breakdown-error' }));
-      return;
+      return null;
     }
-    if (!fresh()) return;
-    for (const it of page.items) body.append(tableRow(it));
+    if (!fresh()) return null;
+    for (const it of page.items) body.append(tableRow(it, groups));
     if (!body.children.length) put(status, msg(t('dash.breakdown_none'), '', { id: 'dash-breakdown-empty' }));
     else put(status, page.next_cursor ? moreButton(() => load(page.next_cursor), { id: 'dash-breakdown-more' }) : '');
+    return { by, items: page.items, complete: !cursor && !page.next_cursor };
   };
   put(status, msg(t('common.loading')));
   return load('');
@@ -236,10 +245,10 @@ function sortLabel(v) {
   return t('dash.sort_gap', { group: t('group.' + v.slice(4)) });
 }
 
-function tableRow(it) {
+function tableRow(it, groups) {
   const u = it.unit;
   const cov = it.coverage;
-  const cells = GROUPS.map((g) => {
+  const cells = groups.map((g) => {
     const share = (it.shares || {})[g];
     const low = below(it, g);
     return h('td', { class: 'num' + (low ? ' below' : ''), 'data-col': g, 'data-share': share },
@@ -308,13 +317,15 @@ function mapUnit(unit) {
   return null;
 }
 
-const COLOURS = ['coverage', ...GROUPS];
-
-async function loadMap(el, unit, ctx, fresh, rep) {
+// loadMap draws the map; table is what the breakdown table loaded (its assemblies are the
+// map's when it lists them all, which saves asking twice).
+async function loadMap(el, unit, groups, fresh, rep, table) {
+  const colours = ['coverage', ...groups];
+  if (!colours.includes(state.colour)) state.colour = 'coverage';
   const colour = h('select', { id: 'dash-map-colour', onchange: () => {
     state.colour = colour.value;
     paint();
-  } }, COLOURS.map((c) => h('option', { value: c, selected: c === state.colour }, c === 'coverage' ? t('coverage.title') : t('group.' + c))));
+  } }, colours.map((c) => h('option', { value: c, selected: c === state.colour }, c === 'coverage' ? t('coverage.title') : t('group.' + c))));
   const box = h('div', { class: 'map-box', id: 'dash-map-box' }, msg(t('map.loading'), '', { id: 'dash-map-loading' }));
   const key = h('div', { class: 'map-key' });
   const info = h('p', { class: 'hint', id: 'dash-map-info', 'aria-live': 'polite' });
@@ -327,7 +338,8 @@ async function loadMap(el, unit, ctx, fresh, rep) {
   let shapes;
   let items;
   try {
-    [shapes, items] = await Promise.all([map.load(), assemblies(over, unit, rep)]);
+    const known = table && table.complete && table.by === 'assembly' && over === unit ? table.items : null;
+    [shapes, items] = await Promise.all([map.load(), known || assemblies(over, unit, rep)]);
   } catch (e) {
     if (fresh()) put(box, msg(errorText(e), 'error', { id: 'dash-map-error' }));
     return;
@@ -414,17 +426,10 @@ function range(bounds, i) {
 
 // ---- the targets editor ----
 
-// Which kinds of target each group may have: the census counts only SC, ST and minorities.
-const TARGET_KINDS = {
-  women: ['share'],
-  SC: ['census', 'share'],
-  ST: ['census', 'share'],
-  OBC: ['share'],
-  minority: ['census', 'share'],
-  sc_st_obc_minority: ['share'],
-};
-
-function targetsEditor(onSaved) {
+// targetsEditor is the form for the targets of one level at a time. censusGroups() names the
+// groups the census counts (those the figures have a population share for); when the figures
+// have no census at all, every group is offered "census" and the server judges.
+function targetsEditor(groups, censusGroups, onSaved) {
   const body = h('div', { class: 'targets-body' });
   const details = h('details', { class: 'card dash-targets', id: 'dash-targets' },
     h('summary', { id: 'dash-targets-title' }, t('targets.title')), body);
@@ -432,7 +437,7 @@ function targetsEditor(onSaved) {
   details.addEventListener('toggle', () => {
     if (details.open && !loaded) {
       loaded = true;
-      loadTargets(body, onSaved).catch((e) => {
+      loadTargets(body, groups, censusGroups, onSaved).catch((e) => {
         loaded = false;
         put(body, msg(errorText(e), 'error', { id: 'targets-error' }));
       });
@@ -441,7 +446,7 @@ function targetsEditor(onSaved) {
   return details;
 }
 
-async function loadTargets(body, onSaved) {
+async function loadTargets(body, groups, censusGroups, onSaved) {
   put(body, msg(t('common.loading')));
   let doc = await api.get('/representation/targets');
   let level = (doc.levels.find((l) => l.level === 'booth') || doc.levels[0] || {}).level || 'booth';
@@ -457,11 +462,13 @@ async function loadTargets(body, onSaved) {
   function draw() {
     clearErrors(form);
     const lt = doc.levels.find((l) => l.level === level) || { targets: [] };
-    put(rows, GROUPS.map((g) => {
+    const census = censusGroups();
+    put(rows, groups.map((g) => {
       const cur = lt.targets.find((x) => x.group === g);
+      const kinds = !census.length || census.includes(g) || (cur && cur.census) ? ['census', 'share'] : ['share'];
       const kind = h('select', { id: `targets-${g}-kind`, 'data-group': g },
         h('option', { value: '', selected: !cur }, t('targets.none')),
-        TARGET_KINDS[g].map((k) => h('option', { value: k, selected: cur && (k === 'census' ? cur.census : !cur.census) }, t('target_kind.' + k))));
+        kinds.map((k) => h('option', { value: k, selected: cur && (k === 'census' ? cur.census : !cur.census) }, t('target_kind.' + k))));
       const share = h('input', { type: 'number', id: `targets-${g}-share`, min: 0, max: 100, step: 0.1, inputmode: 'decimal',
         value: cur && !cur.census && cur.min_share !== null ? String(Math.round(cur.min_share * 1000) / 10) : '' });
       const shareField = field(`targets.${g}.min_share`, t('targets.min_share'), share);
@@ -481,7 +488,7 @@ async function loadTargets(body, onSaved) {
     put(done);
     const targets = [];
     const local = [];
-    for (const g of GROUPS) {
+    for (const g of groups) {
       const { kind, share } = inputs[g];
       if (kind.value === 'census') targets.push({ group: g, min_share: null, census: true });
       if (kind.value !== 'share') continue;
