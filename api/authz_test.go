@@ -113,6 +113,17 @@ func (m *matrix) account(role, loc string) string {
 }
 
 // under is the under= query for loc.
+// district is the district around the unit at loc.
+func (m *matrix) district(loc string) string {
+	switch loc {
+	case locA:
+		return m.s.fx.id("LKO")
+	case locB:
+		return m.s.fx.id("AGR")
+	}
+	return m.x.district
+}
+
 func (m *matrix) under(loc string) string {
 	if loc == locNone {
 		return ""
@@ -324,6 +335,32 @@ func matrixRows() []matrixRow {
 
 		// Representation targets: everyone reads them; admin and the state office set them
 		// (installation-wide: no object, no district).
+		{route: "GET /api/v1/units/:id/representation", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/units/" + m.unit(loc) + "/representation?level=booth", nil
+		}},
+		{route: "GET /api/v1/units/:id/representation/gaps", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/units/" + m.unit(loc) + "/representation/gaps", nil
+		}},
+		// A breakdown of the district around the unit: its assemblies. The worker (one booth) and
+		// the viewer of one district see no district but their own.
+		{route: "GET /api/v1/units/:id/representation/breakdown", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s404, s404, s404}, "viewer": {s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/units/" + m.district(loc) + "/representation/breakdown?by=assembly", nil
+		}},
+		{route: "GET /api/v1/exports/representation.csv", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/exports/representation.csv?under=" + m.unit(loc), nil
+		}},
 		{route: "GET /api/v1/representation/targets", locs: noObject, want: same(s200), req: fixed("/api/v1/representation/targets", nil)},
 		{route: "PUT /api/v1/representation/targets", locs: noObject, want: byRole{
 			"admin": {s200}, "state": {s200}, "dc": {s403}, "worker": {s403}, "viewer": {s403},

@@ -148,6 +148,10 @@ func (s *Server) routes() {
 
 	a.GET("/audit", s.listAudit)
 
+	a.GET("/units/:id/representation", s.getRepresentation)
+	a.GET("/units/:id/representation/breakdown", s.getRepresentationBreakdown)
+	a.GET("/units/:id/representation/gaps", s.getRepresentationGaps)
+	a.GET("/exports/representation.csv", s.exportRepresentation)
 	a.GET("/representation/targets", s.getTargets)
 	a.PUT("/representation/targets", json, s.putTargets)
 

@@ -46,8 +46,12 @@ func newChurnWorld(t *testing.T, e *env) *churnWorld {
 		// Eight or nine seats, president and agent among them: a seat or two from complete.
 		e.fillCommittee(t, b, 8+i%2)
 	}
-	for range 60 {
-		w.people = append(w.people, e.mustPerson(t, services.System, w.state))
+	for i := range 60 {
+		w.people = append(w.people, e.mustPerson(t, services.System, w.state, func(in *services.PersonInput) {
+			in.VoterID = newVoterID()
+			in.Category = models.Categories[i%len(models.Categories)]
+			in.BirthYear = ptr(1940 + i)
+		}))
 	}
 	return w
 }
@@ -206,7 +210,8 @@ func TestChurnSeatsAndLokSabha(t *testing.T) {
 
 // TestChurnThenVerify: at least 16 clients run a random mix of seat, unseat, move (a sector
 // between assemblies, a booth between sectors), rename of units and their children, Lok Sabha
-// change, person change and small people imports that seat people. Business refusals (409, 422)
+// change, person change (re-categorisation included, by the API and by an import) and small
+// people imports that seat people. Verify recounts the representation rows too. Business refusals (409, 422)
 // are counted; no operation may fail with an internal error, and verify then finds nothing.
 func TestChurnThenVerify(t *testing.T) {
 	e := newEnv(t)
@@ -237,12 +242,32 @@ func TestChurnThenVerify(t *testing.T) {
 			_, err := e.units.Update(ctx, services.System, u.ID, services.UnitPatch{Name: &name})
 			tally.add("rename "+string(u.Level), err)
 		case r < 79:
+			// A person re-categorised: category, gender, religion and birth year move their seats
+			// between groups at every level above.
 			p := w.people[rng.IntN(len(w.people))]
 			_, err := e.set.People.Update(ctx, services.System, p.ID, func(in *services.PersonInput) error {
 				in.Name = uniq("Renamed person")
+				in.Category = models.Categories[rng.IntN(len(models.Categories))]
+				in.Gender = models.Genders[rng.IntN(len(models.Genders))]
+				in.Religion = models.Religions[rng.IntN(len(models.Religions))]
+				if rng.IntN(4) == 0 {
+					in.Religion = ""
+				}
+				in.BirthYear = ptr(1940 + rng.IntN(60))
 				return nil
 			})
 			tally.add("person change", err)
+		case r < 84:
+			// The same through an import, which may also seat the person.
+			p := w.people[rng.IntN(len(w.people))]
+			row := csvPerson{name: uniq("Imported"), gender: string(models.Genders[rng.IntN(3)]), voter: *p.VoterID,
+				category: string(models.Categories[rng.IntN(4)]), religion: models.Religions[rng.IntN(len(models.Religions))],
+				birth: fmt.Sprint(1940 + rng.IntN(60))}
+			if rng.IntN(2) == 0 {
+				row.comm, row.position = pick(rng, w.booths).Code, "member"
+			}
+			_, err := e.imports.People(ctx, services.System, strings.NewReader(peopleFile(row)), services.AllOrNothing)
+			tally.add("people import change", err, "409", "422")
 		default:
 			var rows []csvPerson
 			for range 1 + rng.IntN(3) {

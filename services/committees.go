@@ -327,6 +327,9 @@ func (s *Committees) Seat(ctx context.Context, actor Actor, unitID, personID int
 		if err != nil {
 			return err
 		}
+		if err := lockHolder(tx, personID); err != nil { // see representation_rollup.go
+			return err
+		}
 		p, personPath, err := s.seatable(tx, personID)
 		if err != nil {
 			return err
@@ -356,6 +359,9 @@ func (s *Committees) Seat(ctx context.Context, actor Actor, unitID, personID int
 			return dbErr("seat", err) // the unique indexes stand behind checkSeat
 		}
 		if err := committeesChanged(tx, nil, []committeeChange{ch}); err != nil {
+			return err
+		}
+		if err := seatChanged(tx, u, holderOf(p), 1); err != nil {
 			return err
 		}
 		if err := record(tx, now, actor, change{Action: "create", Entity: "seat", EntityID: st.ID, Unit: &u,
@@ -422,6 +428,16 @@ func (s *Committees) EndSeat(ctx context.Context, actor Actor, unitID, seatID in
 			return dbErr("end seat", err)
 		}
 		if err := committeesChanged(tx, nil, []committeeChange{ch}); err != nil {
+			return err
+		}
+		if err := lockHolder(tx, st.PersonID); err != nil {
+			return err
+		}
+		var holderRow models.Person
+		if err := tx.Select("id", "category", "gender", "religion", "birth_year").Where("id = ?", st.PersonID).Take(&holderRow).Error; err != nil {
+			return dbErr("end seat: read holder", err)
+		}
+		if err := seatChanged(tx, u, holderOf(holderRow), -1); err != nil {
 			return err
 		}
 		return record(tx, now, actor, change{Action: "end", Entity: "seat", EntityID: st.ID, Unit: &u,

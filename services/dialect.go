@@ -35,6 +35,9 @@ const (
 	lockChange   = "NO KEY UPDATE"
 	lockDelete   = "UPDATE"
 	lockKeyShare = "KEY SHARE"
+	// SHARE keeps a row's fields from changing until the transaction ends (a seat holder's
+	// category while the seat is counted) and lets other readers through.
+	lockShare = "SHARE"
 )
 
 // lockRow locks the row id of table until the transaction ends, so that the read that follows
@@ -48,6 +51,34 @@ func lockRow(tx *gorm.DB, table string, id int64, strength string) error {
 	var ids []int64
 	err := tx.Table(table).Clauses(clause.Locking{Strength: strength}).Where("id = ?", id).Pluck("id", &ids).Error
 	return dbErr("lock "+table, err)
+}
+
+// lockUnitsShared takes key-share locks on the units with the given ids, in ascending id order:
+// a reader of their paths keeps moves (which hold the units FOR UPDATE) out until it commits.
+func lockUnitsShared(tx *gorm.DB, ids []int64) error {
+	if !isPostgres(tx) || len(ids) == 0 {
+		return nil
+	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for _, chunk := range chunks(ids, 5000) {
+		var got []int64
+		if err := tx.Model(&models.Unit{}).Clauses(clause.Locking{Strength: lockKeyShare}).Where("id IN ?", chunk).
+			Order("id").Pluck("id", &got).Error; err != nil {
+			return dbErr("lock units", err)
+		}
+	}
+	return nil
+}
+
+// pathIDsJoin is the join that gives one row per id on the materialised path in col, and the
+// expression of that id: unnest on PostgreSQL, json_each on SQLite.
+func pathIDsJoin(tx *gorm.DB, col string) (join, id string) {
+	if isPostgres(tx) {
+		return "CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from " + col + "), '/')::bigint[]) AS anc(id)", "anc.id"
+	}
+	return "JOIN json_each('[' || replace(trim(" + col + ", '/'), '/', ',') || ']') AS anc", "anc.value"
 }
 
 // lockUnits takes the row locks of the units with the given ids, in ascending id order (see the

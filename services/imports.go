@@ -621,6 +621,9 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 		FROM imp_units_place p JOIN imp_units s ON s.line = p.line WHERE p.is_new = 1 ORDER BY p.depth, p.id`, now, now).Error; err != nil {
 			return 0, 0, 0, dbErr("import units: insert", err)
 		}
+		if err := representationRows(tx, "u.id IN (SELECT id FROM imp_units_place WHERE is_new = 1)"); err != nil {
+			return 0, 0, 0, err
+		}
 	}
 	// Constituency links, set now that every unit exists.
 	res := tx.Exec(`UPDATE units SET parliamentary_id = x.parl_id, version = version + 1 - x.is_new

@@ -436,6 +436,9 @@ func (s *People) UpdateIfMatch(ctx context.Context, actor Actor, id int64, ifMat
 	}
 	var out PersonView
 	err := runTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := lockPersonSeats(tx, id); err != nil { // units before the person: see representation_rollup.go
+			return err
+		}
 		if err := lockRow(tx, "people", id, lockChange); err != nil {
 			return err
 		}
@@ -473,6 +476,13 @@ func (s *People) UpdateIfMatch(ctx context.Context, actor Actor, id int64, ifMat
 			return dbErr("update person", err)
 		}
 		next.Version++
+		// A seat taken since lockPersonSeats read them is on a unit not yet locked: lock it too.
+		if err := lockPersonSeats(tx, p.ID); err != nil {
+			return err
+		}
+		if err := holderChanged(tx, p.ID, holderOf(p), holderOf(next)); err != nil {
+			return err
+		}
 		if err := record(tx, next.UpdatedAt, actor, change{Action: "update", Entity: "person", EntityID: p.ID, Unit: &unit, Before: before, After: personAudit(next)}); err != nil {
 			return err
 		}

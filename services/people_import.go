@@ -553,6 +553,14 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 			return 0, dbErr("import people: insert", err)
 		}
 	}
+	// Representation: the current seats of the stored people the file changes are counted out
+	// with their old values here and in again with the new ones below, with the new seats.
+	var repSeats func() error
+	if counts.Changed > 0 || counts.Seated > 0 {
+		if repSeats, err = p.representationBefore(counts.Changed > 0); err != nil {
+			return 0, err
+		}
+	}
 	if counts.Changed > 0 {
 		// Columns the file leaves out keep their stored values; an unchanged person is not written.
 		nameHi := "people.name_hi"
@@ -582,6 +590,14 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 			return 0, dbErr("import people: seats", err)
 		}
 	}
+	if repSeats != nil {
+		if err := tx.Exec(`INSERT INTO imp_rep_seats (unit_id, sign, category, gender, religion, birth_year)
+		SELECT s.unit_id, 1, p.category, p.gender, p.religion, p.birth_year FROM seats s JOIN people p ON p.id = s.person_id
+		WHERE s.ended_at IS NULL AND (s.person_id IN (SELECT person_id FROM imp_people_ok WHERE changed = 1)
+			OR s.id IN (SELECT seat_id FROM imp_people_ok WHERE seat_id IS NOT NULL))`).Error; err != nil {
+			return 0, dbErr("import people: representation", err)
+		}
+	}
 	p.imports.phase("written")
 	if err := p.committees(); err != nil {
 		return 0, err
@@ -592,7 +608,49 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 	if err := p.flip(p.flips); err != nil {
 		return 0, err
 	}
+	if repSeats != nil {
+		if err := applyRepresentationBulk(tx, "SELECT unit_id, sign, category, gender, religion, birth_year FROM imp_rep_seats"); err != nil {
+			return 0, err
+		}
+		if err := repSeats(); err != nil {
+			return 0, err
+		}
+	}
 	return counts.Inserted + counts.Changed + counts.Seated, nil
+}
+
+// representationBefore makes the table of seats whose representation counts the import changes
+// (imp_rep_seats, see seatCounts) and, when stored people change, locks the units of their current
+// seats (key share, against moves), then the people themselves, and counts those seats out with
+// the values stored now. It returns the function that drops the table.
+func (p *peopleTx) representationBefore(changed bool) (func() error, error) {
+	tx := p.tx
+	drop, err := stagingTable(tx, "imp_rep_seats", "unit_id BIGINT NOT NULL, sign INTEGER NOT NULL, category TEXT NOT NULL, "+
+		"gender TEXT NOT NULL, religion TEXT, birth_year INTEGER")
+	if err != nil || !changed {
+		return drop, err
+	}
+	const seatUnits = `SELECT s.unit_id FROM seats s JOIN imp_people_ok o ON o.person_id = s.person_id WHERE o.changed = 1 AND s.ended_at IS NULL`
+	if err := p.c.lockUnitsIn(tx, lockKeyShare, seatUnits); err != nil {
+		return nil, err
+	}
+	if p.c.pg {
+		var n int64
+		if err := tx.Raw(`SELECT count(*) FROM (SELECT id FROM people WHERE id IN (SELECT person_id FROM imp_people_ok WHERE changed = 1)
+			ORDER BY id FOR NO KEY UPDATE) l`).Scan(&n).Error; err != nil {
+			return nil, dbErr("import people: lock people", err)
+		}
+		// Seats taken before the people were locked, on units the first statement did not lock.
+		if err := p.c.lockUnitsIn(tx, lockKeyShare, seatUnits); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Exec(`INSERT INTO imp_rep_seats (unit_id, sign, category, gender, religion, birth_year)
+		SELECT s.unit_id, -1, p.category, p.gender, p.religion, p.birth_year FROM seats s JOIN people p ON p.id = s.person_id
+		WHERE s.ended_at IS NULL AND s.person_id IN (SELECT person_id FROM imp_people_ok WHERE changed = 1)`).Error; err != nil {
+		return nil, dbErr("import people: representation", err)
+	}
+	return drop, nil
 }
 
 // committees stores the seat counts and completeness that checkSeats worked out for the

@@ -179,11 +179,12 @@ func targetsAudit(all []LevelTargets, changed []LevelTargets) map[string]map[str
 
 // Representation reads and sets how the communities are represented on the committees.
 type Representation struct {
-	db  *gorm.DB
-	now Clock
+	db    *gorm.DB
+	now   Clock
+	units *Units
 }
 
 // NewRepresentation returns the representation service.
-func NewRepresentation(db *gorm.DB, now Clock) *Representation {
-	return &Representation{db: db, now: now}
+func NewRepresentation(db *gorm.DB, now Clock, units *Units) *Representation {
+	return &Representation{db: db, now: now, units: units}
 }

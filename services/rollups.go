@@ -299,6 +299,9 @@ func committeesChanged(tx *gorm.DB, copyRows copyFunc, changes []committeeChange
 // unitCreated adds a booth that Create has just inserted, under the locks of lockNewUnit, to the
 // counts of every unit above it and of its Lok Sabha seat. Other levels start with no booths.
 func unitCreated(tx *gorm.DB, u *models.Unit) error {
+	if err := representationRows(tx, "u.id = ?", u.ID); err != nil {
+		return err
+	}
 	if u.Level != models.LevelBooth {
 		return nil
 	}
@@ -357,6 +360,9 @@ func unitDeleted(tx *gorm.DB, id int64) error {
 // from every unit above its old place (and the Lok Sabha seat of an assembly there) to every unit
 // above its new place under a parent with newParentPath. Units above both places are left alone.
 func unitMoved(tx *gorm.DB, u models.Unit, newParentPath string) error {
+	if err := representationMoved(tx, u, newParentPath); err != nil {
+		return err
+	}
 	if u.Booths == 0 && u.BoothsComplete == 0 {
 		return nil
 	}

@@ -194,6 +194,9 @@ func (w *seedWriter) run(ctx context.Context) error {
 	if err := w.skeletonRollups(); err != nil {
 		return err
 	}
+	if err := rebuildRepresentation(w.tx); err != nil {
+		return err
+	}
 	// The rollups were computed here, not by rollups.go: the recount of `sangathan verify` must
 	// agree with every one of them, or nothing is kept.
 	diffs, err := recount(w.tx)

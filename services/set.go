@@ -34,6 +34,6 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 		Committees:     NewCommittees(db, now, units),
 		Imports:        NewImports(db, now, units),
 		Exports:        NewExports(db, units),
-		Representation: NewRepresentation(db, now),
+		Representation: NewRepresentation(db, now, units),
 	}, nil
 }

@@ -3,7 +3,9 @@ package services
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -77,10 +79,17 @@ func (v *Verifier) Fix(ctx context.Context, actor Actor) ([]Difference, error) {
 		byUnit := map[int64]map[string]any{}
 		var ids []int64
 		fixes := 0
+		rebuild := false
 		for _, d := range diffs {
+			if _, ok := d.value.(rebuildRep); ok {
+				rebuild = true
+				fixes++
+				continue
+			}
 			if d.value == nil {
 				continue
 			}
+			rebuild = rebuild || d.Field == "path" // the representation rows follow the paths
 			if byUnit[d.UnitID] == nil {
 				byUnit[d.UnitID] = map[string]any{}
 				ids = append(ids, d.UnitID)
@@ -91,6 +100,7 @@ func (v *Verifier) Fix(ctx context.Context, actor Actor) ([]Difference, error) {
 		if fixes == 0 {
 			return nil
 		}
+
 		// Paths are unique: move the wrong ones out of the way first, so that no corrected path
 		// meets a stale copy of itself on another unit.
 		for _, id := range ids {
@@ -112,6 +122,11 @@ func (v *Verifier) Fix(ctx context.Context, actor Actor) ([]Difference, error) {
 			}
 			if err := tx.Model(&models.Unit{}).Where("id = ?", id).UpdateColumns(byUnit[id]).Error; err != nil {
 				return dbErr("verify: fix", err)
+			}
+		}
+		if rebuild {
+			if err := rebuildRepresentation(tx); err != nil {
+				return err
 			}
 		}
 		return record(tx, v.now(), actor, change{Action: "verify_fix", Entity: "rollups", After: fixes})
@@ -316,6 +331,108 @@ func recount(tx *gorm.DB) ([]Difference, error) {
 				add("people.path", fmt.Sprintf("%s on %d people", pp.path, pp.n), u.path, u.path)
 			}
 		}
+	}
+	rep, err := verifyRepresentation(tx)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, rep...)
+	slices.SortStableFunc(out, func(a, b Difference) int { return cmpInt64(a.UnitID, b.UnitID) })
+	return out, nil
+}
+
+// rebuildRep is the value of a representation difference: Fix counts every representation row
+// again (rebuildRepresentation) rather than setting one value.
+type rebuildRep struct{}
+
+// verifyRepresentation recounts the representation rows (representation_rollup.go) from the
+// current seats and their holders, and returns every row that differs, is missing or should not
+// be there, and every birth-year count that differs.
+func verifyRepresentation(tx *gorm.DB) ([]Difference, error) {
+	var out []Difference
+	diff := func(id int64, code, field string, stored, recounted any) {
+		out = append(out, Difference{UnitID: id, Code: code, Field: field, Stored: fmt.Sprint(stored), Recounted: fmt.Sprint(recounted), value: rebuildRep{}})
+	}
+	var missing []struct {
+		ID    int64
+		Code  string
+		Level string
+	}
+	if err := tx.Raw(`SELECT u.id, u.code, l.level FROM units u JOIN representation_levels l ON l.unit_level = u.level
+		LEFT JOIN representation_counts r ON r.unit_id = u.id AND r.level = l.level WHERE r.unit_id IS NULL`).Scan(&missing).Error; err != nil {
+		return nil, dbErr("verify: representation", err)
+	}
+	for _, m := range missing {
+		diff(m.ID, m.Code, "representation."+m.Level, "no row", "a row")
+	}
+	var extra []struct {
+		UnitID int64
+		Level  string
+	}
+	if err := tx.Raw(`SELECT r.unit_id, r.level FROM representation_counts r JOIN units u ON u.id = r.unit_id
+		LEFT JOIN representation_levels l ON l.unit_level = u.level AND l.level = r.level WHERE l.level IS NULL`).Scan(&extra).Error; err != nil {
+		return nil, dbErr("verify: representation", err)
+	}
+	for _, x := range extra {
+		diff(x.UnitID, "", "representation."+x.Level, "a row", "no row")
+	}
+	stored, counted := make([]string, len(repColumns)), make([]string, len(repColumns))
+	differs := make([]string, len(repColumns))
+	for i, c := range repColumns {
+		stored[i] = "r." + c
+		counted[i] = "COALESCE(x." + c + ", 0)"
+		differs[i] = stored[i] + " <> " + counted[i]
+	}
+	rows, err := tx.Raw(`SELECT r.unit_id, u.code, r.level, ` + strings.Join(stored, ", ") + `, ` + strings.Join(counted, ", ") + `
+		FROM representation_counts r JOIN units u ON u.id = r.unit_id LEFT JOIN (` + seatCounts(tx, currentSeats) + `) x
+			ON x.unit_id = r.unit_id AND x.level = r.level
+		WHERE ` + strings.Join(differs, " OR ")).Rows()
+	if err != nil {
+		return nil, dbErr("verify: representation", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var code, level string
+		var a, b repVec
+		dest := []any{&id, &code, &level}
+		for i := range a {
+			dest = append(dest, &a[i])
+		}
+		for i := range b {
+			dest = append(dest, &b[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, dbErr("verify: representation", err)
+		}
+		for i := range a {
+			if a[i] != b[i] {
+				diff(id, code, "representation."+level+"."+repColumns[i], a[i], b[i])
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbErr("verify: representation", err)
+	}
+	var ages []struct {
+		UnitID    int64
+		Level     string
+		BirthYear int
+		Stored    int64
+		Counted   int64
+	}
+	q := seatAges(tx, currentSeats)
+	if err := tx.Raw(`SELECT r.unit_id, r.level, r.birth_year, r.seats AS stored, COALESCE(x.seats, 0) AS counted
+		FROM representation_ages r LEFT JOIN (` + q + `) x ON x.unit_id = r.unit_id AND x.level = r.level AND x.birth_year = r.birth_year
+		WHERE r.seats <> COALESCE(x.seats, 0)
+		UNION ALL
+		SELECT x.unit_id, x.level, x.birth_year, 0, x.seats FROM (` + q + `) x LEFT JOIN representation_ages r
+			ON x.unit_id = r.unit_id AND x.level = r.level AND x.birth_year = r.birth_year
+		WHERE r.unit_id IS NULL AND x.seats <> 0`).Scan(&ages).Error; err != nil {
+		return nil, dbErr("verify: representation", err)
+	}
+	for _, a := range ages {
+		diff(a.UnitID, "", fmt.Sprintf("representation.%s.born_%d", a.Level, a.BirthYear), a.Stored, a.Counted)
 	}
 	return out, nil
 }
