@@ -216,11 +216,13 @@ func noSideScroll(t *testing.T, ctx context.Context, screen string) {
 	}
 }
 
-// smallTargets lists visible buttons, links and inputs less than 40 px tall (thumbs need ~44).
-func smallTargets(t *testing.T, ctx context.Context) string {
+// smallTargets lists visible buttons, links and inputs less than 40 px tall (thumbs need ~44),
+// outside the elements matching except (a CSS selector), if given.
+func smallTargets(t *testing.T, ctx context.Context, except ...string) string {
 	t.Helper()
+	skip := strings.Join(append([]string{".crumbs", ".btn-chip"}, except...), ", ")
 	return eval[string](t, ctx, `Array.from(document.querySelectorAll('button, a, input, select'))
-		.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.height < 40 && !e.closest('.crumbs, .btn-chip'); })
+		.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.height < 40 && !e.closest('`+skip+`'); })
 		.map(e => e.tagName + '#' + e.id + ' ' + (e.textContent || e.name || '').trim().slice(0, 20) + ' ' + Math.round(e.getBoundingClientRect().height) + 'px').join('; ')`)
 }
 

@@ -14,8 +14,10 @@ import * as enums from '../enums.js';
 import * as map from '../map.js';
 
 const LEVELS = ['national', 'state', 'district', 'parliamentary', 'assembly', 'sector', 'booth'];
-const TABLE_PAGE = 50;
-const GAPS_PAGE = 20;
+// Pages are short: a phone on a slow network gets the first screen first (a state's 75 districts
+// come in three pages).
+const TABLE_PAGE = 25;
+const GAPS_PAGE = 10;
 
 // BY names the units a level's breakdown lists by default, and the others it may list.
 const BY = {
@@ -153,7 +155,7 @@ function head(unit) {
   return h('div', { class: 'unit-head dash-head' },
     h('p', { class: 'eyebrow', id: 'dash-level' }, t('dash.title') + ' · ' + t('level.' + unit.level, null, unit.level)),
     h('h1', { id: 'dash-unit-name', 'data-code': unit.code, 'data-unit-id': unit.id }, unitLabel(unit)),
-    h('p', null, h('a', { href: '#/units/' + encodeURIComponent(unit.id), id: 'dash-open-unit' }, t('dash.open_unit'))));
+    h('p', null, h('a', { class: 'btn', href: '#/units/' + encodeURIComponent(unit.id), id: 'dash-open-unit' }, t('dash.open_unit'))));
 }
 
 function controls(unit, onChange) {
@@ -384,7 +386,7 @@ async function assemblies(over, unit, rep) {
 // target: how far above or below the target (so that census targets, which differ from one
 // district to the next, are judged each on its own). A share without one: fifths of the highest.
 function classes(colour, items) {
-  const none = { cls: 'none', text: t('map.no_figure') };
+  const none = { cls: 'none', text: t(colour === 'coverage' ? 'coverage.no_booths' : 'map.no_figure') };
   if (colour === 'coverage') {
     const steps = [0.2, 0.4, 0.6, 0.8];
     return {
