@@ -393,6 +393,28 @@ func TestDashboardViewerAndTargets(t *testing.T) {
 	t.Logf("first load (login, then the dashboard of the state, its 75 districts and 403 assemblies): %.1f KB transferred before the map's shapes, %.1f KB with them and the assemblies' figures", before, all)
 	assert.Less(t, before, 150.0, "the state's dashboard, too, loads under 150 KB before the map")
 
+	// A Lok Sabha seat: its assemblies point at it rather than hang below it; the table and the
+	// map list exactly those whose parliamentary_id is the seat (joined through the shapes' PC_NO).
+	pc := a.unitID(t, "UP-PC-034")
+	units := apiGet[struct {
+		Items []struct {
+			Code            string  `json:"code"`
+			ParliamentaryID *string `json:"parliamentary_id"`
+		} `json:"items"`
+	}](t, a, tok, "/api/v1/units", url.Values{"under": {state}, "level": {"assembly"}, "limit": {"500"}})
+	var want []string
+	for _, u := range units.Items {
+		if u.ParliamentaryID != nil && *u.ParliamentaryID == pc {
+			want = append(want, u.Code)
+		}
+	}
+	require.NotEmpty(t, want)
+	goHash(t, ctx, "#/dashboard/"+pc)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#dash-unit-name[data-code="UP-PC-034"]`))))
+	waitFor(t, ctx, fmt.Sprintf(`document.querySelectorAll('#dash-table tbody tr').length === %d && document.querySelectorAll('#dash-map-svg .map-ac').length === %d`, len(want), len(want)))
+	assert.ElementsMatch(t, want, eval[[]string](t, ctx, `Array.from(document.querySelectorAll('#dash-table tbody tr')).map(r => r.dataset.code)`))
+	browsertest.Screenshot(t, ctx, "dashboard-pc-viewer-hi")
+
 	// The administrator: the editor, a save, and the round trip.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-username"))))
 	loginHome(t, ctx, a.URL, "root")

@@ -61,9 +61,12 @@ function row(rep, g) {
     h('div', { class: 'chart-meta' }, meta.join(' · '), status ? ' ' : null, status));
 }
 
-// points writes a difference of shares as percentage points, one decimal.
+// points writes a difference of shares as percentage points, one decimal; a difference too
+// small to show as 0.1 shows as "<0.1", so that "below target" never reads "0 points below".
 export function points(d) {
-  return (Math.round(Math.abs(d) * 1000) / 10).toLocaleString(document.documentElement.lang === 'hi' ? 'hi-IN' : 'en-IN');
+  const p = Math.round(Math.abs(d) * 1000) / 10;
+  const f = (x) => x.toLocaleString(document.documentElement.lang === 'hi' ? 'hi-IN' : 'en-IN');
+  return p === 0 && d !== 0 ? '<' + f(0.1) : f(p);
 }
 
 function legend() {

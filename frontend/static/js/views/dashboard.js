@@ -24,7 +24,7 @@ const BY = {
   national: ['state'],
   state: ['district', 'parliamentary', 'assembly'],
   district: ['assembly'],
-  parliamentary: ['assembly'],
+  parliamentary: ['assembly'], // its assemblies point at it: see pcAssemblies
   assembly: ['sector'],
 };
 
@@ -195,7 +195,8 @@ function drawSummary(el, rep, groups) {
 
 // loadTable draws the breakdown; it resolves with {by, items, complete} once the first page is in.
 function loadTable(el, unit, byChoices, groups, fresh) {
-  const title = h('h2', { id: 'dash-breakdown-title' }, t('dash.breakdown_title', { level: t('level_plural.' + state.by, null, state.by) }));
+  const title = h('h2', { id: 'dash-breakdown-title' }, unit.level === 'parliamentary' ? t('dash.breakdown_title_pc')
+    : t('dash.breakdown_title', { level: t('level_plural.' + state.by, null, state.by) }));
   const byField = byChoices.length > 1 ? field('by', t('dash.by'), h('select', { id: 'dash-by', onchange: (e) => {
     state.by = e.target.value;
     loadTable(el, unit, byChoices, groups, fresh);
@@ -224,8 +225,10 @@ function loadTable(el, unit, byChoices, groups, fresh) {
   const load = async (cursor) => {
     let page;
     try {
-      page = await api.get(`/units/${encodeURIComponent(unit.id)}/representation/breakdown`,
-        { by, level: state.level, sort: state.sort === 'name' ? '' : state.sort, limit: TABLE_PAGE, cursor });
+      page = unit.level === 'parliamentary'
+        ? { items: sorted(await pcAssemblies(unit), state.sort), next_cursor: null }
+        : await api.get(`/units/${encodeURIComponent(unit.id)}/representation/breakdown`,
+          { by, level: state.level, sort: state.sort === 'name' ? '' : state.sort, limit: TABLE_PAGE, cursor });
     } catch (e) {
       if (fresh()) put(status, msg(e.status === 422 ? t('dash.breakdown_unavailable') : errorText(e), e.status === 422 ? 'warn' : 'error', { id: 'dash-breakdown-error' }));
       return null;
@@ -238,6 +241,21 @@ function loadTable(el, unit, byChoices, groups, fresh) {
   };
   put(status, msg(t('common.loading')));
   return load('');
+}
+
+// sorted orders a Lok Sabha seat's assemblies as the API orders a breakdown: by number, by
+// coverage or a gap (lowest first), or by seats (most first).
+function sorted(items, sort) {
+  const key = (it) => {
+    if (sort === 'coverage') return it.coverage ? it.coverage.share : 0;
+    if (sort === '-seats') return -it.seats;
+    if (sort.startsWith('gap.')) {
+      const g = (it.gap || {})[sort.slice(4)];
+      return g === undefined || g === null ? Infinity : g;
+    }
+    return it.unit.number || 0;
+  };
+  return items.slice().sort((a, b) => key(a) - key(b));
 }
 
 function sortLabel(v) {
@@ -367,6 +385,7 @@ async function loadMap(el, unit, groups, fresh, rep, table) {
 // breakdown by assembly, all pages); an assembly whose district is out of reach is drawn alone.
 async function assemblies(over, unit, rep) {
   if (over.level === 'assembly') return [rep];
+  if (over.level === 'parliamentary') return pcAssemblies(over);
   const out = [];
   let cursor = '';
   try {
@@ -380,6 +399,26 @@ async function assemblies(over, unit, rep) {
     throw e;
   }
   return out;
+}
+
+let pcCache = { key: '', promise: null };
+
+// pcAssemblies are the figures of a Lok Sabha seat's assemblies. They are not below it in the
+// tree (they point at it), so the breakdown under the seat is empty: they are picked from the
+// state's assemblies by the seat's number, which the map's shapes carry (PC_NO).
+function pcAssemblies(pc) {
+  const key = `${pc.id}|${state.level}`;
+  if (pcCache.key !== key) {
+    const st = (pc.ancestors || []).find((a) => a.level === 'state');
+    const promise = Promise.all([map.load(), st ? assemblies(st, st, null) : []]).then(([shapes, items]) =>
+      items.filter((it) => {
+        const shape = shapes.acs.get(Number(it.unit.number));
+        return shape && shape.pc === pc.number;
+      }));
+    promise.catch(() => { pcCache = { key: '', promise: null }; });
+    pcCache = { key, promise };
+  }
+  return pcCache.promise;
 }
 
 // classes sorts the areas into five colour classes. Coverage: steps of 20 %. A share with a
