@@ -20,12 +20,19 @@ import (
 	"strconv"
 )
 
+// The defaults make the file the UI ships.
+const (
+	defaultGrid        = 0.001 // degrees of latitude, about 110 m
+	defaultTolerance   = 0.004 // about 450 m: under 2 px on a district filling a phone
+	defaultAttribution = "Assembly constituency boundaries © 2017 Hindustan Times Labs (HindustanTimesLabs/shapefiles), MIT licence"
+)
+
 func main() {
 	in := flag.String("in", "../../shared/data/realworld/up_ac_psleci.geojson", "GeoJSON with one feature per assembly constituency (properties AC_NO, AC_NAME, PC_NO)")
 	out := flag.String("out", "static/map/up-ac.json", "where to write the shapes")
-	grid := flag.Float64("grid", 0.001, "quantization step, in degrees of latitude (0.001° ≈ 110 m)")
-	tol := flag.Float64("tolerance", 0.004, "simplification tolerance, in degrees of latitude (0.004° ≈ 450 m, under 2 px on a district filling a phone)")
-	attribution := flag.String("attribution", "Assembly constituency boundaries © 2017 Hindustan Times Labs (HindustanTimesLabs/shapefiles), MIT licence", "attribution the UI shows under the map")
+	grid := flag.Float64("grid", defaultGrid, "quantization step, in degrees of latitude")
+	tol := flag.Float64("tolerance", defaultTolerance, "simplification tolerance, in degrees of latitude")
+	attribution := flag.String("attribution", defaultAttribution, "attribution the UI shows under the map")
 	flag.Parse()
 	f, err := os.Open(*in)
 	if err != nil {
