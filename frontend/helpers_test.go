@@ -152,11 +152,24 @@ func phone(t *testing.T) context.Context {
 	return ctx
 }
 
-// login opens the UI and logs in through the form, then waits for the header.
+// login opens the UI at the units screen and logs in through the form, then waits for the
+// header. (The first screen after a plain login is the dashboard: dashboard_test.go logs in
+// with loginHome.)
 func login(t *testing.T, ctx context.Context, base, username string) {
 	t.Helper()
+	loginAt(t, ctx, base+"/#/units", username)
+}
+
+// loginHome opens the UI at / and logs in, landing where every user lands first.
+func loginHome(t *testing.T, ctx context.Context, base, username string) {
+	t.Helper()
+	loginAt(t, ctx, base+"/", username)
+}
+
+func loginAt(t *testing.T, ctx context.Context, url, username string) {
+	t.Helper()
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate(base+"/"),
+		chromedp.Navigate(url),
 		chromedp.WaitVisible(chromedp.CSS("#login-username")),
 		chromedp.SendKeys(chromedp.CSS("#login-username"), username),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
@@ -203,11 +216,13 @@ func noSideScroll(t *testing.T, ctx context.Context, screen string) {
 	}
 }
 
-// smallTargets lists visible buttons, links and inputs less than 40 px tall (thumbs need ~44).
-func smallTargets(t *testing.T, ctx context.Context) string {
+// smallTargets lists visible buttons, links and inputs less than 40 px tall (thumbs need ~44),
+// outside the elements matching except (a CSS selector), if given.
+func smallTargets(t *testing.T, ctx context.Context, except ...string) string {
 	t.Helper()
+	skip := strings.Join(append([]string{".crumbs", ".btn-chip"}, except...), ", ")
 	return eval[string](t, ctx, `Array.from(document.querySelectorAll('button, a, input, select'))
-		.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.height < 40 && !e.closest('.crumbs, .btn-chip'); })
+		.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.height < 40 && !e.closest('`+skip+`'); })
 		.map(e => e.tagName + '#' + e.id + ' ' + (e.textContent || e.name || '').trim().slice(0, 20) + ' ' + Math.round(e.getBoundingClientRect().height) + 'px').join('; ')`)
 }
 

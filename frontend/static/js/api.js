@@ -100,6 +100,8 @@ export const get = (path, query) => call('GET', path, { query });
 export const post = (path, body) => call('POST', path, { body });
 // patch and del take the version the caller loaded (the answer's `version`), when it has one.
 export const patch = (path, body, version) => call('PATCH', path, { body, version });
+// put replaces a whole document (the representation targets).
+export const put = (path, body, version) => call('PUT', path, { body, version });
 export const del = (path, version) => call('DELETE', path, { version });
 
 // postCSV sends a CSV file's text as the body (imports).

@@ -8,12 +8,17 @@ import * as router from './router.js';
 import { canManageUsers, canManagePeople } from './roles.js';
 import { h, put, button, msg, errorText } from './ui.js';
 import * as loginView from './views/login.js';
+import * as dashboardView from './views/dashboard.js';
 import * as unitsView from './views/units.js';
 import * as usersView from './views/users.js';
 import * as auditView from './views/audit.js';
 import * as peopleView from './views/people.js';
 
-const views = { login: loginView, units: unitsView, people: peopleView, users: usersView, audit: auditView };
+// HOME is the first screen after login, for every role: the representation dashboard of the
+// user's area.
+const HOME = '#/dashboard';
+
+const views = { login: loginView, dashboard: dashboardView, units: unitsView, people: peopleView, users: usersView, audit: auditView };
 
 // session is {user, scope}: user from /me, scope the scope unit (null for an unscoped admin).
 let session = null;
@@ -50,7 +55,7 @@ function renderHeader(route) {
       },
     })));
   const top = h('div', { class: 'hdr-row' },
-    h('a', { class: 'brand', id: 'brand', href: '#/units' }, t('app.name')),
+    h('a', { class: 'brand', id: 'brand', href: HOME }, t('app.name')),
     langs);
   if (!session) {
     put(header, top);
@@ -63,7 +68,7 @@ function renderHeader(route) {
     h('span', { class: 'who-scope', id: 'header-scope' }, session.scope ? unitName(session.scope) : t('scope.everywhere')));
   const userBar = h('div', { class: 'hdr-row user-bar' }, who,
     button(t('header.logout'), { id: 'logout', class: 'btn btn-quiet', onclick: logout }));
-  const items = [['units', 'nav.units']];
+  const items = [['dashboard', 'nav.dashboard'], ['units', 'nav.units']];
   if (canManagePeople(u.role)) items.push(['people', 'nav.people']);
   if (canManageUsers(u.role)) items.push(['users', 'nav.users'], ['audit', 'nav.audit']);
   const nav = h('nav', { class: 'nav', id: 'app-nav', 'aria-label': t('nav.label') },
@@ -105,7 +110,7 @@ function ctxFor(route, seq) {
 
 async function loggedIn() {
   session = await loadSession();
-  const to = nextHash && nextHash !== '#/login' ? nextHash : '#/units';
+  const to = nextHash && nextHash !== '#/login' ? nextHash : HOME;
   nextHash = '';
   router.go(to, { replace: true });
 }
@@ -119,7 +124,7 @@ function onRoute(route) {
     return;
   }
   if (session && (route.name === 'login' || route.name === 'home' || route.name === 'unknown')) {
-    router.go('#/units', { replace: true });
+    router.go(HOME, { replace: true });
     return;
   }
   renderHeader(route);

@@ -1,5 +1,6 @@
 // enums.js: the lists of allowed values — committee positions (and which have one holder),
-// social categories, genders, religions — as the server publishes them in its OpenAPI document,
+// social categories, genders, religions, the groups representation targets are set for — as
+// the server publishes them in its OpenAPI document,
 // read once and kept for the page's life, so that the UI offers exactly what the API accepts and
 // keeps no copies of its own. Their labels stay in the translation tables (position.*, gender.*,
 // community.*, religion.*).
@@ -22,6 +23,7 @@ export function load() {
         categories: values('Category'),
         genders: values('Gender'),
         religions: values('Religion'),
+        targetGroups: ((((schemas.RepresentationTarget || {}).properties || {}).group || {}).enum || []).filter((v) => typeof v === 'string' && v !== ''),
       };
       return lists;
     }, (e) => {
@@ -44,3 +46,6 @@ export const singleHolder = () => get('singleHolder');
 export const categories = () => get('categories');
 export const genders = () => get('genders');
 export const religions = () => get('religions');
+// targetGroups are the groups a representation target is set for (women, SC, …, and the four
+// communities together), in the order the API lists targets.
+export const targetGroups = () => get('targetGroups');

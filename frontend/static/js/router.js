@@ -1,8 +1,11 @@
-// router.js maps hash routes to views: #/login, #/units, #/units/{id}, #/people, #/users, #/audit.
+// router.js maps hash routes to views: #/login, #/dashboard, #/dashboard/{id}, #/units, #/units/{id},
+// #/people, #/users, #/audit.
 // Hash routes keep the server to static files.
 
 const routes = [
   { name: 'login', re: /^#\/login$/ },
+  { name: 'dashboard', re: /^#\/dashboard$/ },
+  { name: 'dashboard', re: /^#\/dashboard\/([^/?#]+)$/, keys: ['id'] },
   { name: 'units', re: /^#\/units$/ },
   { name: 'units', re: /^#\/units\/([^/?#]+)$/, keys: ['id'] },
   { name: 'people', re: /^#\/people$/ },
@@ -10,7 +13,7 @@ const routes = [
   { name: 'audit', re: /^#\/audit$/ },
 ];
 
-// parse returns {name, params} for a hash, or {name: 'units'} for an empty or unknown one.
+// parse returns {name, params} for a hash; an empty hash is 'home', anything else unknown 'unknown'.
 export function parse(hash) {
   const h = hash || '';
   for (const r of routes) {
@@ -28,7 +31,7 @@ export function parse(hash) {
 
 // href builds the hash of a route.
 export function href(name, params = {}) {
-  if (name === 'units' && params.id !== undefined) return '#/units/' + encodeURIComponent(params.id);
+  if ((name === 'units' || name === 'dashboard') && params.id !== undefined) return `#/${name}/` + encodeURIComponent(params.id);
   return '#/' + name;
 }
 

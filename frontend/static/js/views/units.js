@@ -101,7 +101,8 @@ function head(unit) {
   return h('div', { class: 'unit-head' },
     h('p', { class: 'eyebrow', id: 'unit-level' }, t('level.' + unit.level, null, unit.level)),
     h('h1', { id: 'unit-name', 'data-code': unit.code }, unitName(unit)),
-    other ? h('p', { class: 'other-name', id: 'unit-other-name' }, other) : null);
+    other ? h('p', { class: 'other-name', id: 'unit-other-name' }, other) : null,
+    h('p', null, h('a', { class: 'btn', href: href('dashboard', { id: unit.id }), id: 'unit-dashboard' }, t('units.open_dashboard'))));
 }
 
 function details(unit) {
