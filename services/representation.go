@@ -335,8 +335,9 @@ type BreakdownRequest struct {
 	Page  PageRequest
 }
 
-// Breakdown returns the figures of every unit of level By under the unit (a Lok Sabha
-// constituency: those whose path lies under it, with its assemblies), sorted and paginated.
+// Breakdown returns the figures of every unit of level By under the unit (by Lok Sabha
+// constituency: those whose path lies under it, each with its assemblies; under a Lok Sabha
+// constituency, by assembly: the assemblies that point at it), sorted and paginated.
 // Returns Invalid naming by, level, sort, limit or cursor; NotFound outside scope.
 func (s *Representation) Breakdown(ctx context.Context, actor Actor, unitID int64, r BreakdownRequest) (Page[Figures], error) {
 	if !slices.Contains(BreakdownLevels, r.By) {
@@ -366,16 +367,22 @@ func (s *Representation) Breakdown(ctx context.Context, actor Actor, unitID int6
 		if err != nil {
 			return err
 		}
-		if levelRank(r.By) <= levelRank(u.Level) || (r.By == models.LevelParliamentary && levelRank(u.Level) > levelRank(models.LevelState)) {
-			return invalid("by", "a %s has no %s under it", u.Level, r.By)
-		}
 		lo, hi := models.SubtreeRange(u.Path)
-		var rows []models.Unit
-		if err := tx.Where("level = ? AND path >= ? AND path < ?", r.By, lo, hi).Order("path").Find(&rows).Error; err != nil {
-			return dbErr("representation: breakdown", err)
-		}
+		rowsQ := tx.Where("level = ? AND path >= ? AND path < ?", r.By, lo, hi)
 		src := "SELECT id AS unit_id, id AS k FROM units WHERE level = ? AND path >= ? AND path < ?"
 		args := []any{r.By, lo, hi}
+		switch {
+		case u.Level == models.LevelParliamentary && r.By == models.LevelAssembly:
+			// A Lok Sabha seat's assemblies point at it rather than lie under it.
+			rowsQ = tx.Where("level = 'assembly' AND parliamentary_id = ?", u.ID)
+			src, args = "SELECT id AS unit_id, id AS k FROM units WHERE level = 'assembly' AND parliamentary_id = ?", []any{u.ID}
+		case levelRank(r.By) <= levelRank(u.Level) || (r.By == models.LevelParliamentary && levelRank(u.Level) > levelRank(models.LevelState)):
+			return invalid("by", "a %s has no %s under it", u.Level, r.By)
+		}
+		var rows []models.Unit
+		if err := rowsQ.Order("path").Find(&rows).Error; err != nil {
+			return dbErr("representation: breakdown", err)
+		}
 		if r.By == models.LevelParliamentary {
 			src += " UNION ALL SELECT a.id AS unit_id, a.parliamentary_id AS k FROM units a JOIN units pc ON pc.id = a.parliamentary_id " +
 				"WHERE a.level = 'assembly' AND pc.path >= ? AND pc.path < ?"

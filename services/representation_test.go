@@ -352,6 +352,12 @@ func TestRepresentationBreakdown(t *testing.T) {
 	if len(p.Items) != 1 || countedOf(p.Items[0]) != e.bruteForce(t, tr.pc, "") {
 		t.Errorf("breakdown by Lok Sabha seat: %+v", p.Items)
 	}
+	// Under the Lok Sabha seat, by assembly: the two assemblies that point at it, in two districts.
+	p, err = e.set.Representation.Breakdown(ctx, services.System, tr.pc.ID, services.BreakdownRequest{By: models.LevelAssembly})
+	noErr(t, err)
+	if len(p.Items) != 2 || countedOf(p.Items[0]) != e.bruteForce(t, loadUnit(t, e.db, p.Items[0].Unit.ID), "") {
+		t.Errorf("breakdown of the Lok Sabha seat by assembly: %+v", p.Items)
+	}
 	for _, c := range []struct {
 		unit  models.Unit
 		req   services.BreakdownRequest
