@@ -30,7 +30,7 @@ var openapiGzip = func() []byte {
 // a client that accepts it.
 func serveOpenAPI(c *gin.Context) {
 	c.Header("Vary", "Accept-Encoding")
-	if acceptsGzip(c.GetHeader("Accept-Encoding")) {
+	if AcceptsGzip(c.GetHeader("Accept-Encoding")) {
 		c.Header("Content-Encoding", "gzip")
 		c.Data(http.StatusOK, "application/json", openapiGzip)
 		return
@@ -38,9 +38,9 @@ func serveOpenAPI(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json", openapiDoc)
 }
 
-// acceptsGzip reports whether an Accept-Encoding header admits gzip (and does not refuse it
+// AcceptsGzip reports whether an Accept-Encoding header admits gzip (and does not refuse it
 // with q=0).
-func acceptsGzip(header string) bool {
+func AcceptsGzip(header string) bool {
 	for _, part := range strings.Split(header, ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {

@@ -1,12 +1,18 @@
 package api
 
 import (
+	"compress/gzip"
+	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sangathan/sangathan/models"
+	"github.com/sangathan/sangathan/services"
 )
 
 // TestRepresentationTargetsAPI: every role reads the targets; only admin and the state office
@@ -65,4 +71,84 @@ func TestRepresentationTargetsAPI(t *testing.T) {
 		t.Errorf("fields (-want +got):\n%s", d)
 	}
 	wantProblem(t, s.do(t, http.MethodPut, path, s.admin.Token, []byte(`{"levels": [`)), http.StatusBadRequest)
+}
+
+// TestRepresentationFiguresAPI: a seat taken through the API shows in the figures of the booth,
+// the district and the state at once; a viewer reads figures and gaps without a person's name in
+// them; bad input names its field; a large answer is gzip-compressed for a client that asks.
+func TestRepresentationFiguresAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	fx := s.fx
+	booth, district, state := fx.id("LKOW-1"), fx.id("LKO"), fx.id("UP")
+	figures := func(token, unit, query string) figuresJSON {
+		t.Helper()
+		rec := s.do(t, http.MethodGet, "/api/v1/units/"+unit+"/representation"+query, token, nil)
+		wantStatus(t, rec, http.StatusOK)
+		return decode[figuresJSON](t, rec)
+	}
+	before := map[string]figuresJSON{}
+	for _, u := range []string{booth, district, state} {
+		before[u] = figures(s.admin.Token, u, "?level=booth")
+	}
+	const name = "Savitri Jatav Representation"
+	person := s.mkPerson(t, booth, func(in *services.PersonInput) {
+		in.Name, in.Category, in.Gender, in.Religion, in.BirthYear = name, models.CategorySC, models.GenderFemale, "buddhist", ptr(1990)
+	})
+	wantStatus(t, s.do(t, http.MethodPost, "/api/v1/units/"+booth+"/committee/seats", s.admin.Token,
+		map[string]any{"person_id": person, "position": "member"}), http.StatusCreated)
+	for _, u := range []string{booth, district, state} {
+		got, was := figures(s.admin.Token, u, "?level=booth"), before[u]
+		if got.Seats != was.Seats+1 || got.ByCategory["SC"] != was.ByCategory["SC"]+1 || got.ByGender["female"] != was.ByGender["female"]+1 ||
+			got.Minority != was.Minority+1 {
+			t.Errorf("unit %s after the seat: %+v, before %+v", u, got, was)
+		}
+	}
+
+	viewer := s.mkUser(t, models.RoleViewer, state)
+	for _, path := range []string{"/api/v1/units/" + state + "/representation", "/api/v1/units/" + district + "/representation/gaps",
+		"/api/v1/units/" + state + "/representation/breakdown?by=district&sort=-gap.women",
+		"/api/v1/exports/representation.csv?under=" + district + "&by=assembly"} {
+		rec := s.do(t, http.MethodGet, path, viewer.Token, nil)
+		wantStatus(t, rec, http.StatusOK)
+		if strings.Contains(rec.Body.String(), name) {
+			t.Errorf("%s names a person to a viewer", path)
+		}
+	}
+
+	for _, c := range []struct{ path, field string }{
+		{"/api/v1/units/" + state + "/representation?level=ward", "level"},
+		{"/api/v1/units/" + state + "/representation/breakdown?by=booth", "by"},
+		{"/api/v1/units/" + district + "/representation/breakdown?by=district", "by"},
+		{"/api/v1/units/" + state + "/representation/breakdown?by=district&sort=shares.nobody", "sort"},
+		{"/api/v1/units/" + state + "/representation/breakdown?by=district&limit=501", "limit"},
+		{"/api/v1/units/" + state + "/representation/gaps?cursor=junk", "cursor"},
+		{"/api/v1/exports/representation.csv", "under"},
+	} {
+		p := wantProblem(t, s.do(t, http.MethodGet, c.path, s.admin.Token, nil), http.StatusUnprocessableEntity)
+		if got := problemFields(p); len(got) != 1 || got[0] != c.field {
+			t.Errorf("%s: fields %v, want %s", c.path, got, c.field)
+		}
+	}
+
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/units/"+state+"/representation/breakdown?by=assembly&limit=500", nil)
+	req.Header.Set("Authorization", "Bearer "+s.admin.Token)
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec := s.send(req)
+	wantStatus(t, rec, http.StatusOK)
+	if rec.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("breakdown of %d bytes not compressed", rec.Body.Len())
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Items []figuresJSON }
+	if err := json.Unmarshal(plain, &list); err != nil || len(list.Items) == 0 {
+		t.Fatalf("decompressed breakdown: %v, %d items", err, len(list.Items))
+	}
 }

@@ -13,6 +13,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/sangathan/sangathan/api"
 )
 
 //go:embed static
@@ -78,7 +80,7 @@ func Handler() http.Handler {
 		body, etag := a.body, a.etag
 		if a.gz != nil {
 			h.Set("Vary", "Accept-Encoding")
-			if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			if api.AcceptsGzip(r.Header.Get("Accept-Encoding")) {
 				// Another representation, so another (strong) ETag.
 				body, etag = a.gz, strings.TrimSuffix(a.etag, `"`)+`-gz"`
 				h.Set("Content-Encoding", "gzip")
@@ -140,18 +142,4 @@ func compress(b []byte) ([]byte, error) {
 		return nil, nil
 	}
 	return buf.Bytes(), nil
-}
-
-// acceptsGzip reports whether an Accept-Encoding header admits gzip (and does not refuse it
-// with q=0). api/openapi.go answers the same question for the OpenAPI document.
-func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
-			continue
-		}
-		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-	}
-	return false
 }
