@@ -225,7 +225,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		clients[i] = c
 	}
+	// The clients of one account log in one after another: the server counts a login attempt
+	// before it checks the password and takes it back when it succeeds, so more than a few at once
+	// for one username from one address are refused (429) although none fails.
+	serial := map[string]*sync.Mutex{}
+	for _, c := range clients {
+		if serial[c.sess.Username] == nil {
+			serial[c.sess.Username] = &sync.Mutex{}
+		}
+	}
 	if err := parallel(ctx, clients, 8, func(c *client) error {
+		mu := serial[c.sess.Username]
+		mu.Lock()
+		defer mu.Unlock()
 		s, ans := api.login(ctx, c.sess.Account)
 		if ans.err != nil || ans.status != 200 {
 			return fmt.Errorf("log in %s: %s", c.sess.Username, describe(ans))
