@@ -2,12 +2,13 @@ package demodata
 
 // The generator behind `sangathan seed`: the real units of Uttar Pradesh, its 2014 booths topped
 // up to the 2024 count, sectors of about ten booths, and generated committees at every booth,
-// sector, assembly, district and at the state. It knows nothing of databases: the services
-// package numbers the rows and writes them.
+// sector, assembly, district, Lok Sabha constituency and at the state. It knows nothing of
+// databases: the services package numbers the rows and writes them.
 //
 // Everything is drawn from random streams keyed by the seed and the district's code, so a
 // district comes out the same whichever other districts are seeded with it; only the state
-// committee, drawn from the seeded districts' committees, depends on the selection.
+// committee, drawn from the seeded districts' committees, and who holds the offices of a Lok
+// Sabha committee (the members of its first seeded assembly), depend on the selection.
 
 import (
 	"encoding/csv"
@@ -102,6 +103,7 @@ type Seed struct {
 	districts []*districtPlan
 	shares    map[string]share
 	state     share
+	pcLead    map[int]int // Lok Sabha constituency → its first seeded assembly (skeleton indexes)
 }
 
 type districtPlan struct {
@@ -179,6 +181,14 @@ func NewSeed(seed uint64, districts []string) (*Seed, error) {
 		}
 		base += d.nUnits
 		s.districts = append(s.districts, d)
+	}
+	s.pcLead = map[int]int{}
+	for i, u := range s.skeleton {
+		if _, ok := acByCode[u.Code]; ok && u.Parliamentary >= 0 {
+			if _, ok := s.pcLead[u.Parliamentary]; !ok {
+				s.pcLead[u.Parliamentary] = i
+			}
+		}
 	}
 	return s, nil
 }
@@ -378,6 +388,7 @@ type districtSizes struct {
 	kind     []int
 	sector   []int // seats per sector committee
 	assembly []int // per assembly
+	pc       []int // seats each assembly's committee sends to its Lok Sabha constituency's
 	district int
 	people   int
 	seats    int
@@ -431,6 +442,15 @@ func (s *Seed) sizesOf(d *districtPlan) *districtSizes {
 	for _, n := range z.assembly {
 		z.seats += n
 	}
+	// Drawn last, so that every size before stays what it was before Lok Sabha committees.
+	for ai, a := range d.acs {
+		n := 0
+		if s.skeleton[a.unit].Parliamentary >= 0 {
+			n = min(3+rng.IntN(4), z.assembly[ai])
+		}
+		z.pc = append(z.pc, n)
+		z.seats += n
+	}
 	d.sizes = z
 	return z
 }
@@ -442,7 +462,8 @@ func (s *Seed) stateSize(pool int) int {
 
 // DistrictSeed is everything the seed writes for one district: its sectors and booths (each
 // sector followed by its booths), the members of its committees and their seats at every
-// booth, sector and assembly of the district and at the district itself.
+// booth, sector and assembly of the district and at the district itself, and the seats its
+// assembly committees' members take on their Lok Sabha constituency's committee.
 type DistrictSeed struct {
 	Code   string
 	Unit   int // index of the district in the skeleton
@@ -466,6 +487,7 @@ func (s *Seed) District(i int) *DistrictSeed {
 	g.out = out
 	boothNo, sectorNo := 0, 0
 	var districtPool []int
+	assemblies := make([][]int, len(d.acs)) // each assembly committee's members
 	for ai, a := range d.acs {
 		ac := s.skeleton[a.unit]
 		g.voterSerial = 1 + int(mix(s.seed, ac.Code, 0)%8_000_000)
@@ -500,10 +522,36 @@ func (s *Seed) District(i int) *DistrictSeed {
 			assemblyPool = append(assemblyPool, g.upperCommittee(sector, pool, z.sector[sectorNo])...)
 			sectorNo++
 		}
-		districtPool = append(districtPool, g.upperCommittee(a.unit, assemblyPool, z.assembly[ai])...)
+		assemblies[ai] = g.upperCommittee(a.unit, assemblyPool, z.assembly[ai])
+		districtPool = append(districtPool, assemblies[ai]...)
 	}
 	out.Committee = g.upperCommittee(d.unit, districtPool, z.district)
+	s.pcCommittees(d, z, assemblies, out)
 	return out
+}
+
+// pcCommittees seats members of each assembly committee of the district on its Lok Sabha
+// constituency's committee, which a constituency's assemblies fill together across district
+// lines: the first seeded assembly sends the office bearers, the others members. Drawn from a
+// stream of their own, so that the district's other rows stay as they were.
+func (s *Seed) pcCommittees(d *districtPlan, z *districtSizes, assemblies [][]int, out *DistrictSeed) {
+	rng := s.rng(d.code, 3)
+	for ai, a := range d.acs {
+		pc, n := s.skeleton[a.unit].Parliamentary, z.pc[ai]
+		if n == 0 {
+			continue
+		}
+		positions := upperPositions(n)
+		if s.pcLead[pc] != a.unit {
+			positions = slices.Repeat([]string{"member"}, n)
+		}
+		pool := slices.Clone(assemblies[ai])
+		for j, pos := range positions {
+			x := j + rng.IntN(len(pool)-j)
+			pool[j], pool[x] = pool[x], pool[j]
+			out.Seats = append(out.Seats, SeedSeat{Unit: pc, Person: pool[j], Position: pos})
+		}
+	}
 }
 
 // StateCommittee draws the state committee from the seeded districts' committees.

@@ -9,8 +9,9 @@ import (
 
 // UpperCommittees returns a people CSV (the columns of Committees) that fills the committees
 // above the booth for serve --demo: every assembly of the given districts, the districts
-// themselves and the state, with office bearers and members who are entered at that unit.
-// Communities follow the district's census shares (the state's for the state committee). Voter
+// themselves, the state, and every Lok Sabha constituency with an assembly in them, with office
+// bearers and members who are entered at that unit. Communities follow the district's census
+// shares (the state's for the state committee). Voter
 // IDs are numbered from 9,000,000, clear of those of Committees. The output is the same for
 // the same arguments.
 func UpperCommittees(seed uint64, districts ...string) (io.Reader, error) {
@@ -49,6 +50,19 @@ func UpperCommittees(seed uint64, districts ...string) (io.Reader, error) {
 		committee(d, shares[d], 31+rng.IntN(31))
 	}
 	committee(skel[0].Code, share{sc: 0.21, st: 0.006, muslim: 0.19}, 41+rng.IntN(21))
+	// Every Lok Sabha constituency with an assembly in the districts, with the communities of the
+	// district of its first such assembly; last, so that the committees above stay as they were.
+	in := map[string]bool{}
+	for _, d := range districts {
+		in[d] = true
+	}
+	done := map[int]bool{}
+	for _, u := range skel {
+		if pc := u.Parliamentary; u.Level == "assembly" && pc >= 0 && !done[pc] && in[skel[u.Parent].Code] {
+			done[pc] = true
+			committee(skel[pc].Code, shares[skel[u.Parent].Code], 21+rng.IntN(21))
+		}
+	}
 	w.Flush()
 	return &buf, w.Error()
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -217,6 +218,12 @@ func TestSeedDistrictShape(t *testing.T) {
 		c.seats++
 		c.pos[st.Position]++
 	}
+	pcAssemblies := map[int]int{} // Lok Sabha constituency → its assemblies in the district
+	for _, u := range s.Skeleton() {
+		if u.Level == "assembly" && s.Skeleton()[u.Parent].Code == smallDistrict && u.Parliamentary >= 0 {
+			pcAssemblies[u.Parliamentary]++
+		}
+	}
 	incomplete := 0
 	for i, c := range comm {
 		for _, p := range []string{"president", "general_secretary", "treasurer", "booth_agent"} {
@@ -240,6 +247,11 @@ func TestSeedDistrictShape(t *testing.T) {
 			if c.seats < 21 || c.seats > 61 || c.pos["president"]+c.pos["general_secretary"]+c.pos["treasurer"] != 3 {
 				t.Errorf("a %s committee of %d, positions %v", level(i), c.seats, c.pos)
 			}
+		case "parliamentary":
+			// Each of its seeded assemblies sends 3 to 6; the first, the office bearers.
+			if c.seats < 3 || c.seats > 6*pcAssemblies[i] || c.pos["president"]+c.pos["general_secretary"]+c.pos["treasurer"] != 3 {
+				t.Errorf("a Lok Sabha committee of %d from %d assemblies, positions %v", c.seats, pcAssemblies[i], c.pos)
+			}
 		default:
 			t.Errorf("a committee at a %s", level(i))
 		}
@@ -247,8 +259,8 @@ func TestSeedDistrictShape(t *testing.T) {
 	if share := float64(incomplete) / float64(booths); share < 0.05 || share > 0.11 {
 		t.Errorf("%d of %d booth committees incomplete (%.1f %%), want about 8 %%", incomplete, booths, 100*share)
 	}
-	if len(comm) != booths+sectors+2+1 { // Mahoba's 2 assemblies and the district
-		t.Errorf("%d committees, want one per booth, sector, assembly and the district", len(comm))
+	if len(pcAssemblies) == 0 || len(comm) != booths+sectors+2+1+len(pcAssemblies) { // Mahoba's 2 assemblies and the district
+		t.Errorf("%d committees, want one per booth, sector, assembly, Lok Sabha constituency and the district", len(comm))
 	}
 
 	// People.
@@ -296,7 +308,7 @@ func TestSeedDistrictShape(t *testing.T) {
 }
 
 // TestUpperCommittees: the demo's committees above the booth, one per assembly of the given
-// districts, per district and for the state, each with one president, general secretary and
+// districts, per district, per Lok Sabha constituency and for the state, each with one president, general secretary and
 // treasurer, and voter IDs clear of those of the booth committees.
 func TestUpperCommittees(t *testing.T) {
 	r, err := UpperCommittees(1, "UP-LUCKNOW", smallDistrict)
@@ -334,8 +346,9 @@ func TestUpperCommittees(t *testing.T) {
 			t.Errorf("voter ID %s also in the booth committees", rec[5])
 		}
 	}
-	// Lucknow's 9 assemblies and Mahoba's 2, the two districts and the state.
-	if len(pos) != 9+2+2+1 {
+	// Lucknow's 9 assemblies and Mahoba's 2, the two districts, the state, and the Lok Sabha
+	// constituencies of those assemblies (Lucknow and Mohanlalganj, Hamirpur).
+	if len(pos) != 9+2+2+1+3 {
 		t.Errorf("%d committees: %v", len(pos), pos)
 	}
 	for code, p := range pos {
@@ -350,4 +363,154 @@ func TestUpperCommittees(t *testing.T) {
 	if _, err := UpperCommittees(1, "UP-NOWHERE"); err == nil {
 		t.Error("an unknown district was accepted")
 	}
+}
+
+// holderStats counts, per committee level, the seats and the holders' categories and religions.
+type holderStats map[string]*struct {
+	seats      int
+	categories map[string]int
+	religions  map[string]int
+}
+
+func (h holderStats) add(level, category, religion string) {
+	s := h[level]
+	if s == nil {
+		s = &struct {
+			seats      int
+			categories map[string]int
+			religions  map[string]int
+		}{categories: map[string]int{}, religions: map[string]int{}}
+		h[level] = s
+	}
+	s.seats++
+	s.categories[category]++
+	s.religions[religion]++
+}
+
+// check fails for a level without seats, and for one whose holders are all of one category or
+// all Hindu: the representation figures would have nothing to show there.
+func (h holderStats) check(t *testing.T, what string, levels []string) {
+	t.Helper()
+	for _, l := range levels {
+		s := h[l]
+		switch {
+		case s == nil:
+			t.Errorf("%s: no committee at the %s level", what, l)
+		case len(s.categories) < 3 || s.religions["hindu"] == s.seats || s.religions[""] > 0:
+			t.Errorf("%s: %d seats at the %s level, categories %v, religions %v", what, s.seats, l, s.categories, s.religions)
+		}
+	}
+}
+
+// TestSeedFillsEveryLevel: a seed of two districts that share a Lok Sabha constituency has a
+// committee at every unit it creates, of every level (the constituency's filled by both, with one
+// set of office bearers), held by people of several categories and religions.
+func TestSeedFillsEveryLevel(t *testing.T) {
+	s, err := NewSeed(5, []string{smallDistrict, "UP-HAMIRPUR"}) // UP-PC-047 spans both
+	if err != nil {
+		t.Fatal(err)
+	}
+	level := map[int]string{}
+	needs := map[int]bool{0: true} // units that must have a committee: the state, and below
+	for i, u := range s.Skeleton() {
+		level[i] = u.Level
+	}
+	h := holderStats{}
+	positions := map[int]map[string]int{}
+	var ds []*DistrictSeed
+	for i := range s.Districts() {
+		d := s.District(i)
+		ds = append(ds, d)
+		needs[d.Unit] = true
+		for k, u := range d.Units {
+			level[d.Base+k] = u.Level
+			needs[d.Base+k] = true
+		}
+		for j, u := range s.Skeleton() {
+			if u.Level == "assembly" && u.Parent == d.Unit {
+				needs[j], needs[u.Parliamentary] = true, true
+			}
+		}
+		for _, st := range d.Seats {
+			p := d.People[st.Person]
+			h.add(level[st.Unit], p.Category, p.Religion)
+			if positions[st.Unit] == nil {
+				positions[st.Unit] = map[string]int{}
+			}
+			positions[st.Unit][st.Position]++
+		}
+	}
+	for _, st := range s.StateCommittee() {
+		d := ds[st.District]
+		p := d.People[d.Committee[st.Member]]
+		h.add("state", p.Category, p.Religion)
+		positions[0] = map[string]int{"seats": 1}
+	}
+	for i := range needs {
+		if positions[i] == nil {
+			t.Errorf("%s %d has no committee", level[i], i)
+		}
+	}
+	for i, p := range positions {
+		if level[i] == "parliamentary" && (p["president"] != 1 || p["general_secretary"] != 1 || p["treasurer"] != 1) {
+			t.Errorf("Lok Sabha committee %s: positions %v", s.Skeleton()[i].Code, p)
+		}
+	}
+	h.check(t, "seed", []string{"state", "district", "parliamentary", "assembly", "sector", "booth"})
+}
+
+// TestDemoFillsEveryLevel: the committees of serve --demo (booth committees of some booths, and
+// UpperCommittees) sit at every level the demo's units have, held by people of several
+// categories and religions.
+func TestDemoFillsEveryLevel(t *testing.T) {
+	districts := []string{"UP-LUCKNOW", smallDistrict}
+	level := map[string]string{}
+	for _, r := range []func() (*csv.Reader, error){
+		func() (*csv.Reader, error) { return csv.NewReader(Units()), nil },
+		func() (*csv.Reader, error) {
+			b, err := BoothsOf(districts...)
+			return csv.NewReader(b), err
+		},
+	} {
+		cr, err := r()
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := cr.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range recs[1:] {
+			level[rec[1]] = rec[0]
+		}
+	}
+	h := holderStats{}
+	booth, err := Committees(0.6, 1, districts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upper, err := UpperCommittees(1, districts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []io.Reader{booth, upper} {
+		recs, err := csv.NewReader(r).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range recs[1:] {
+			h.add(level[rec[10]], rec[6], rec[7])
+		}
+	}
+	levels := map[string]bool{}
+	for _, l := range level {
+		levels[l] = true
+	}
+	delete(levels, "sector") // the demo's booths hang under their assemblies
+	var want []string
+	for l := range levels {
+		want = append(want, l)
+	}
+	slices.Sort(want)
+	h.check(t, "demo", want)
 }

@@ -88,6 +88,7 @@ type district struct {
 	booths         []string
 	people         []string // people looked after inside the district, for seats
 	words          []string // words of unit names, for unit search
+	assembly       string   // the code of the one assembly whose booths are kept (--writers-in assembly)
 }
 
 // world is what discovery found: the accounts the clients log in as, and the districts.
@@ -187,9 +188,6 @@ func discover(ctx context.Context, a *httpAPI, cfg Config, rng *rand.Rand, wantC
 		}
 		w.coords = append(w.coords, &s)
 	}
-	if len(w.coords) == 0 {
-		return nil, fmt.Errorf("no district coordinator could log in: the mix needs at least one")
-	}
 	log("logged in %d district coordinators%s; reading their districts", len(w.coords), map[bool]string{true: " and the state office", false: ""}[w.state != nil])
 
 	// One district per coordinator account; several accounts of one district share its pool.
@@ -287,6 +285,32 @@ func (d *district) load(ctx context.Context, a *httpAPI, token string) error {
 	if len(d.booths) == 0 {
 		return fmt.Errorf("%s has no booths: load booths first", d.code)
 	}
+	return nil
+}
+
+// narrowToAssembly keeps the booths of one assembly of the district, chosen by rng, and that
+// assembly alone; every seat the load takes then lands in it.
+func (d *district) narrowToAssembly(ctx context.Context, a *httpAPI, token string, rng *rand.Rand) error {
+	if len(d.assemblies) == 0 {
+		return fmt.Errorf("%s has no assemblies", d.code)
+	}
+	id := pick(rng, d.assemblies)
+	var u unitJSON
+	if err := a.do(ctx, http.MethodGet, "/api/v1/units/"+id, token, nil).decode("GET unit", &u); err != nil {
+		return err
+	}
+	bs, err := listAll[unitJSON](ctx, a, "/api/v1/units?under="+url.QueryEscape(id)+"&level=booth", token, 500, 4)
+	if err != nil {
+		return err
+	}
+	if len(bs) == 0 {
+		return fmt.Errorf("assembly %s has no booths", u.Code)
+	}
+	d.booths = d.booths[:0]
+	for _, b := range bs {
+		d.booths = append(d.booths, b.ID)
+	}
+	d.assemblies, d.sectors, d.assembly = []string{id}, nil, u.Code
 	return nil
 }
 

@@ -35,6 +35,7 @@ type call struct {
 	userID int64
 	unitID int64
 	q      string
+	by     string // a breakdown's by= (the child level of the unit)
 }
 
 // ownSeat is a seat a client created, which it may end again.
@@ -162,6 +163,18 @@ func (c *client) act(ctx context.Context, ep string) {
 	case EpUnitSearch:
 		q := c.pickWord()
 		c.get(ctx, ep, "/api/v1/units?q="+url.QueryEscape(q), call{q: q})
+	case EpRepresentation, EpRepresentationBooth:
+		id := c.figuresUnit()
+		c.get(ctx, ep, "/api/v1/units/"+id+"/representation"+levelQuery(ep, "?"), call{unitID: id64(id)})
+	case EpBreakdown, EpBreakdownBooth:
+		id, by := c.figuresUnit(), "assembly"
+		if c.home == nil {
+			by = "district"
+		}
+		c.get(ctx, ep, "/api/v1/units/"+id+"/representation/breakdown?by="+by+levelQuery(ep, "&"), call{unitID: id64(id), by: by})
+	case EpGaps:
+		id := c.pickAssembly()
+		c.get(ctx, ep, "/api/v1/units/"+id+"/representation/gaps?level=booth", call{unitID: id64(id)})
 	case EpSeat:
 		c.seat(ctx)
 	case EpUnseat:
@@ -343,6 +356,30 @@ func (c *client) pickWord() string {
 		return d.name
 	}
 	return pick(c.rng, d.words)
+}
+
+// figuresUnit is whose representation a client reads: a coordinator their district, the state
+// office the state.
+func (c *client) figuresUnit() string {
+	if c.home != nil {
+		return c.home.id
+	}
+	return c.w.stateUnit
+}
+
+// levelQuery is the level= parameter of the booth variants of the representation endpoints.
+func levelQuery(ep, sep string) string {
+	if ep == EpRepresentationBooth || ep == EpBreakdownBooth {
+		return sep + "level=booth"
+	}
+	return ""
+}
+
+// pickAssembly is an assembly of the client's district (the state office: of any district in the
+// load), or the district when it has none.
+func (c *client) pickAssembly() string {
+	d := c.writeDistrict()
+	return pickOr(c.rng, d.assemblies, d.id)
 }
 
 func pickOr[T any](rng *rand.Rand, list []T, def T) T {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +37,23 @@ const (
 	// (services/dialect.go customPlanned).
 	sqlPeopleSearchWindow = `SELECT * FROM (SELECT * FROM "people" WHERE people.path >= $1 AND people.path < $2 ORDER BY people.path, people.id LIMIT $3) AS people WHERE people.search_text LIKE $4 ESCAPE '\' ORDER BY people.path, people.id LIMIT $5`
 	sqlPeopleSearch       = `SELECT * FROM "people" WHERE (people.path >= $1 AND people.path < $2) AND people.search_text LIKE $3 ESCAPE '\' ORDER BY people.path, people.id LIMIT $4`
+
+	// services/representation.go Representation.sums: the counts rows, then the birth-year rows,
+	// that a source query ($src: unit_id → k) maps to each k; $level: " AND r.level = $n" or "".
+	sqlRepCounts = `SELECT g.k, sum(r.seats), sum(r.sc), sum(r.st), sum(r.obc), sum(r.gen), sum(r.minority), sum(r.religion_unknown), sum(r.sc_st_obc_minority), sum(r.male), sum(r.female), sum(r.other_gender), sum(r.age_unknown) FROM representation_counts r JOIN ($src) g ON g.unit_id = r.unit_id WHERE 1 = 1$level GROUP BY g.k`
+	sqlRepAges   = `SELECT g.k, sum(CASE WHEN a.birth_year >= $1 THEN a.seats ELSE 0 END), sum(CASE WHEN a.birth_year < $2 AND a.birth_year >= $3 THEN a.seats ELSE 0 END), sum(CASE WHEN a.birth_year < $4 THEN a.seats ELSE 0 END) FROM representation_ages a JOIN ($src) g ON g.unit_id = a.unit_id WHERE 1 = 1$level GROUP BY g.k`
+	// Representation.figureContext: the targets, then the census of the units and their ancestors.
+	sqlRepTargets = `SELECT * FROM "representation_targets"`
+	sqlRepCensus  = `SELECT "id","name","level","path","population_total","population_sc","population_st","population_muslim","population_minority" FROM "units" WHERE id IN ($ids) AND population_total > 0`
+
+	// services/representation.go figureSource, by the unit's level: its own rows (district and
+	// below), its own and its assemblies' (a Lok Sabha constituency), the rows of every district
+	// and own committee under it (above a district).
+	srcOwn           = `SELECT id AS unit_id, id AS k FROM units WHERE id = $1`
+	srcParliamentary = `SELECT id AS unit_id, CAST($1 AS BIGINT) AS k FROM units WHERE id = $2 OR (level = 'assembly' AND parliamentary_id = $3)`
+	srcAbove         = `SELECT id AS unit_id, CAST($1 AS BIGINT) AS k FROM units WHERE level IN ('national', 'state', 'parliamentary', 'district') AND path >= $2 AND path < $3`
+	// Representation.Breakdown: each unit of the level under the unit maps its own rows.
+	srcBreakdown = `SELECT id AS unit_id, id AS k FROM units WHERE level = $1 AND path >= $2 AND path < $3`
 )
 
 // pageLimit is services.DefaultLimit; lists fetch one row more to know whether a next page exists.
@@ -183,6 +202,193 @@ var bareSQL = map[string]bareEndpoint{
 		}},
 }
 
+// The representation reads (issue 9): each in one snapshot (services/dialect.go snapshotTx).
+func init() {
+	bareSQL[EpRepresentation] = bareEndpoint{
+		// services/representation.go Representation.Figures; the statements of a district and
+		// below (sql), a Lok Sabha constituency (alt[0]) and a unit above a district (alt[1]) differ
+		// in their source only.
+		sql: []string{sqlActor, sqlUnit, repSQL(sqlRepCounts, srcOwn, ""), repSQL(sqlRepAges, srcOwn, ""), sqlRepTargets, sqlRepCensus},
+		run: bareFigures,
+	}
+	bareSQL[EpRepresentationBooth] = bareEndpoint{
+		sql: []string{sqlActor, sqlUnit, repSQL(sqlRepCounts, srcOwn, "r"), repSQL(sqlRepAges, srcOwn, "a"), sqlRepTargets, sqlRepCensus},
+		run: bareFigures,
+	}
+	// Representation.Breakdown: the units of the level, their sums, the targets and census.
+	bareSQL[EpBreakdown] = bareEndpoint{
+		sql: []string{sqlActor, sqlUnit, sqlBreakdownUnits, repSQL(sqlRepCounts, srcBreakdown, ""), repSQL(sqlRepAges, srcBreakdown, ""), sqlRepTargets, sqlRepCensus},
+		run: bareBreakdown,
+	}
+	bareSQL[EpBreakdownBooth] = bareEndpoint{
+		sql: []string{sqlActor, sqlUnit, sqlBreakdownUnits, repSQL(sqlRepCounts, srcBreakdown, "r"), repSQL(sqlRepAges, srcBreakdown, "a"), sqlRepTargets, sqlRepCensus},
+		run: bareBreakdown,
+	}
+	// Representation.Gaps: the level's norm, the committees of the level under the unit with
+	// their counts row, the targets and census.
+	bareSQL[EpGaps] = bareEndpoint{
+		sql: []string{sqlActor, sqlUnit,
+			`SELECT * FROM "committee_norms" WHERE level = $1 LIMIT $2`,
+			`SELECT u.id, u.level, u.code, u.name, u.name_hi, u.number, u.path, r.seats, r.sc, r.st, r.obc, r.gen, r.minority, r.religion_unknown, r.sc_st_obc_minority, r.male, r.female, r.other_gender, r.age_unknown FROM units u JOIN representation_counts r ON r.unit_id = u.id AND r.level = u.level WHERE u.level = $1 AND u.path >= $2 AND u.path < $3 ORDER BY u.path`,
+			sqlRepTargets, sqlRepCensus},
+		run: func(ctx context.Context, b *bareCall, sql []string) error {
+			if err := b.actor(ctx, sql[0]); err != nil {
+				return err
+			}
+			return b.snapshot(ctx, func() error {
+				path, _, err := b.visible(ctx, sql[1], b.unitID)
+				if err != nil {
+					return err
+				}
+				if _, err := b.rows(ctx, sql[2], "booth", 1); err != nil {
+					return err
+				}
+				lo, hi := models.SubtreeRange(path)
+				cs, err := b.rows(ctx, sql[3], "booth", lo, hi)
+				if err != nil {
+					return err
+				}
+				return b.figureContext(ctx, sql[4], sql[5], cs.strs("path"))
+			})
+		}}
+}
+
+// sqlBreakdownUnits: Representation.Breakdown's units of the level under the unit, in tree order.
+const sqlBreakdownUnits = `SELECT * FROM "units" WHERE level = $1 AND path >= $2 AND path < $3 ORDER BY path`
+
+// repSQL puts the source query src into a sums statement, its placeholders after the age
+// bounds ($1 to $4) when the statement has them, and the level condition of alias (none: "").
+func repSQL(stmt, src, alias string) string {
+	first := 1
+	if strings.Contains(stmt, "$4") {
+		first = 5
+	}
+	n := strings.Count(src, "$")
+	src = renumber(src, first)
+	level := ""
+	if alias != "" {
+		level = " AND " + alias + ".level = $" + strconv.Itoa(first+n)
+	}
+	return strings.Replace(strings.Replace(stmt, "$src", src, 1), "$level", level, 1)
+}
+
+// renumber shifts the placeholders $1, $2, … of sql to start at first.
+func renumber(sql string, first int) string {
+	return placeholderNum.ReplaceAllStringFunc(sql, func(p string) string {
+		n, _ := strconv.Atoi(p[1:])
+		return "$" + strconv.Itoa(n+first-1)
+	})
+}
+
+var placeholderNum = regexp.MustCompile(`\$\d+`)
+
+// levelOf is the committee level of an endpoint's figures: booth for the booth variants.
+func levelOf(ep string) string {
+	if ep == EpRepresentationBooth || ep == EpBreakdownBooth {
+		return "booth"
+	}
+	return ""
+}
+
+// ageBounds are the birth years of Representation.sums' bands, this year.
+func ageBounds() []any {
+	y := time.Now().Year()
+	return []any{y - 35, y - 35, y - 60, y - 60}
+}
+
+// sums runs the counts and ages statements with the source's arguments and the level.
+func (b *bareCall) sums(ctx context.Context, counts, ages string, src []any) error {
+	level := levelOf(b.ep)
+	args := src
+	if level != "" {
+		args = append(slices.Clone(src), level)
+	}
+	if _, err := b.rows(ctx, counts, args...); err != nil {
+		return err
+	}
+	_, err := b.rows(ctx, ages, append(ageBounds(), args...)...)
+	return err
+}
+
+// figureContext reads the targets and the census of the units of paths and their ancestors.
+func (b *bareCall) figureContext(ctx context.Context, targets, census string, paths []string) error {
+	if _, err := b.rows(ctx, targets); err != nil {
+		return err
+	}
+	var ids []int64
+	for _, p := range paths {
+		ids = append(ids, models.PathIDs(p)...)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 5000)]
+		ids = ids[len(chunk):]
+		if _, err := b.rows(ctx, expandIDs(census, len(chunk)), anys(chunk)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bareFigures is Representation.Figures: the unit, the sums of its source, targets and census.
+func bareFigures(ctx context.Context, b *bareCall, sql []string) error {
+	if err := b.actor(ctx, sql[0]); err != nil {
+		return err
+	}
+	return b.snapshot(ctx, func() error {
+		path, level, err := b.visible(ctx, sql[1], b.unitID)
+		if err != nil {
+			return err
+		}
+		counts, ages := sql[2], sql[3]
+		src := []any{b.unitID}
+		switch {
+		case level == "parliamentary":
+			src = []any{b.unitID, b.unitID, b.unitID}
+			counts, ages = repSQL(sqlRepCounts, srcParliamentary, alias(b.ep, "r")), repSQL(sqlRepAges, srcParliamentary, alias(b.ep, "a"))
+		case level == "national" || level == "state":
+			lo, hi := models.SubtreeRange(path)
+			src = []any{b.unitID, lo, hi}
+			counts, ages = repSQL(sqlRepCounts, srcAbove, alias(b.ep, "r")), repSQL(sqlRepAges, srcAbove, alias(b.ep, "a"))
+		}
+		if err := b.sums(ctx, counts, ages, src); err != nil {
+			return err
+		}
+		return b.figureContext(ctx, sql[4], sql[5], []string{path})
+	})
+}
+
+// alias is the table alias of the level condition for the endpoint's level, "" for none.
+func alias(ep, a string) string {
+	if levelOf(ep) == "" {
+		return ""
+	}
+	return a
+}
+
+// bareBreakdown is Representation.Breakdown by the call's level.
+func bareBreakdown(ctx context.Context, b *bareCall, sql []string) error {
+	if err := b.actor(ctx, sql[0]); err != nil {
+		return err
+	}
+	return b.snapshot(ctx, func() error {
+		path, _, err := b.visible(ctx, sql[1], b.unitID)
+		if err != nil {
+			return err
+		}
+		lo, hi := models.SubtreeRange(path)
+		units, err := b.rows(ctx, sql[2], b.by, lo, hi)
+		if err != nil {
+			return err
+		}
+		if err := b.sums(ctx, sql[3], sql[4], []any{b.by, lo, hi}); err != nil {
+			return err
+		}
+		return b.figureContext(ctx, sql[5], sql[6], units.strs("path"))
+	})
+}
+
 func barePeopleSearch(ctx context.Context, b *bareCall, sql []string) error {
 	if err := b.actor(ctx, sql[0]); err != nil {
 		return err
@@ -207,13 +413,26 @@ func (b *bareCall) windowedSearch(ctx context.Context, window, whole, lo, hi str
 // customPlanned runs fn's statements as services/dialect.go customPlanned does: in a read-only
 // transaction with plan_cache_mode = force_custom_plan.
 func (b *bareCall) customPlanned(ctx context.Context, fn func() error) error {
-	tx, err := b.db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	return b.inTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, "SET LOCAL plan_cache_mode = force_custom_plan", fn)
+}
+
+// snapshot runs fn's statements as services/dialect.go snapshotTx does: in a repeatable-read,
+// read-only transaction.
+func (b *bareCall) snapshot(ctx context.Context, fn func() error) error {
+	return b.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, "", fn)
+}
+
+// inTx runs fn's statements in a transaction of opts, after the statement first (none: "").
+func (b *bareCall) inTx(ctx context.Context, opts pgx.TxOptions, first string, fn func() error) error {
+	tx, err := b.db.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it does nothing
-	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
-		return err
+	if first != "" {
+		if _, err := tx.Exec(ctx, first); err != nil {
+			return err
+		}
 	}
 	b.tx = tx
 	defer func() { b.tx = nil }()
@@ -301,6 +520,15 @@ func (r bareRows) int64s(name string, n int) []int64 {
 		if i >= 0 {
 			out = append(out, asInt64(v[i]))
 		}
+	}
+	return out
+}
+
+// strs returns column name of every row.
+func (r bareRows) strs(name string) []string {
+	out := make([]string, 0, len(r.vals))
+	for i := range r.vals {
+		out = append(out, r.str(i, name))
 	}
 	return out
 }
@@ -501,4 +729,169 @@ func (r *bareRunner) replay(ctx context.Context, clients []*client, warmup, dura
 		rec.mu.Unlock()
 	}
 	return rep, ctx.Err()
+}
+
+// The raw scan: what the representation endpoints answer, counted straight from the current
+// seats and their holders (seats ⨝ people ⨝ units), as a query would without the rollups of
+// services/representation_rollup.go. It is the yardstick of issue 9 ("at least 50× faster than
+// the raw scan"); TestBareSQLMatchesTheServices checks that it counts what the services report.
+const (
+	// The counts of repColumns, then the three age bands (bounds $1 to $4, as Representation.sums).
+	rawColumns = `count(*), ` +
+		`count(*) FILTER (WHERE p.category = 'SC'), count(*) FILTER (WHERE p.category = 'ST'), ` +
+		`count(*) FILTER (WHERE p.category = 'OBC'), count(*) FILTER (WHERE p.category = 'GEN'), ` +
+		`count(*) FILTER (WHERE p.religion NOT IN ('hindu', 'none', '')), count(*) FILTER (WHERE p.religion IS NULL), ` +
+		`count(*) FILTER (WHERE p.category NOT IN ('GEN', '') OR p.religion NOT IN ('hindu', 'none', '')), ` +
+		`count(*) FILTER (WHERE p.gender = 'male'), count(*) FILTER (WHERE p.gender = 'female'), count(*) FILTER (WHERE p.gender = 'other'), ` +
+		`count(*) FILTER (WHERE p.birth_year IS NULL), ` +
+		`count(*) FILTER (WHERE p.birth_year >= $1), count(*) FILTER (WHERE p.birth_year < $2 AND p.birth_year >= $3), ` +
+		`count(*) FILTER (WHERE p.birth_year < $4)`
+	rawJoin  = ` FROM seats s JOIN people p ON p.id = s.person_id JOIN units c ON c.id = s.unit_id`
+	rawWhere = ` WHERE s.ended_at IS NULL AND c.path >= $5 AND c.path < $6`
+	// The figures of a unit: every current seat of a committee in its subtree.
+	sqlRawFigures = `SELECT ` + rawColumns + rawJoin + rawWhere
+	// A breakdown: the same grouped by the child of the unit each committee lies under ($7: that
+	// child's place in the path), kept when the child is of the level asked for ($8).
+	sqlRawBreakdown = `SELECT d.id, ` + rawColumns + rawJoin +
+		` JOIN units d ON d.id = CAST(NULLIF(split_part(c.path, '/', $7), '') AS BIGINT) AND d.level = $8` + rawWhere
+)
+
+// rawWidth is the width of a raw scan's row: repColumns and the three age bands.
+const rawWidth = 15
+
+// RawFigures are the counts of one unit as the raw scan finds them, in the order of rawColumns.
+type RawFigures [rawWidth]int64
+
+// rawScan is one call's raw scan, its statement and arguments ready.
+type rawScan struct {
+	unitID int64
+	sql    string
+	args   []any
+}
+
+// rawScanOf prepares the raw scan of a representation call (ok false for other endpoints): it
+// reads the unit's path, which is not part of the scan. The breakdown is by the unit's children's
+// level, as the load asks for it.
+func rawScanOf(ctx context.Context, db *pgxpool.Pool, c call) (rawScan, bool, error) {
+	var grouped bool
+	switch c.ep {
+	case EpRepresentation, EpRepresentationBooth:
+	case EpBreakdown, EpBreakdownBooth:
+		grouped = true
+	default:
+		return rawScan{}, false, nil
+	}
+	var path string
+	if err := db.QueryRow(ctx, `SELECT path FROM units WHERE id = $1`, c.unitID).Scan(&path); err != nil {
+		return rawScan{}, false, fmt.Errorf("raw scan of %s, unit %d: %w", c.ep, c.unitID, err)
+	}
+	lo, hi := models.SubtreeRange(path)
+	r := rawScan{unitID: c.unitID, sql: sqlRawFigures, args: append(ageBounds(), lo, hi)}
+	if grouped {
+		r.sql = sqlRawBreakdown + " GROUP BY d.id"
+		r.args = append(r.args, len(models.PathIDs(path))+2, c.by)
+	}
+	if level := levelOf(c.ep); level != "" {
+		n := len(r.args) + 1
+		if grouped {
+			r.sql = strings.Replace(r.sql, " GROUP BY", " AND c.level = $"+strconv.Itoa(n)+" GROUP BY", 1)
+		} else {
+			r.sql += " AND c.level = $" + strconv.Itoa(n)
+		}
+		r.args = append(r.args, level)
+	}
+	return r, true, nil
+}
+
+// run scans, on one connection as a single query, and returns the counts by unit.
+func (r rawScan) run(ctx context.Context, db *pgxpool.Pool) (map[int64]RawFigures, error) {
+	rows, err := db.Query(ctx, r.sql, r.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]RawFigures{}
+	grouped := strings.Contains(r.sql, "GROUP BY")
+	for rows.Next() {
+		var f RawFigures
+		k := r.unitID
+		dest := make([]any, 0, rawWidth+1)
+		if grouped {
+			dest = append(dest, &k)
+		}
+		for i := range f {
+			dest = append(dest, &f[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		if f[0] > 0 {
+			out[k] = f
+		}
+	}
+	return out, rows.Err()
+}
+
+// RawReport is the raw scan's figures for one endpoint (--raw-runs) and how many times the
+// endpoint is faster, per percentile (raw scan / endpoint).
+type RawReport struct {
+	Count   int64 `json:"count"`
+	Errors  int64 `json:"errors"`
+	Latency       // of the raw scan
+	Speedup struct {
+		P50 float64 `json:"p50"`
+		P95 float64 `json:"p95"`
+	} `json:"speedup"`
+}
+
+// rawScans times runs raw scans of each representation endpoint the clients called, one at a
+// time, cycling through the distinct calls each endpoint made (unit, level, by), each scanned
+// once unmeasured first so that both sides read a warm cache.
+func (r *bareRunner) rawScans(ctx context.Context, clients []*client, runs int) (map[string]*RawReport, error) {
+	type key struct {
+		ep     string
+		unitID int64
+		by     string
+	}
+	seen := map[key]bool{}
+	byEp := map[string][]rawScan{}
+	var eps []string
+	for _, cl := range clients {
+		for _, c := range cl.calls {
+			k := key{c.ep, c.unitID, c.by}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			scan, ok, err := rawScanOf(ctx, r.pool, c)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			if _, err := scan.run(ctx, r.pool); err != nil {
+				return nil, fmt.Errorf("raw scan of %s: %w", c.ep, err)
+			}
+			if byEp[c.ep] == nil {
+				eps = append(eps, c.ep)
+			}
+			byEp[c.ep] = append(byEp[c.ep], scan)
+		}
+	}
+	out := map[string]*RawReport{}
+	for _, ep := range eps {
+		rec := newRecorder()
+		for i := 0; i < runs && ctx.Err() == nil; i++ {
+			start := time.Now()
+			_, err := byEp[ep][i%len(byEp[ep])].run(ctx, r.pool)
+			if err != nil {
+				rec.add(outcomeError, answer{err: err})
+				continue
+			}
+			rec.add(outcomeOK, answer{status: 200, elapsed: time.Since(start)})
+		}
+		out[ep] = &RawReport{Count: rec.hist.TotalCount(), Errors: rec.errors, Latency: latencyOf(rec.hist)}
+	}
+	return out, ctx.Err()
 }

@@ -49,6 +49,14 @@ type Config struct {
 	// pool of BaselineConns connections.
 	BaselineDB    string
 	BaselineConns int
+	// RawRuns, with BaselineDB, times that many raw scans (seats ⨝ people ⨝ units) of each
+	// representation endpoint called, one at a time, after the run: the yardstick of issue 9.
+	RawRuns int
+
+	// WritersIn makes every client a district coordinator: "districts", each in a district of its
+	// own (as many districts as clients, or the run fails); "assembly", all in one assembly of one
+	// district (its booths only). "": the usual mix of coordinators and the state office.
+	WritersIn string
 
 	// Cleanup ends the seats the run made and still holds, after the measurement.
 	Cleanup bool
@@ -77,6 +85,9 @@ type Report struct {
 	Total              EndpointReport   `json:"total"`
 	Memory             *MemoryReport    `json:"memory,omitempty"`
 	Baseline           *BaselineReport  `json:"baseline,omitempty"`
+	RawRuns            int              `json:"raw_runs,omitempty"`
+	WritersIn          string           `json:"writers_in,omitempty"`
+	Assembly           string           `json:"assembly,omitempty"` // the one assembly of --writers-in assembly
 	Writes             WritesReport     `json:"writes"`
 	ErrorSamples       []string         `json:"error_samples,omitempty"`
 	Skipped            []string         `json:"skipped,omitempty"`
@@ -89,6 +100,12 @@ type WritesReport struct {
 	PeopleCreated int64 `json:"people_created"`
 	CleanedUp     int64 `json:"cleaned_up"`
 }
+
+// The values of Config.WritersIn.
+const (
+	WritersDistricts = "districts"
+	WritersAssembly  = "assembly"
+)
 
 // Check validates a configuration.
 func (c *Config) Check() error {
@@ -105,6 +122,12 @@ func (c *Config) Check() error {
 		return errors.New("--state-share must be between 0 and 1")
 	case c.Mix.total == 0:
 		return errors.New("empty mix")
+	case c.WritersIn != "" && c.WritersIn != WritersDistricts && c.WritersIn != WritersAssembly:
+		return fmt.Errorf("--writers-in must be %s or %s", WritersDistricts, WritersAssembly)
+	case c.RawRuns < 0:
+		return errors.New("--raw-runs must not be negative")
+	case c.RawRuns > 0 && c.BaselineDB == "":
+		return errors.New("--raw-runs needs --baseline-db: the raw scans run on the server's database")
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 10 * time.Second
@@ -151,20 +174,41 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x10ad))
 	stateClients := 0
-	if cfg.StateShare > 0 && cfg.Clients > 1 {
+	if cfg.StateShare > 0 && cfg.Clients > 1 && cfg.WritersIn == "" {
 		stateClients = max(1, int(float64(cfg.Clients)*cfg.StateShare+0.5))
 	}
-	w, err := discover(ctx, api, cfg, rng, cfg.Clients-stateClients, logf)
+	wantCoords := cfg.Clients - stateClients
+	if cfg.WritersIn == WritersAssembly {
+		wantCoords = 1
+	}
+	w, err := discover(ctx, api, cfg, rng, wantCoords, logf)
 	if err != nil {
 		return nil, err
 	}
 	if w.state == nil {
 		stateClients = 0
 	}
+	switch {
+	case len(w.pools) == 0 && stateClients < cfg.Clients:
+		return nil, errors.New("no district coordinator could log in: the mix needs at least one")
+	case len(w.pools) == 0:
+		if ep := cfg.Mix.needsDistrict(); ep != "" {
+			return nil, fmt.Errorf("%s needs a district in the load: lower --state-share", ep)
+		}
+	case cfg.WritersIn == WritersDistricts && len(w.pools) < cfg.Clients:
+		return nil, fmt.Errorf("--writers-in %s: only %d districts have a coordinator that logged in, for %d clients", WritersDistricts, len(w.pools), cfg.Clients)
+	case cfg.WritersIn == WritersAssembly:
+		if err := w.pools[0].narrowToAssembly(ctx, api, w.coords[0].token, rng); err != nil {
+			return nil, err
+		}
+	}
 	rep := &Report{URL: cfg.URL, Mix: cfg.Mix.Name, Weights: cfg.Mix.Weights, Seed: cfg.Seed, Clients: cfg.Clients,
-		StateClients: stateClients, CoordinatorClients: cfg.Clients - stateClients, Skipped: w.skipped}
+		StateClients: stateClients, CoordinatorClients: cfg.Clients - stateClients, Skipped: w.skipped, WritersIn: cfg.WritersIn}
 	for _, d := range w.pools {
 		rep.Districts = append(rep.Districts, d.code)
+		if d.assembly != "" {
+			rep.Assembly = d.assembly
+		}
 	}
 
 	// Every client logs in with a session of its own, as a person at a phone would.
@@ -181,7 +225,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		clients[i] = c
 	}
+	// The clients of one account log in one after another: the server counts a login attempt
+	// before it checks the password and takes it back when it succeeds, so more than a few at once
+	// for one username from one address are refused (429) although none fails.
+	serial := map[string]*sync.Mutex{}
+	for _, c := range clients {
+		if serial[c.sess.Username] == nil {
+			serial[c.sess.Username] = &sync.Mutex{}
+		}
+	}
 	if err := parallel(ctx, clients, 8, func(c *client) error {
+		mu := serial[c.sess.Username]
+		mu.Lock()
+		defer mu.Unlock()
 		s, ans := api.login(ctx, c.sess.Account)
 		if ans.err != nil || ans.status != 200 {
 			return fmt.Errorf("log in %s: %s", c.sess.Username, describe(ans))
@@ -264,6 +320,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if b, ok := bs.byEndpoint[e.Name]; ok {
 				b.Ratio.P50, b.Ratio.P95, b.Ratio.P99 = ratio(e.P50, b.P50), ratio(e.P95, b.P95), ratio(e.P99, b.P99)
 				e.Bare = b
+			}
+		}
+	}
+	if bare != nil && cfg.RawRuns > 0 && ctx.Err() == nil {
+		logf("timing %d raw scans of each representation endpoint, one at a time", cfg.RawRuns)
+		raw, err := bare.rawScans(ctx, clients, cfg.RawRuns)
+		if err != nil {
+			return nil, err
+		}
+		rep.RawRuns = cfg.RawRuns
+		for i := range rep.Endpoints {
+			e := &rep.Endpoints[i]
+			if r, ok := raw[e.Name]; ok {
+				r.Speedup.P50, r.Speedup.P95 = ratio(r.P50, e.P50), ratio(r.P95, e.P95)
+				e.Raw = r
 			}
 		}
 	}

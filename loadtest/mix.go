@@ -32,6 +32,13 @@ const (
 	EpSeat           = "seat"             // POST /units/{booth}/committee/seats
 	EpUnseat         = "unseat"           // DELETE /units/{booth}/committee/seats/{id}
 	EpPersonCreate   = "person_create"    // POST /people
+
+	// Representation (issue 9): a coordinator reads their district, the state office the state.
+	EpRepresentation      = "representation"       // GET /units/{district or state}/representation
+	EpRepresentationBooth = "representation_booth" // the same, ?level=booth
+	EpBreakdown           = "breakdown"            // GET /units/{id}/representation/breakdown: a district by=assembly, the state by=district
+	EpBreakdownBooth      = "breakdown_booth"      // the same, &level=booth
+	EpGaps                = "gaps"                 // GET /units/{assembly}/representation/gaps?level=booth
 )
 
 // endpointKinds lists every endpoint of the mix, in report order.
@@ -41,6 +48,8 @@ var endpointKinds = []struct {
 }{
 	{EpLogin, KindAuth}, {EpMe, KindRead}, {EpUnit, KindRead}, {EpChildren, KindRead}, {EpCommittee, KindRead},
 	{EpPeopleList, KindRead}, {EpPeopleSearch, KindRead}, {EpPeopleSearchHi, KindRead}, {EpUnitSearch, KindRead},
+	{EpRepresentation, KindRead}, {EpRepresentationBooth, KindRead}, {EpBreakdown, KindRead}, {EpBreakdownBooth, KindRead},
+	{EpGaps, KindRead},
 	{EpSeat, KindWrite}, {EpUnseat, KindWrite}, {EpPersonCreate, KindWrite},
 }
 
@@ -73,18 +82,38 @@ func order(name string) int {
 
 // presets are the named mixes, weights per thousand. mixed is 80 % reads (the login among
 // them, about one request in a thousand: each costs a bcrypt comparison) and 20 % writes;
-// seat and unseat nearly balance, so the committees stay about as full as they were.
+// seat and unseat nearly balance, so the committees stay about as full as they were. The
+// representation figures are 2 % of mixed: a dashboard is opened now and then, not on every page.
+// representation is the state office's figures alone (run it with --state-share 1).
 var presets = map[string]map[string]int{
 	"mixed": {
-		EpLogin: 1, EpMe: 60, EpUnit: 150, EpChildren: 150, EpCommittee: 150, EpPeopleList: 100,
+		EpLogin: 1, EpMe: 60, EpUnit: 140, EpChildren: 140, EpCommittee: 150, EpPeopleList: 100,
 		EpPeopleSearch: 45, EpPeopleSearchHi: 45, EpUnitSearch: 99,
+		EpRepresentation: 5, EpRepresentationBooth: 3, EpBreakdown: 4, EpBreakdownBooth: 3, EpGaps: 5,
 		EpSeat: 95, EpUnseat: 90, EpPersonCreate: 15,
 	},
 	"reads": {
-		EpLogin: 1, EpMe: 75, EpUnit: 188, EpChildren: 188, EpCommittee: 188, EpPeopleList: 125,
+		EpLogin: 1, EpMe: 75, EpUnit: 175, EpChildren: 175, EpCommittee: 188, EpPeopleList: 125,
 		EpPeopleSearch: 56, EpPeopleSearchHi: 56, EpUnitSearch: 123,
+		EpRepresentation: 6, EpRepresentationBooth: 4, EpBreakdown: 5, EpBreakdownBooth: 4, EpGaps: 7,
 	},
-	"writes": {EpSeat: 475, EpUnseat: 450, EpPersonCreate: 75},
+	"writes":         {EpSeat: 475, EpUnseat: 450, EpPersonCreate: 75},
+	"representation": {EpRepresentation: 250, EpRepresentationBooth: 250, EpBreakdown: 250, EpBreakdownBooth: 250},
+}
+
+// stateOnly lists the endpoints the state office can call with no district in the load (every
+// other one reads or writes inside a coordinator's district).
+var stateOnly = []string{EpLogin, EpMe, EpChildren, EpCommittee, EpPeopleList, EpPeopleSearch, EpPeopleSearchHi,
+	EpRepresentation, EpRepresentationBooth, EpBreakdown, EpBreakdownBooth}
+
+// needsDistrict returns the first endpoint of the mix that needs a coordinator's district, or "".
+func (m Mix) needsDistrict() string {
+	for _, n := range m.names {
+		if !slices.Contains(stateOnly, n) {
+			return n
+		}
+	}
+	return ""
 }
 
 // Presets returns the names of the named mixes.

@@ -145,6 +145,8 @@ type EndpointReport struct {
 	Statuses   map[string]int64 `json:"statuses"`
 	// Bare is the bare SQL of the endpoint replayed through pgx, when --baseline-db was given.
 	Bare *BareReport `json:"bare,omitempty"`
+	// Raw is the raw scan of a representation endpoint, when --raw-runs was given.
+	Raw *RawReport `json:"raw,omitempty"`
 }
 
 // BareReport is the bare SQL's figures for one endpoint and the ratio endpoint/bare per percentile.
@@ -223,6 +225,9 @@ func errorStatuses(e EndpointReport) string {
 func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "sangathan loadtest: %s, %d clients (%d district coordinators in %d districts, %d state office), mix %s, seed %d\n",
 		r.URL, r.Clients, r.CoordinatorClients, len(r.Districts), r.StateClients, r.Mix, r.Seed)
+	if r.Assembly != "" {
+		fmt.Fprintf(w, "every client in assembly %s (--writers-in %s)\n", r.Assembly, r.WritersIn)
+	}
 	fmt.Fprintf(w, "measured %.1f s after %.1f s warm-up (%d requests, %d errors): %d requests, %.1f req/s, %d errors, %d conflicts (409)\n",
 		r.ElapsedS, r.WarmupS, r.WarmupRequests, r.WarmupErrors, r.Total.Count, r.Total.Throughput, r.Total.Errors, r.Total.Conflicts)
 	fmt.Fprintf(w, "writes: %d seated, %d unseated, %d people created; %d seats ended afterwards\n\n",
@@ -264,6 +269,19 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		for _, s := range r.Baseline.ErrorSamples {
 			fmt.Fprintln(w, "  bare error: "+s)
+		}
+	}
+	if r.RawRuns > 0 {
+		fmt.Fprintf(w, "\nraw scans (seats ⨝ people ⨝ units, no rollups) through pgx, one at a time after the run: %d per endpoint\n", r.RawRuns)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "endpoint\tcount\traw p50\traw p95\terrors\tendpoint p50\tendpoint p95\tfaster p50\tfaster p95\t")
+		for _, e := range r.Endpoints {
+			if x := e.Raw; x != nil {
+				fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%d\t%.2f\t%.2f\t%.0f×\t%.0f×\t\n", e.Name, x.Count, x.P50, x.P95, x.Errors, e.P50, e.P95, x.Speedup.P50, x.Speedup.P95)
+			}
+		}
+		if err := tw.Flush(); err != nil {
+			return err
 		}
 	}
 	fmt.Fprintln(w)

@@ -194,3 +194,69 @@ func TestLoadtestLogins(t *testing.T) {
 	_, err = runCmd(t, "loadtest", "--url", s.base)
 	assert.ErrorIs(t, err, errUsage, "neither --password nor --accounts")
 }
+
+// TestLoadtestRepresentationAndWriters: the state office alone reads the state's representation
+// (--state-share 1, the representation preset), with the raw scans timed on PostgreSQL; writers
+// each in a district of their own, then all in one assembly, seat and unseat without errors.
+func TestLoadtestRepresentationAndWriters(t *testing.T) {
+	s := newLoadtestServer(t)
+	args := []string{"loadtest", "--url", s.base, "--password", loadtestPassword, "--clients", "2", "--state-share", "1",
+		"--requests", "80", "--duration", "0", "--warmup", "0s", "--mix", "representation", "--quiet", "--json"}
+	if s.url != "" {
+		args = append(args, "--baseline-db", s.url, "--baseline-conns", "2", "--raw-runs", "3")
+	}
+	var out, progress bytes.Buffer
+	require.NoError(t, run(context.Background(), args, &out, &progress), progress.String())
+	var rep loadtest.Report
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep), out.String())
+	assert.Zero(t, rep.Total.Errors, "errors: %v", rep.ErrorSamples)
+	assert.Equal(t, 2, rep.StateClients)
+	assert.Empty(t, rep.Districts, "no coordinator")
+	for _, e := range rep.Endpoints {
+		assert.Positive(t, e.Count, e.Name)
+		if s.url != "" {
+			if assert.NotNil(t, e.Raw, "raw scan of %s", e.Name) {
+				assert.Equal(t, int64(3), e.Raw.Count, e.Name)
+				assert.Zero(t, e.Raw.Errors, e.Name)
+			}
+			if assert.NotNil(t, e.Bare, "bare SQL of %s", e.Name) {
+				assert.Zero(t, e.Bare.Errors, "bare SQL of %s: %v", e.Name, rep.Baseline.ErrorSamples)
+			}
+		}
+	}
+	_, err := runCmd(t, "loadtest", "--url", s.base, "--password", loadtestPassword, "--clients", "2", "--state-share", "1",
+		"--requests", "10", "--mix", "gaps=1", "--quiet")
+	assert.ErrorContains(t, err, "gaps needs a district", "the state office alone has no district to find gaps in")
+
+	before, _ := s.seats(t)
+	for _, where := range []string{loadtest.WritersDistricts, loadtest.WritersAssembly} {
+		var lastSeat int64
+		require.NoError(t, s.db.Model(&models.Seat{}).Select("COALESCE(max(id), 0)").Scan(&lastSeat).Error)
+		out.Reset()
+		require.NoError(t, run(context.Background(), []string{"loadtest", "--url", s.base, "--password", loadtestPassword, "--clients", "2",
+			"--requests", "60", "--duration", "0", "--warmup", "0s", "--mix", "seat=1,unseat=1", "--writers-in", where, "--quiet", "--json"}, &out, &progress))
+		var rep loadtest.Report
+		require.NoError(t, json.Unmarshal(out.Bytes(), &rep), out.String())
+		assert.Zero(t, rep.Total.Errors, "%s: %v", where, rep.ErrorSamples)
+		assert.Zero(t, rep.StateClients, where)
+		assert.Positive(t, rep.Writes.Seated, where)
+		if where == loadtest.WritersDistricts {
+			assert.ElementsMatch(t, loadtestDistricts, rep.Districts, "each client in a district of its own")
+		} else {
+			assert.Len(t, rep.Districts, 1)
+			assert.NotEmpty(t, rep.Assembly)
+			var inside, all int64
+			require.NoError(t, s.db.Model(&models.Seat{}).Where("seats.id > ?", lastSeat).Count(&all).Error)
+			require.NoError(t, s.db.Model(&models.Seat{}).Joins("JOIN units b ON b.id = seats.unit_id").
+				Joins("JOIN units a ON a.code = ? AND b.path LIKE a.path || '%'", rep.Assembly).
+				Where("seats.id > ?", lastSeat).Count(&inside).Error)
+			assert.Positive(t, all)
+			assert.Equal(t, all, inside, "every seat the run took lies in assembly %s", rep.Assembly)
+		}
+	}
+	_, err = runCmd(t, "loadtest", "--url", s.base, "--password", loadtestPassword, "--clients", "3",
+		"--requests", "10", "--mix", "seat=1", "--writers-in", loadtest.WritersDistricts, "--quiet")
+	assert.ErrorContains(t, err, "only 2 districts", "three writers need three districts")
+	after, _ := s.seats(t)
+	assert.Equal(t, before, after, "the cleanup left the committees as they were")
+}

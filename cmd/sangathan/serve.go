@@ -186,15 +186,15 @@ func (a *app) loadDemo(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
-	fmt.Fprintf(out, "Loaded demo data: %d units of Uttar Pradesh, %d booths of %s, %d booth committee members and %d members of assembly, district and state committees in %s, in %s.\n",
+	fmt.Fprintf(out, "Loaded demo data: %d units of Uttar Pradesh, %d booths of %s, %d booth committee members and %d members of assembly, district, Lok Sabha and state committees in %s, in %s.\n",
 		res.Inserted, res2.Inserted, strings.Join(demodata.DemoDistricts, ", "), res3.Seated, res4.Seated,
 		strings.Join(demoCommitteeDistricts, ", "), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
 // demoCommitteeDistricts get generated committees: about 60 % of their booths, a fifth of
-// those incomplete, and every assembly, the district and the state, with communities drawn
-// from each district's census shares. (The demo has no sectors: its booths hang under their
+// those incomplete, and every assembly, the district, the Lok Sabha constituencies of its
+// assemblies and the state, with communities drawn from each district's census shares. (The demo has no sectors: its booths hang under their
 // assemblies.)
 var demoCommitteeDistricts = []string{"UP-LUCKNOW", "UP-RAMPUR", "UP-SONBHADRA"}
 
