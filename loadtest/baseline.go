@@ -248,12 +248,18 @@ func init() {
 				if err != nil {
 					return err
 				}
-				return b.figureContext(ctx, sql[4], sql[5], cs.strs("path"))
+				return b.figureContext(ctx, sql[4], sql[5], cs.strs("path"), nil, nil)
 			})
 		}}
 }
 
 // sqlBreakdownUnits: Representation.Breakdown's units of the level under the unit, in tree order.
+// The coverage of units that store none (services/units.go coverageOf).
+const (
+	sqlCoverageAbove = `SELECT COALESCE(sum(booths), 0) AS booths, COALESCE(sum(booths_complete), 0) AS complete FROM units WHERE level = 'district' AND path >= $1 AND path < $2`
+	sqlCoveragePC    = `SELECT parliamentary_id, sum(booths) AS booths, sum(booths_complete) AS complete FROM units WHERE parliamentary_id IN ($ids) AND level = 'assembly' GROUP BY parliamentary_id`
+)
+
 const sqlBreakdownUnits = `SELECT * FROM "units" WHERE level = $1 AND path >= $2 AND path < $3 ORDER BY path`
 
 // repSQL puts the source query src into a sums statement, its placeholders after the age
@@ -311,9 +317,30 @@ func (b *bareCall) sums(ctx context.Context, counts, ages string, src []any) err
 }
 
 // figureContext reads the targets and the census of the units of paths and their ancestors.
-func (b *bareCall) figureContext(ctx context.Context, targets, census string, paths []string) error {
+func (b *bareCall) figureContext(ctx context.Context, targets, census string, paths, levels []string, unitIDs []int64) error {
 	if _, err := b.rows(ctx, targets); err != nil {
 		return err
+	}
+	// services/units.go coverageOf: a state or national unit sums its districts, a Lok Sabha
+	// seat its assemblies; the others store their own.
+	var pcs []int64
+	for i, l := range levels {
+		switch l {
+		case "state", "national":
+			lo, hi := models.SubtreeRange(paths[i])
+			if _, err := b.rows(ctx, sqlCoverageAbove, lo, hi); err != nil {
+				return err
+			}
+		case "parliamentary":
+			pcs = append(pcs, unitIDs[i])
+		}
+	}
+	for len(pcs) > 0 {
+		chunk := pcs[:min(len(pcs), 5000)]
+		pcs = pcs[len(chunk):]
+		if _, err := b.rows(ctx, expandIDs(sqlCoveragePC, len(chunk)), anys(chunk)...); err != nil {
+			return err
+		}
 	}
 	var ids []int64
 	for _, p := range paths {
@@ -355,7 +382,7 @@ func bareFigures(ctx context.Context, b *bareCall, sql []string) error {
 		if err := b.sums(ctx, counts, ages, src); err != nil {
 			return err
 		}
-		return b.figureContext(ctx, sql[4], sql[5], []string{path})
+		return b.figureContext(ctx, sql[4], sql[5], []string{path}, []string{level}, []int64{b.unitID})
 	})
 }
 
@@ -385,7 +412,7 @@ func bareBreakdown(ctx context.Context, b *bareCall, sql []string) error {
 		if err := b.sums(ctx, sql[3], sql[4], []any{b.by, lo, hi}); err != nil {
 			return err
 		}
-		return b.figureContext(ctx, sql[5], sql[6], units.strs("path"))
+		return b.figureContext(ctx, sql[5], sql[6], units.strs("path"), units.strs("level"), units.int64s("id", len(units.vals)))
 	})
 }
 

@@ -229,8 +229,10 @@ func TestBareSQLMatchesTheServices(t *testing.T) {
 			entry := bareSQL[ep]
 			want := slices.Clone(entry.sql)
 			if asState && (ep == EpRepresentation || ep == EpRepresentationBooth) {
-				// The state's figures differ from a district's in their source only (bareFigures).
+				// The state's figures differ from a district's in their source and in its coverage,
+				// summed from its districts (bareFigures).
 				want[2], want[3] = repSQL(sqlRepCounts, srcAbove, alias(ep, "r")), repSQL(sqlRepAges, srcAbove, alias(ep, "a"))
+				want = slices.Insert(want, 5, sqlCoverageAbove)
 			}
 			assert.Equal(t, issued, normaliseAll(want), "bareSQL[%q] lists what the services issue", name)
 
