@@ -350,14 +350,7 @@ func (s *Representation) Breakdown(ctx context.Context, actor Actor, unitID int6
 	if err != nil {
 		return Page[Figures]{}, err
 	}
-	limit := r.Page.Limit
-	switch {
-	case limit == 0:
-		limit = DefaultLimit
-	case limit < 0 || limit > MaxLimit:
-		return Page[Figures]{}, invalid("limit", "must be between 1 and %d", MaxLimit)
-	}
-	after, err := decodeFigureCursor(r.Page.Cursor)
+	limit, after, err := figurePage(r.Page)
 	if err != nil {
 		return Page[Figures]{}, err
 	}
@@ -477,6 +470,20 @@ func figureValue(f Figures, key string) float64 {
 	return f.Gap[strings.TrimPrefix(key, "gap.")]
 }
 
+// figurePage reads the limit and cursor of a computed list (breakdown, gaps), whose cursor is
+// the sort value and path of the last row.
+func figurePage(pr PageRequest) (int, *figureCursor, error) {
+	limit := pr.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultLimit
+	case limit < 0 || limit > MaxLimit:
+		return 0, nil, invalid("limit", "must be between 1 and %d", MaxLimit)
+	}
+	after, err := decodeFigureCursor(pr.Cursor)
+	return limit, after, err
+}
+
 type figureCursor struct {
 	V float64 `json:"v"`
 	P string  `json:"p"`
@@ -558,14 +565,7 @@ func (s *Representation) Gaps(ctx context.Context, actor Actor, unitID int64, le
 	if !level.Valid() {
 		return Page[Gap]{}, invalid("level", "must be %s", oneOf(models.Levels))
 	}
-	limit := pr.Limit
-	switch {
-	case limit == 0:
-		limit = DefaultLimit
-	case limit < 0 || limit > MaxLimit:
-		return Page[Gap]{}, invalid("limit", "must be between 1 and %d", MaxLimit)
-	}
-	after, err := decodeFigureCursor(pr.Cursor)
+	limit, after, err := figurePage(pr)
 	if err != nil {
 		return Page[Gap]{}, err
 	}
