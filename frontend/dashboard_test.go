@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -418,12 +419,20 @@ func TestDashboardViewerAndTargets(t *testing.T) {
 	// The administrator: the editor, a save, and the round trip.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-username"))))
 	loginHome(t, ctx, a.URL, "root")
-	require.NoError(t, chromedp.Do(ctx,
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if err := chromedp.Do(wctx,
 		chromedp.WaitVisible(chromedp.CSS(`#dash-unit-name[data-code="UP"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#dash-targets")),
-		chromedp.Click(chromedp.CSS("#dash-targets-title")),
-		chromedp.WaitVisible(chromedp.CSS("#targets-level")),
-	))
+	); err != nil {
+		t.Fatalf("the administrator's dashboard of the state: %v; at %s the page says: %.2000s", err,
+			eval[string](t, ctx, `location.hash`), bodyText(t, ctx))
+	}
+	// Open the editor as a tap does; a screen drawn again meanwhile (the session's language
+	// applied after the first drawing) has a closed editor, which is opened again.
+	waitFor(t, ctx, `(() => { const d = document.querySelector('#dash-targets');
+		if (d && !d.open) d.querySelector('#dash-targets-title').click();
+		const l = document.querySelector('#targets-level'); return !!l && l.offsetParent !== null; })()`)
 	setSelect(t, ctx, "#targets-level", "booth")
 	setSelect(t, ctx, "#targets-women-kind", "share")
 	// A share out of range is caught next to its input, in Hindi, before the server.
