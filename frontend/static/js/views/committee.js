@@ -10,6 +10,7 @@ import { canManagePeople } from '../roles.js';
 import { h, put, msg, field, formError, showErrors, clearErrors, button, moreButton, errorText } from '../ui.js';
 import { name, other, tags, personFields, phoneText } from '../person.js';
 import * as enums from '../enums.js';
+import * as builderView from './builder.js';
 
 const HISTORY_PAGE = 20;
 
@@ -33,6 +34,7 @@ export function mount(unit, ctx, { onChange } = {}) {
     h('h2', { id: 'committee-title' }, t('committee.title')), body);
   let committee = null;
   let adder = null;
+  let builder = null;
   const history = historySection(base);
 
   const reload = async () => {
@@ -47,8 +49,12 @@ export function mount(unit, ctx, { onChange } = {}) {
       // Built once the lists of positions and the person's choices are known.
       adder = addSection(unit, base, changed);
       history.el.before(adder.el);
+      // The builder enters many seats at once, the form above one at a time.
+      builder = builderView.mount(unit, base, { searchUnder, onSaved: changed });
+      adder.el.before(builder.el);
     }
     if (adder) adder.update(committee);
+    if (builder) builder.update(committee);
     return true;
   };
   const changed = async () => {

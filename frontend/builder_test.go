@@ -1,0 +1,212 @@
+package frontend_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sangathan/sangathan/frontend/browsertest"
+	"github.com/sangathan/sangathan/models"
+)
+
+// needBatchAPI skips while the API has no POST /api/v1/units/{id}/committee/batch: an empty
+// batch is refused (422) by the endpoint and writes nothing, a missing route answers 404.
+func needBatchAPI(t *testing.T, a *app, token, unitID string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, a.URL+"/api/v1/units/"+unitID+"/committee/batch", bytes.NewReader([]byte(`{"seats":[]}`)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	if res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusMethodNotAllowed {
+		t.Skip("waiting for POST /api/v1/units/{id}/committee/batch")
+	}
+}
+
+type coverageOf struct {
+	Coverage struct {
+		Booths   int `json:"booths"`
+		Complete int `json:"complete"`
+	} `json:"coverage"`
+}
+
+// builderMember is one row as the coordinator enters it: the name typed (either script), the
+// gender and category meant, and a phone when one is given.
+type builderMember struct {
+	name, gender, category, phone string
+}
+
+// TestCoordinatorBuildsBoothCommitteeAtOnce: a Lucknow coordinator on a 360 px phone, in Hindi,
+// opens an empty booth's committee, enters all ten members in the builder — names typed with
+// Enter moving on, gender and category tapped only where they differ from the row above — keeps
+// the draft across a reload, saves once, is shown the mistyped phone next to its row with
+// nothing saved, corrects it and saves again; the committee then has ten seats and the booth,
+// its assembly and its district each count one more complete booth. The taps and fields used
+// are counted and logged.
+func TestCoordinatorBuildsBoothCommitteeAtOnce(t *testing.T) {
+	a := newApp(t)
+	a.user(t, "lko.coord", models.RoleDistrictCoordinator, "UP-LUCKNOW")
+	const booth, assembly, district = "UP-AC-171-PS-0003", "UP-AC-171", "UP-LUCKNOW"
+	boothID := a.unitID(t, booth)
+	token := a.token(t, "lko.coord")
+	coverage := func(code string) (int, int) {
+		c := apiGet[coverageOf](t, a, token, "/api/v1/units/"+a.unitID(t, code), nil).Coverage
+		return c.Booths, c.Complete
+	}
+	before := map[string]int{}
+	for _, code := range []string{booth, assembly, district} {
+		_, before[code] = coverage(code)
+	}
+
+	ctx := phone(t)
+	login(t, ctx, a.URL, "lko.coord")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#unit-name[data-code="UP-LUCKNOW"]`))))
+	goHash(t, ctx, "#/units/"+boothID)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS(`#unit-name[data-code="`+booth+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#builder-open")),
+	))
+	assert.Equal(t, "कमेटी अधूरी", text(t, ctx, "#committee-status"))
+
+	// taps counts what a thumb does (buttons, fields tapped); fields the inputs typed into.
+	taps, fields := 0, 0
+	tap := func(sel string) {
+		t.Helper()
+		taps++
+		require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))), "tap %s", sel)
+	}
+	// typ types into the focused field; enters is how many times Enter follows.
+	typ := func(s string, enters int) {
+		t.Helper()
+		if s != "" {
+			fields++
+		}
+		require.NoError(t, chromedp.Do(ctx, chromedp.KeyEvent(s+strings.Repeat("\r", enters))))
+	}
+
+	tap("#builder-open")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#builder-row-9"))))
+	assert.Equal(t, 10, eval[int](t, ctx, `document.querySelectorAll('#builder-rows .builder-row').length`), "the norm's ten rows are ready")
+	assert.Equal(t, "builder-r0-name", eval[string](t, ctx, `document.activeElement.id`), "the first name has the focus")
+	positions := eval[[]string](t, ctx, `[...document.querySelectorAll('#builder-rows .builder-position')].map(s => s.value)`)
+	assert.Equal(t, []string{"president", "booth_agent", "member", "member", "member", "member", "member", "member", "member", "member"}, positions)
+	assert.True(t, eval[bool](t, ctx, `document.querySelector('#builder-row-2 .builder-position option[value="president"]').disabled`),
+		"a single-holder position another row holds cannot be chosen again")
+
+	// A realistic committee, in the order a coordinator might write it down; the third
+	// member's phone is mistyped.
+	members := []builderMember{
+		{"रामप्रसाद वर्मा", "male", "OBC", "9876543210"},
+		{"सुनीता देवी", "female", "SC", ""},
+		{"मोहन लाल", "male", "SC", "12345"},
+		{"गीता पाल", "female", "OBC", ""},
+		{"अनिल यादव", "male", "OBC", ""},
+		{"राजेश गुप्ता", "male", "GEN", ""},
+		{"कविता सिंह", "female", "GEN", ""},
+		{"Suresh Pasi", "male", "SC", ""},
+		{"नेहा वर्मा", "female", "OBC", ""},
+		{"इरफ़ान अली", "male", "GEN", ""},
+	}
+	gender, category := "", ""
+	for i, m := range members {
+		row := fmt.Sprintf("#builder-row-%d", i)
+		typ(m.name, 0)
+		// Only a choice that differs from the row above needs a tap: choices carry down.
+		if m.gender != gender {
+			tap(row + ` [data-group="gender"] [data-value="` + m.gender + `"]`)
+			gender = m.gender
+		}
+		if m.category != category {
+			tap(row + ` [data-group="category"] [data-value="` + m.category + `"]`)
+			category = m.category
+		}
+		if i == len(members)-1 {
+			break // the last name typed, Save is next
+		}
+		// Enter: name → phone → voter ID → the next row's name.
+		typ("", 1)
+		typ(m.phone, 2)
+		waitFor(t, ctx, fmt.Sprintf(`document.activeElement.id === document.querySelector('#builder-row-%d input[name="name"]').id`, i+1))
+	}
+	checkRows := func(when string) {
+		t.Helper()
+		for i, m := range members {
+			row := fmt.Sprintf("#builder-row-%d", i)
+			assert.Equal(t, m.name, eval[string](t, ctx, `document.querySelector('`+row+` input[name="name"]').value`), "%s: row %d name", when, i)
+			assert.Equal(t, m.phone, eval[string](t, ctx, `document.querySelector('`+row+` input[name="phone"]').value`), "%s: row %d phone", when, i)
+			assert.Equal(t, m.gender, eval[string](t, ctx, `document.querySelector('`+row+` [data-group="gender"] [aria-pressed="true"]')?.dataset.value || ''`), "%s: row %d gender", when, i)
+			assert.Equal(t, m.category, eval[string](t, ctx, `document.querySelector('`+row+` [data-group="category"] [aria-pressed="true"]')?.dataset.value || ''`), "%s: row %d category", when, i)
+		}
+	}
+	checkRows("typed")
+	assert.Equal(t, 10, eval[int](t, ctx, `document.querySelectorAll('#builder-rows .builder-row').length`), "no row beyond the ten")
+	noSideScroll(t, ctx, "committee builder")
+	assert.Empty(t, smallTargets(t, ctx), "tap targets in the builder")
+	browsertest.Screenshot(t, ctx, "builder-filled-hi")
+
+	// The connection drops, the page reloads: the draft is still there.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS("#builder-restored")),
+		chromedp.WaitVisible(chromedp.CSS("#builder-row-9")),
+	))
+	checkRows("after a reload")
+	browsertest.Screenshot(t, ctx, "builder-restored-hi")
+
+	needBatchAPI(t, a, token, boothID)
+	// One save: the mistyped phone is refused next to its row, and nothing is saved.
+	tap("#builder-save")
+	waitFor(t, ctx, `!document.querySelector('#builder-error').hidden`)
+	waitFor(t, ctx, `document.querySelector('#builder-row-2 .field-error[data-field="phone"]').textContent !== ''`)
+	phoneErr := text(t, ctx, `#builder-row-2 .field-error[data-field="phone"]`)
+	assert.Regexp(t, devanagari, phoneErr, "the row's error is in Hindi: %q", phoneErr)
+	assert.Equal(t, "true", eval[string](t, ctx, `document.querySelector('#builder-row-2 input[name="phone"]').getAttribute('aria-invalid') || ''`))
+	assert.Equal(t, 0, eval[int](t, ctx, `[...document.querySelectorAll('#builder-rows .field-error')].filter(e => e.textContent && !e.closest('#builder-row-2')).length`), "no other row has an error")
+	type committeeAnswer struct {
+		Complete bool              `json:"complete"`
+		Seats    []json.RawMessage `json:"seats"`
+	}
+	c := apiGet[committeeAnswer](t, a, token, "/api/v1/units/"+boothID+"/committee", nil)
+	assert.Empty(t, c.Seats, "a refused batch saves nothing")
+	noSideScroll(t, ctx, "builder errors")
+	browsertest.Screenshot(t, ctx, "builder-row-error-hi")
+
+	// The correction: tap the phone, type it again, save.
+	fixTaps, fixFields := taps, fields
+	tap(`#builder-row-2 input[name="phone"]`)
+	require.NoError(t, chromedp.Do(ctx, clearField(`#builder-row-2 input[name="phone"]`)))
+	typ("9812345678", 0)
+	tap("#builder-save")
+	fixTaps, fixFields = taps-fixTaps+1, fields-fixFields // the refused save counts as part of the mistake
+	waitFor(t, ctx, `document.querySelector('#committee-status').dataset.complete === 'true'`)
+	waitFor(t, ctx, `document.querySelectorAll('#committee-seats .seat').length === 10`)
+	assert.True(t, eval[bool](t, ctx, `document.querySelector('#builder-form').hidden`), "the builder closes after the save")
+	assert.Equal(t, "पूर्ण कमेटी", text(t, ctx, "#committee-status"))
+	waitFor(t, ctx, `document.querySelector('#unit-coverage').textContent.includes('पूर्ण कमेटी है')`)
+	assert.Contains(t, text(t, ctx, `#committee-seats .seat[data-position="president"]`), "रामप्रसाद वर्मा")
+	assert.Contains(t, text(t, ctx, `#committee-seats .seat[data-position="booth_agent"]`), "सुनीता देवी")
+	browsertest.Screenshot(t, ctx, "builder-saved-hi")
+
+	c = apiGet[committeeAnswer](t, a, token, "/api/v1/units/"+boothID+"/committee", nil)
+	assert.Len(t, c.Seats, 10)
+	assert.True(t, c.Complete)
+	for _, code := range []string{booth, assembly, district} {
+		_, after := coverage(code)
+		assert.Equal(t, before[code]+1, after, "%s counts one more complete booth", code)
+	}
+
+	// The draft went with the save: the page drawn again offers an empty builder, not the rows.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#committee-seats"))))
+	assert.Equal(t, 0, eval[int](t, ctx, `document.querySelectorAll('#builder-restored').length`), "no draft after the save")
+
+	t.Logf("builder: %d taps, %d fields (names and phones typed; Enter moves on) for a 10-member committee — of which %d taps and %d field correcting the mistyped phone, so %d taps and %d fields without the mistake",
+		taps, fields, fixTaps, fixFields, taps-fixTaps, fields-fixFields)
+}
