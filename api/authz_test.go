@@ -275,6 +275,15 @@ func matrixRows() []matrixRow {
 		}, req: func(m *matrix, _, loc string) (string, any) {
 			return "/api/v1/units/" + m.unit(loc) + "/committee/seats", map[string]any{"person_id": m.person(loc), "position": "member"}
 		}},
+		{route: "POST /api/v1/units/:id/committee/batch", locs: inOut, want: byRole{
+			"admin": {s201, s201, s201}, "state": {s201, s201, s404},
+			"dc": {s201, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/units/" + m.unit(loc) + "/committee/batch", map[string]any{"seats": []any{
+				map[string]any{"person_id": m.person(loc), "position": "member"},
+				map[string]any{"person": map[string]any{"name": "Batch Karyakarta", "gender": "female", "category": "SC"}, "position": "member"},
+			}}
+		}},
 		{route: "DELETE /api/v1/units/:id/committee/seats/:seat_id", locs: inOut, want: byRole{
 			"admin": {s204, s204, s204}, "state": {s204, s204, s404},
 			"dc": {s204, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -143,4 +144,65 @@ func (s *Server) committeeHistory(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, newList(page, toSeatResponse))
+}
+
+type batchSeatRequest struct {
+	PersonID *jsonID        `json:"person_id"`
+	Person   *personRequest `json:"person"`
+	Position string         `json:"position"`
+}
+
+type batchRequest struct {
+	Seats []batchSeatRequest `json:"seats"`
+}
+
+// createSeatBatch is POST …/committee/batch: a whole committee in one request, all or nothing.
+func (s *Server) createSeatBatch(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	var req batchRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	if len(req.Seats) > services.MaxBatchSeats {
+		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "seats",
+			Message: "may list at most " + strconv.Itoa(services.MaxBatchSeats) + " seats"})
+		return
+	}
+	rows := make([]services.BatchSeat, len(req.Seats))
+	var bad []services.FieldError
+	for i, r := range req.Seats {
+		at := "seats[" + strconv.Itoa(i) + "]"
+		rows[i].Position = models.Position(r.Position)
+		if r.PersonID != nil {
+			pid, err := r.PersonID.parse(at + ".person_id")
+			if err != nil {
+				bad = append(bad, services.FieldsOf(err)...)
+				continue
+			}
+			rows[i].PersonID = &pid
+		}
+		if r.Person != nil {
+			var in services.PersonInput
+			if err := r.Person.edit(&in); err != nil {
+				for _, fe := range services.FieldsOf(err) {
+					bad = append(bad, services.FieldError{Field: at + ".person." + fe.Field, Message: fe.Message})
+				}
+				continue
+			}
+			rows[i].Person = &in
+		}
+	}
+	if len(bad) > 0 {
+		fail(c, http.StatusUnprocessableEntity, "validation failed", bad...)
+		return
+	}
+	v, err := s.Committees.SeatBatch(c.Request.Context(), actor(c), id, rows)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toCommitteeResponse(v))
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -392,5 +393,53 @@ func TestSeatPresidentConcurrently(t *testing.T) {
 	c := s.getCommittee(t, dc.Token, booth)
 	if len(c.Seats) != 1 || c.Seats[0].Position != "president" {
 		t.Errorf("committee after the race: %+v", c.Seats)
+	}
+}
+
+// TestCommitteeBatchAPI: a whole booth committee in one request answers 201 with the committee;
+// a batch with bad rows answers 422 naming every bad row's field, and writes nothing.
+func TestCommitteeBatchAPI(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	fx := s.fx
+	dc := s.mkUser(t, models.RoleDistrictCoordinator, fx.id("LKO"))
+	booth := fx.id("LKOW-2")
+	path := "/api/v1/units/" + booth + "/committee/batch"
+	row := func(i int, pos string) map[string]any {
+		return map[string]any{"person": map[string]any{"name": "Batch Sadasya " + strconv.Itoa(i), "name_hi": "सदस्य", "gender": "female",
+			"category": "OBC", "phone": "98765 4321" + strconv.Itoa(i%10)}, "position": pos}
+	}
+	existing := s.mkPerson(t, booth)
+	bad := []any{row(0, "president"), row(1, "president"), map[string]any{"person_id": "nope", "position": "member"},
+		map[string]any{"person": map[string]any{"name": "", "gender": "x", "category": "SC"}, "position": "member"}}
+	p := wantProblem(t, s.do(t, http.MethodPost, path, dc.Token, map[string]any{"seats": bad}), http.StatusUnprocessableEntity)
+	if got := problemFields(p); !slices.Equal(got, []string{"seats[2].person_id"}) {
+		t.Errorf("a malformed id: fields %v", got)
+	}
+	bad[2] = map[string]any{"person_id": existing, "position": "member"}
+	p = wantProblem(t, s.do(t, http.MethodPost, path, dc.Token, map[string]any{"seats": bad}), http.StatusUnprocessableEntity)
+	if got := problemFields(p); !slices.Equal(got, []string{"seats[3].person.gender", "seats[3].person.name"}) {
+		t.Errorf("a bad new person: fields %v", got)
+	}
+	bad = bad[:3]
+	p = wantProblem(t, s.do(t, http.MethodPost, path, dc.Token, map[string]any{"seats": bad}), http.StatusUnprocessableEntity)
+	if got := problemFields(p); !slices.Equal(got, []string{"seats[1].position"}) {
+		t.Errorf("a second president: fields %v", got)
+	}
+	rec := s.do(t, http.MethodGet, "/api/v1/units/"+booth+"/committee", dc.Token, nil)
+	wantStatus(t, rec, http.StatusOK)
+	if committee := decode[committeeJSON](t, rec); len(committee.Seats) != 0 {
+		t.Fatalf("refused batches seated %d people", len(committee.Seats))
+	}
+
+	good := []any{row(0, "president"), row(1, "booth_agent"), map[string]any{"person_id": existing, "position": "member"}}
+	for i := 3; i < 10; i++ {
+		good = append(good, row(i, "member"))
+	}
+	rec = s.do(t, http.MethodPost, path, dc.Token, map[string]any{"seats": good})
+	wantStatus(t, rec, http.StatusCreated)
+	committee := decode[committeeJSON](t, rec)
+	if len(committee.Seats) != 10 || !committee.Complete {
+		t.Errorf("after the batch: %d seats, complete %v", len(committee.Seats), committee.Complete)
 	}
 }

@@ -138,6 +138,7 @@ func (s *Server) routes() {
 
 	a.GET("/units/:id/committee", s.getCommittee)
 	a.POST("/units/:id/committee/seats", json, s.createSeat)
+	a.POST("/units/:id/committee/batch", json, s.createSeatBatch)
 	a.DELETE("/units/:id/committee/seats/:seat_id", s.deleteSeat)
 	a.GET("/units/:id/committee/history", s.committeeHistory)
 

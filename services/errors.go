@@ -200,3 +200,12 @@ func unavailable(err error) bool {
 	return errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr) ||
 		errors.As(err, &connErr) || strings.Contains(err.Error(), "database is closed")
 }
+
+// FieldsOf returns the field errors err carries, nil when it is not an *Error with any.
+func FieldsOf(err error) []FieldError {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}
