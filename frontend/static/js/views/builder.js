@@ -28,12 +28,12 @@ const KNOWN = [
   [/age between 18 and 120/, 'builder.err_age'],
   [/already has this voter ID/, 'builder.err_voter_taken'],
   [/(is already held|already held)/, 'builder.err_position_taken'],
-  [/(twice|more than one row|two rows)/, 'builder.err_twice'],
+  [/(is also given in seats|twice|more than one row)/, 'builder.err_twice'],
   [/already sits on this committee/, 'committee.err_seated'],
   [/maximum/, 'committee.full'],
   [/only on (a )?booth/, 'builder.err_booth_only'],
   [/^must be one of/, 'person.err_choose'],
-  [/not found/, 'builder.err_person_not_found'],
+  [/(no such person|not found)/, 'builder.err_person_not_found'],
 ];
 
 // fieldMessage words one field error of a problem+json answer in the UI's language: by its
