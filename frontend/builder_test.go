@@ -14,6 +14,7 @@ import (
 
 	"github.com/sangathan/sangathan/frontend/browsertest"
 	"github.com/sangathan/sangathan/models"
+	"github.com/sangathan/sangathan/services"
 )
 
 // needBatchAPI skips while the API has no POST /api/v1/units/{id}/committee/batch: an empty
@@ -210,4 +211,108 @@ func TestCoordinatorBuildsBoothCommitteeAtOnce(t *testing.T) {
 
 	t.Logf("builder: %d taps, %d fields (names and phones typed; Enter moves on) for a 10-member committee — of which %d taps and %d field correcting the mistyped phone, so %d taps and %d fields without the mistake",
 		taps, fields, fixTaps, fixFields, taps-fixTaps, fields-fixFields)
+}
+
+// TestBuilderPicksExistingPeopleInEnglish: on a booth whose president is seated, in English, the
+// builder offers the booth agent first and no second president; a namesake is told apart by
+// home unit and picked into a row, and cannot be picked into a second one; a new person given
+// a voter ID someone else holds is refused next to that row, in English, with nothing saved;
+// without it the rows are saved and the committee holds them.
+func TestBuilderPicksExistingPeopleInEnglish(t *testing.T) {
+	a := newApp(t)
+	a.user(t, "lko.coord", models.RoleDistrictCoordinator, "UP-LUCKNOW")
+	const booth = "UP-AC-171-PS-0004"
+	boothID := a.unitID(t, booth)
+	president := a.person(t, booth, services.PersonInput{Name: "Anil Rawat", NameHi: "अनिल रावत", Gender: models.GenderMale, Category: models.CategoryOBC})
+	a.seat(t, booth, president, models.PositionPresident)
+	here := a.person(t, "UP-AC-171-PS-0005", services.PersonInput{Name: "Ramesh Kumar", NameHi: "रमेश कुमार", Gender: models.GenderMale, Category: models.CategorySC})
+	there := a.person(t, "UP-AC-172", services.PersonInput{Name: "Ramesh Kumar", NameHi: "रमेश कुमार", Gender: models.GenderMale, Category: models.CategorySC})
+	a.person(t, "UP-LUCKNOW", services.PersonInput{Name: "Geeta Pal", Gender: models.GenderFemale, Category: models.CategoryOBC, VoterID: "ABC1234567"})
+	token := a.token(t, "lko.coord")
+	needBatchAPI(t, a, token, boothID)
+
+	ctx := phone(t)
+	login(t, ctx, a.URL, "lko.coord")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#unit-name[data-code="UP-LUCKNOW"]`))))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#lang-en"))))
+	waitFor(t, ctx, `document.documentElement.lang === 'en'`)
+	goHash(t, ctx, "#/units/"+boothID)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS(`#unit-name[data-code="`+booth+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#builder-open")),
+		chromedp.Click(chromedp.CSS("#builder-open")),
+		chromedp.WaitVisible(chromedp.CSS("#builder-row-0")),
+	))
+	assert.Equal(t, 9, eval[int](t, ctx, `document.querySelectorAll('#builder-rows .builder-row').length`), "nine seats still needed")
+	assert.Equal(t, "booth_agent", eval[string](t, ctx, `document.querySelector('#builder-row-0 .builder-position').value`))
+	assert.True(t, eval[bool](t, ctx, `document.querySelector('#builder-row-0 .builder-position option[value="president"]').disabled`), "the seated president's position is taken")
+	assert.Contains(t, eval[string](t, ctx, `document.querySelector('#builder-row-0 .builder-position option[value="president"]').textContent`), "taken")
+
+	// Row 1: a Ramesh Kumar, told apart from his namesake by his home booth.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#builder-row-0 .builder-find")),
+		chromedp.SendKeys(chromedp.CSS(`#builder-row-0 input[type="search"]`), "ramesh\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#builder-row-0 .person-pick[data-person-id="`+there+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#builder-row-0 .person-pick[data-person-id="`+here+`"]`)),
+	))
+	waitFor(t, ctx, `[...document.querySelectorAll('#builder-row-0 .person-pick .pick-home')].every(e => e.textContent !== '')`)
+	homes := eval[[]string](t, ctx, `[...document.querySelectorAll('#builder-row-0 .person-pick .pick-home')].map(e => e.textContent)`)
+	assert.Len(t, homes, 2)
+	assert.NotEqual(t, homes[0], homes[1], "namesakes show different home units")
+	noSideScroll(t, ctx, "builder person search")
+	browsertest.Screenshot(t, ctx, "builder-pick-en")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#builder-row-0 .person-pick[data-person-id="`+here+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#builder-row-0 .builder-chosen")),
+	))
+	assert.Contains(t, text(t, ctx, "#builder-row-0 .builder-chosen"), "Ramesh Kumar")
+
+	// Row 2: the same Ramesh cannot be picked twice.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#builder-row-1 .builder-find")),
+		chromedp.SendKeys(chromedp.CSS(`#builder-row-1 input[type="search"]`), "ramesh\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#builder-row-1 .person-pick[data-person-id="`+here+`"]`)),
+	))
+	assert.True(t, eval[bool](t, ctx, `document.querySelector('#builder-row-1 .person-pick[data-person-id="`+here+`"]').disabled`))
+	assert.Contains(t, text(t, ctx, `#builder-row-1 .person-pick[data-person-id="`+here+`"]`), "already in another row")
+	// …so a new person instead, with a voter ID that is Geeta's.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#builder-row-1 .builder-new-instead")),
+		chromedp.WaitVisible(chromedp.CSS(`#builder-row-1 input[name="name"]`)),
+		clearField(`#builder-row-1 input[name="name"]`),
+		chromedp.SendKeys(chromedp.CSS(`#builder-row-1 input[name="name"]`), "Kavita Singh"),
+		chromedp.Click(chromedp.CSS(`#builder-row-1 [data-group="gender"] [data-value="female"]`)),
+		chromedp.Click(chromedp.CSS(`#builder-row-1 [data-group="category"] [data-value="GEN"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#builder-row-1 input[name="voter_id"]`), "abc 1234567"),
+		chromedp.Click(chromedp.CSS("#builder-save")),
+	))
+	waitFor(t, ctx, `document.querySelector('#builder-row-1 .field-error[data-field="voter_id"]').textContent !== ''`)
+	assert.Equal(t, "Another person already has this voter ID.", text(t, ctx, `#builder-row-1 .field-error[data-field="voter_id"]`))
+	assert.NotContains(t, bodyText(t, ctx), "person "+president, "no internal id in the message")
+	type committeeAnswer struct {
+		Seats []struct {
+			Position string `json:"position"`
+			Person   struct {
+				ID string `json:"id"`
+			} `json:"person"`
+		} `json:"seats"`
+	}
+	assert.Len(t, apiGet[committeeAnswer](t, a, token, "/api/v1/units/"+boothID+"/committee", nil).Seats, 1, "nothing saved")
+	assert.Equal(t, 0, eval[int](t, ctx, `[...document.querySelectorAll('#builder .field-error, #builder-error')].filter(e => /[\u0900-\u097F]/.test(e.textContent)).length`), "no Hindi on the English screen")
+	browsertest.Screenshot(t, ctx, "builder-voter-taken-en")
+
+	require.NoError(t, chromedp.Do(ctx,
+		clearField(`#builder-row-1 input[name="voter_id"]`),
+		chromedp.SendKeys(chromedp.CSS(`#builder-row-1 input[name="voter_id"]`), "x\b"), // an input event for the cleared field
+		chromedp.Click(chromedp.CSS("#builder-save")),
+	))
+	waitFor(t, ctx, `document.querySelectorAll('#committee-seats .seat').length === 3`)
+	c := apiGet[committeeAnswer](t, a, token, "/api/v1/units/"+boothID+"/committee", nil)
+	require.Len(t, c.Seats, 3)
+	got := map[string]string{}
+	for _, s := range c.Seats {
+		got[s.Position+"/"+s.Person.ID] = "x"
+	}
+	assert.Contains(t, got, "booth_agent/"+here, "the picked Ramesh is the booth agent")
+	assert.Contains(t, got, "president/"+president)
 }
