@@ -195,6 +195,12 @@ func TestCoordinatorBuildsBoothCommitteeAtOnce(t *testing.T) {
 	waitFor(t, ctx, `document.querySelector('#unit-coverage').textContent.includes('पूर्ण कमेटी है')`)
 	assert.Contains(t, text(t, ctx, `#committee-seats .seat[data-position="president"]`), "रामप्रसाद वर्मा")
 	assert.Contains(t, text(t, ctx, `#committee-seats .seat[data-position="booth_agent"]`), "सुनीता देवी")
+	assert.Equal(t, "एक साथ 10 पद भरे गए।", text(t, ctx, "#builder-saved"))
+	// The choices carried down reached the server as meant: three SC, four OBC, three general, four women.
+	stat := func(key string) string {
+		return text(t, ctx, `#committee-composition [data-stat="`+key+`"] .stat-value`)
+	}
+	assert.Equal(t, []string{"3", "0", "4", "3", "4"}, []string{stat("SC"), stat("ST"), stat("OBC"), stat("GEN"), stat("women")})
 	browsertest.Screenshot(t, ctx, "builder-saved-hi")
 
 	c = apiGet[committeeAnswer](t, a, token, "/api/v1/units/"+boothID+"/committee", nil)

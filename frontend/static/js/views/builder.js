@@ -9,7 +9,7 @@
 // nothing. The committee screen mounts it and learns of a save through onSaved.
 
 import * as api from '../api.js';
-import { t, has, current } from '../i18n.js';
+import { t, has, current, num } from '../i18n.js';
 import { h, put, msg, button, errorText } from '../ui.js';
 import { name, other, tags } from '../person.js';
 import * as enums from '../enums.js';
@@ -80,7 +80,8 @@ export function mount(unit, base, { searchUnder, onSaved }) {
     h('div', { class: 'actions' }, addBtn),
     h('div', { class: 'actions builder-actions' }, saveBtn, discardBtn));
   const open = button(t('builder.open'), { class: 'btn btn-primary', id: 'builder-open', onclick: () => start(null) });
-  const el = h('div', { class: 'builder-wrap', id: 'builder' }, open, form);
+  const done = h('p', { class: 'msg msg-ok', id: 'builder-saved', role: 'status', hidden: true });
+  const el = h('div', { class: 'builder-wrap', id: 'builder' }, done, open, form);
 
   const seats = () => (committee ? committee.seats : []);
   const room = () => (committee ? committee.norm.max_seats - committee.seats.length : 0);
@@ -100,6 +101,7 @@ export function mount(unit, base, { searchUnder, onSaved }) {
     }
     form.hidden = false;
     open.hidden = true;
+    done.hidden = true;
     clearErrors();
     changed();
     if (!draft) rows[0].focus();
@@ -444,6 +446,8 @@ export function mount(unit, base, { searchUnder, onSaved }) {
     }
     storeDraft(unit.id, null);
     close(true);
+    done.textContent = t('builder.saved', { n: num(body.length) });
+    done.hidden = false;
     if (onSaved) onSaved(saved);
   }
 
