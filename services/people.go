@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -166,6 +167,10 @@ func (in PersonInput) apply(p *models.Person) {
 // removed before the view leaves the service.
 type PersonView struct {
 	Person models.Person
+	// Home and Seats tell namesakes apart in a list or picker (People.List, People.Get): the unit
+	// that looks after the person and their current seats. Nil when not looked up.
+	Home  *UnitRef
+	Seats []PersonSeat
 	// Profile says whether birth year and category are included, Sensitive whether phone and
 	// voter ID are, Community whether caste and religion are.
 	Profile   bool
@@ -330,11 +335,16 @@ func (s *People) Get(ctx context.Context, actor Actor, id int64) (PersonView, er
 	if !actor.mayReadPeople() {
 		return PersonView{}, Errorf(EForbidden, "your role may not read people")
 	}
-	p, u, err := s.load(s.db.WithContext(ctx), actor, id)
+	db := s.db.WithContext(ctx)
+	p, u, err := s.load(db, actor, id)
 	if err != nil {
 		return PersonView{}, err
 	}
-	return viewFor(actor, p, u.Path), nil
+	vs := []PersonView{viewFor(actor, p, u.Path)}
+	if err := describePeople(db, vs); err != nil {
+		return PersonView{}, err
+	}
+	return vs[0], nil
 }
 
 // PersonFilter narrows the people list.
@@ -417,7 +427,75 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 	for _, p := range page.Items {
 		out.Items = append(out.Items, viewFor(actor, p, p.Path))
 	}
+	if err := describePeople(db, out.Items); err != nil {
+		return Page[PersonView]{}, err
+	}
 	return out, nil
+}
+
+// UnitRef names a unit.
+type UnitRef struct {
+	ID     int64
+	Level  models.Level
+	Code   string
+	Name   string
+	NameHi string
+}
+
+// PersonSeat is a current seat of a person.
+type PersonSeat struct {
+	Unit     UnitRef
+	Position models.Position
+}
+
+// describePeople fills in the home unit and the current seats of each view: two statements for a
+// page, by primary key and by seats_person_idx.
+func describePeople(db *gorm.DB, views []PersonView) error {
+	if len(views) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(views))
+	units := make([]int64, 0, len(views))
+	for _, v := range views {
+		ids = append(ids, v.Person.ID)
+		units = append(units, v.Person.UnitID)
+	}
+	var seats []struct {
+		PersonID int64
+		Position models.Position
+		UnitID   int64
+	}
+	if err := db.Model(&models.Seat{}).Select("person_id", "position", "unit_id").
+		Where("person_id IN ? AND ended_at IS NULL", ids).Order("person_id, unit_id").Scan(&seats).Error; err != nil {
+		return dbErr("list people: seats", err)
+	}
+	for _, st := range seats {
+		units = append(units, st.UnitID)
+	}
+	slices.Sort(units)
+	units = slices.Compact(units)
+	var us []UnitRef
+	if err := db.Model(&models.Unit{}).Select("id", "level", "code", "name", "name_hi").Where("id IN ?", units).Scan(&us).Error; err != nil {
+		return dbErr("list people: units", err)
+	}
+	byID := make(map[int64]UnitRef, len(us))
+	for _, u := range us {
+		byID[u.ID] = u
+	}
+	bySeat := map[int64][]PersonSeat{}
+	for _, st := range seats {
+		bySeat[st.PersonID] = append(bySeat[st.PersonID], PersonSeat{Unit: byID[st.UnitID], Position: st.Position})
+	}
+	for i := range views {
+		if h, ok := byID[views[i].Person.UnitID]; ok {
+			views[i].Home = &h
+		}
+		views[i].Seats = bySeat[views[i].Person.ID]
+		if views[i].Seats == nil {
+			views[i].Seats = []PersonSeat{}
+		}
+	}
+	return nil
 }
 
 // Update changes a person: edit receives the stored fields and changes what the request names.
