@@ -88,45 +88,45 @@ func (in *PersonInput) validate(year int) Fields {
 	var f Fields
 	switch {
 	case in.Name == "":
-		f.Add("name", "is required")
+		f.AddCode("name", "required", nil, "is required")
 	case utf8.RuneCountInString(in.Name) > 200 || !cleanText(in.Name):
-		f.Add("name", "must be at most 200 characters of text")
+		f.AddCode("name", "too_long", map[string]any{"max": 200}, "must be at most 200 characters of text")
 	}
 	if utf8.RuneCountInString(in.NameHi) > 200 || !cleanText(in.NameHi) {
-		f.Add("name_hi", "must be at most 200 characters of text")
+		f.AddCode("name_hi", "too_long", map[string]any{"max": 200}, "must be at most 200 characters of text")
 	}
 	if !in.Gender.Valid() {
-		f.Add("gender", "must be %s", oneOf(models.Genders))
+		f.AddCode("gender", "one_of", map[string]any{"allowed": models.Genders}, "must be %s", oneOf(models.Genders))
 	}
 	if !in.Category.Valid() {
-		f.Add("category", "must be %s", oneOf(models.Categories))
+		f.AddCode("category", "one_of", map[string]any{"allowed": models.Categories}, "must be %s", oneOf(models.Categories))
 	}
 	if in.Religion != "" && !contains(models.Religions, in.Religion) {
-		f.Add("religion", "must be one of %s", strings.Join(models.Religions, ", "))
+		f.AddCode("religion", "one_of", map[string]any{"allowed": models.Religions}, "must be one of %s", strings.Join(models.Religions, ", "))
 	}
 	if utf8.RuneCountInString(in.Caste) > 100 || !cleanText(in.Caste) {
-		f.Add("caste", "must be at most 100 characters of text")
+		f.AddCode("caste", "too_long", map[string]any{"max": 100}, "must be at most 100 characters of text")
 	}
 	if in.BirthYear != nil {
 		if age := year - *in.BirthYear; age < 18 || age > 120 {
-			f.Add("birth_year", "must give an age between 18 and 120")
+			f.AddCode("birth_year", "age_out_of_range", map[string]any{"min": 18, "max": 120}, "must give an age between 18 and 120")
 		}
 	}
 	if in.Phone != "" {
 		if p, ok := NormalisePhone(in.Phone); ok {
 			in.Phone = p
 		} else {
-			f.Add("phone", "must be an Indian mobile number, such as +91 98765 43210")
+			f.AddCode("phone", "phone_invalid", nil, "must be an Indian mobile number, such as +91 98765 43210")
 		}
 	}
 	if in.VoterID != "" && !voterIDPattern.MatchString(in.VoterID) {
-		f.Add("voter_id", "must be three letters and seven digits (EPIC), such as ABC1234567")
+		f.AddCode("voter_id", "voter_id_invalid", nil, "must be three letters and seven digits (EPIC), such as ABC1234567")
 	}
 	if utf8.RuneCountInString(in.MembershipNo) > 40 || !cleanText(in.MembershipNo) {
-		f.Add("membership_no", "must be at most 40 characters of text")
+		f.AddCode("membership_no", "too_long", map[string]any{"max": 40}, "must be at most 40 characters of text")
 	}
 	if in.PublicOffice != "" && !contains(models.PublicOffices, in.PublicOffice) {
-		f.Add("public_office", "must be one of %s", strings.Join(models.PublicOffices, ", "))
+		f.AddCode("public_office", "one_of", map[string]any{"allowed": models.PublicOffices}, "must be one of %s", strings.Join(models.PublicOffices, ", "))
 	}
 	return f
 }
@@ -263,7 +263,7 @@ func (s *People) voterIDFree(tx *gorm.DB, actor Actor, voterID string, except in
 	if actor.Sees(other.Path) {
 		msg = "person " + idStr(other.ID) + " already has this voter ID"
 	}
-	return &Error{Code: EConflict, Message: msg, Fields: []FieldError{{Field: "voter_id", Message: msg}}}
+	return &Error{Code: EConflict, Message: msg, Fields: []FieldError{{Field: "voter_id", Message: msg, Code: "voter_id_taken"}}}
 }
 
 // visiblePerson checks that a person another record refers to (field names the reference)
