@@ -3,12 +3,14 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sangathan/sangathan/models"
+	"github.com/sangathan/sangathan/services"
 )
 
 func stringsOf[T ~string](vs []T) []string {
@@ -131,5 +133,58 @@ func TestOpenAPIEnumsMatchModels(t *testing.T) {
 	}
 	if !slices.Equal(stringsOf(models.Genders), []string{"male", "female", "other"}) {
 		t.Errorf("models.Genders = %v", models.Genders)
+	}
+}
+
+// TestOpenAPIFieldCodes: the codes a field error may carry are listed in the OpenAPI document,
+// all of them and no others, and a refused batch carries them with their parameters.
+func TestOpenAPIFieldCodes(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Enum []string `json:"enum"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openapiDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for c := range services.FieldCodes {
+		want = append(want, c)
+	}
+	slices.Sort(want)
+	for _, name := range []string{"FieldError", "ImportError"} {
+		if got := doc.Components.Schemas[name].Properties["code"].Enum; !slices.Equal(got, want) {
+			t.Errorf("%s.code lists %v, the services %v", name, got, want)
+		}
+	}
+
+	s := newTestServer(t)
+	rec := s.do(t, http.MethodPost, "/api/v1/units/"+s.fx.id("LKOW-1")+"/committee/batch", s.admin.Token, map[string]any{"seats": []any{
+		map[string]any{"person": map[string]any{"name": "A", "gender": "female", "category": "SC", "phone": "123", "birth_year": 2020}, "position": "president"},
+		map[string]any{"person": map[string]any{"name": "B", "gender": "female", "category": "SC"}, "position": "chief"},
+	}})
+	var p struct {
+		Errors []services.FieldError `json:"errors"`
+	}
+	wantStatus(t, rec, http.StatusUnprocessableEntity)
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, fe := range p.Errors {
+		got[fe.Field] = fe.Code
+		if fe.Code == "age_out_of_range" && (fe.Params["min"] != float64(18) || fe.Params["max"] != float64(120)) {
+			t.Errorf("age params %v", fe.Params)
+		}
+	}
+	wantCodes := map[string]string{"seats[0].person.phone": "phone_invalid", "seats[0].person.birth_year": "age_out_of_range", "seats[1].position": "one_of"}
+	for f, c := range wantCodes {
+		if got[f] != c {
+			t.Errorf("%s: code %q, want %q (all: %v)", f, got[f], c, got)
+		}
 	}
 }

@@ -27,23 +27,25 @@ type personRequest struct {
 
 // personResponse leaves out, rather than nulls, the fields the caller may not see.
 type personResponse struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	NameHi       string    `json:"name_hi"`
-	Gender       string    `json:"gender"`
-	BirthYear    any       `json:"birth_year,omitempty"`
-	Phone        any       `json:"phone,omitempty"` // absent when the caller may not see it, null when unknown
-	VoterID      any       `json:"voter_id,omitempty"`
-	Category     any       `json:"category,omitempty"`
-	Religion     any       `json:"religion,omitempty"`
-	Caste        any       `json:"caste,omitempty"`
-	HomeUnitID   *string   `json:"home_unit_id"`
-	UnitID       string    `json:"unit_id"`
-	MembershipNo string    `json:"membership_no"`
-	PublicOffice string    `json:"public_office"`
-	Version      int64     `json:"version"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           string            `json:"id"`
+	Name         string            `json:"name"`
+	NameHi       string            `json:"name_hi"`
+	Gender       string            `json:"gender"`
+	BirthYear    any               `json:"birth_year,omitempty"`
+	Phone        any               `json:"phone,omitempty"` // absent when the caller may not see it, null when unknown
+	VoterID      any               `json:"voter_id,omitempty"`
+	Category     any               `json:"category,omitempty"`
+	Religion     any               `json:"religion,omitempty"`
+	Caste        any               `json:"caste,omitempty"`
+	HomeUnitID   *string           `json:"home_unit_id"`
+	UnitID       string            `json:"unit_id"`
+	MembershipNo string            `json:"membership_no"`
+	PublicOffice string            `json:"public_office"`
+	Version      int64             `json:"version"`
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+	HomeUnit     *unitRef          `json:"home_unit,omitempty"`     // the unit that looks after the person (lists and GET)
+	CurrentSeats *[]personSeatJSON `json:"current_seats,omitempty"` // where they sit now (lists and GET)
 }
 
 func toPersonResponse(v services.PersonView) personResponse {
@@ -60,7 +62,24 @@ func toPersonResponse(v services.PersonView) personResponse {
 	if v.Community {
 		r.Caste, r.Religion = p.Caste, p.Religion
 	}
+	if v.Home != nil {
+		r.HomeUnit = &unitRef{ID: idString(v.Home.ID), Level: string(v.Home.Level), Code: v.Home.Code, Name: v.Home.Name, NameHi: v.Home.NameHi}
+	}
+	if v.Seats != nil {
+		seats := make([]personSeatJSON, 0, len(v.Seats))
+		for _, st := range v.Seats {
+			seats = append(seats, personSeatJSON{Unit: unitRef{ID: idString(st.Unit.ID), Level: string(st.Unit.Level), Code: st.Unit.Code,
+				Name: st.Unit.Name, NameHi: st.Unit.NameHi}, Position: string(st.Position)})
+		}
+		r.CurrentSeats = &seats
+	}
 	return r
+}
+
+// personSeatJSON is a current seat of a person, in a list or picker.
+type personSeatJSON struct {
+	Unit     unitRef `json:"unit"`
+	Position string  `json:"position"`
 }
 
 func strOr(p *string) string {

@@ -472,3 +472,51 @@ func TestDeletePerson(t *testing.T) {
 		t.Errorf("audit rows %+v, want one person delete of %s by %s", rows, free, dc.Username)
 	}
 }
+
+// TestPeopleListTellsNamesakesApart: two people of one name, at two booths, one of them on a
+// committee: each list item names the unit that looks after the person and their current seats.
+func TestPeopleListTellsNamesakesApart(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	fx := s.fx
+	const name = "Ramesh Namesake"
+	a := s.mkPerson(t, fx.id("LKOW-1"), func(in *services.PersonInput) { in.Name = name })
+	b := s.mkPerson(t, fx.id("LKOW-2"), func(in *services.PersonInput) { in.Name = name })
+	s.mkSeat(t, fx.id("LKOW-2"), b, models.PositionPresident)
+	rec := s.do(t, http.MethodGet, "/api/v1/people?q=ramesh+namesake", s.admin.Token, nil)
+	wantStatus(t, rec, http.StatusOK)
+	type namesakes struct {
+		Items []struct {
+			ID       string `json:"id"`
+			HomeUnit *struct {
+				Code string `json:"code"`
+			} `json:"home_unit"`
+			CurrentSeats *[]struct {
+				Unit struct {
+					Code string `json:"code"`
+				} `json:"unit"`
+				Position string `json:"position"`
+			} `json:"current_seats"`
+		} `json:"items"`
+	}
+	list := decode[namesakes](t, rec)
+	if len(list.Items) != 2 {
+		t.Fatalf("%d namesakes listed, want 2", len(list.Items))
+	}
+	for _, it := range list.Items {
+		if it.HomeUnit == nil || it.CurrentSeats == nil {
+			t.Fatalf("item %s without home_unit or current_seats", it.ID)
+		}
+		switch it.ID {
+		case a:
+			if it.HomeUnit.Code != fx.code("LKOW-1") || len(*it.CurrentSeats) != 0 {
+				t.Errorf("first namesake: home %s, seats %+v", it.HomeUnit.Code, *it.CurrentSeats)
+			}
+		case b:
+			if it.HomeUnit.Code != fx.code("LKOW-2") || len(*it.CurrentSeats) != 1 || (*it.CurrentSeats)[0].Position != "president" ||
+				(*it.CurrentSeats)[0].Unit.Code != fx.code("LKOW-2") {
+				t.Errorf("second namesake: home %s, seats %+v", it.HomeUnit.Code, *it.CurrentSeats)
+			}
+		}
+	}
+}

@@ -163,7 +163,8 @@ var bareSQL = map[string]bareEndpoint{
 	EpPeopleList: {
 		sql: []string{sqlActor,
 			sqlUnit,
-			`SELECT * FROM "people" WHERE people.path >= $1 AND people.path < $2 ORDER BY people.path, people.id LIMIT $3`},
+			`SELECT * FROM "people" WHERE people.path >= $1 AND people.path < $2 ORDER BY people.path, people.id LIMIT $3`,
+			sqlPeopleSeats, sqlPeopleUnits},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
@@ -173,18 +174,21 @@ var bareSQL = map[string]bareEndpoint{
 				return err
 			}
 			ulo, uhi := models.SubtreeRange(path)
-			_, err = b.rows(ctx, sql[2], ulo, uhi, pageLimit+1)
-			return err
+			page, err := b.rows(ctx, sql[2], ulo, uhi, pageLimit+1)
+			if err != nil {
+				return err
+			}
+			return b.describePeople(ctx, page)
 		}},
 
 	// services/people.go People.List with q in Latin script.
 	EpPeopleSearch: {
-		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch},
+		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch, sqlPeopleSeats, sqlPeopleUnits},
 		run: barePeopleSearch},
 
 	// services/people.go People.List with q in Devanagari.
 	EpPeopleSearchHi: {
-		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch},
+		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch, sqlPeopleSeats, sqlPeopleUnits},
 		run: barePeopleSearch},
 
 	// services/units.go Units.List with q: units inside the actor's scope whose names match, in
@@ -198,7 +202,8 @@ var bareSQL = map[string]bareEndpoint{
 				return err
 			}
 			lo, hi := models.SubtreeRange(b.scopePath)
-			return b.windowedSearch(ctx, sql[1], sql[2], lo, hi, unitSearchWindow)
+			_, err := b.windowedSearch(ctx, sql[1], sql[2], lo, hi, unitSearchWindow)
+			return err
 		}},
 }
 
@@ -421,20 +426,51 @@ func barePeopleSearch(ctx context.Context, b *bareCall, sql []string) error {
 		return err
 	}
 	lo, hi := models.SubtreeRange(b.scopePath)
-	return b.windowedSearch(ctx, sql[1], sql[2], lo, hi, peopleSearchWindow)
+	page, err := b.windowedSearch(ctx, sql[1], sql[2], lo, hi, peopleSearchWindow)
+	if err != nil {
+		return err
+	}
+	return b.describePeople(ctx, page)
+}
+
+// The home units and current seats of a page of people (services/people.go describePeople).
+const (
+	sqlPeopleSeats = `SELECT "person_id","position","unit_id" FROM "seats" WHERE person_id IN ($ids) AND ended_at IS NULL ORDER BY person_id, unit_id`
+	sqlPeopleUnits = `SELECT "id","level","code","name","name_hi" FROM "units" WHERE id IN ($ids)`
+)
+
+// describePeople is services/people.go describePeople for the people of page (at most one page).
+func (b *bareCall) describePeople(ctx context.Context, page bareRows) error {
+	n := min(len(page.vals), pageLimit)
+	if n == 0 {
+		return nil
+	}
+	ids, units := page.int64s("id", n), page.int64s("unit_id", n)
+	seats, err := b.rows(ctx, expandIDs(sqlPeopleSeats, len(ids)), anys(ids)...)
+	if err != nil {
+		return err
+	}
+	units = append(units, seats.int64s("unit_id", len(seats.vals))...)
+	slices.Sort(units)
+	units = slices.Compact(units)
+	_, err = b.rows(ctx, expandIDs(sqlPeopleUnits, len(units)), anys(units)...)
+	return err
 }
 
 // windowedSearch is services/scope.go findPage for a name search over [lo, hi): the window, and
-// when it does not fill the page, the whole range with plans forced custom.
-func (b *bareCall) windowedSearch(ctx context.Context, window, whole, lo, hi string, rows int) error {
+// when it does not fill the page, the whole range with plans forced custom. It returns the page.
+func (b *bareCall) windowedSearch(ctx context.Context, window, whole, lo, hi string, rows int) (bareRows, error) {
 	first, err := b.rows(ctx, window, lo, hi, rows, likePattern(b.q), pageLimit+1)
 	if err != nil || len(first.vals) >= pageLimit+1 {
-		return err
+		return first, err
 	}
-	return b.customPlanned(ctx, func() error {
-		_, err := b.rows(ctx, whole, lo, hi, likePattern(b.q), pageLimit+1)
+	var out bareRows
+	err = b.customPlanned(ctx, func() error {
+		var err error
+		out, err = b.rows(ctx, whole, lo, hi, likePattern(b.q), pageLimit+1)
 		return err
 	})
+	return out, err
 }
 
 // customPlanned runs fn's statements as services/dialect.go customPlanned does: in a read-only

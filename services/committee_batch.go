@@ -37,9 +37,9 @@ func (s *Committees) SeatBatch(ctx context.Context, actor Actor, unitID int64, r
 	var f Fields
 	switch {
 	case len(rows) == 0:
-		f.Add("seats", "must list at least one seat")
+		f.AddCode("seats", "list_empty", nil, "must list at least one seat")
 	case len(rows) > MaxBatchSeats:
-		f.Add("seats", "may list at most %d seats", MaxBatchSeats)
+		f.AddCode("seats", "list_too_long", map[string]any{"max": MaxBatchSeats}, "may list at most %d seats", MaxBatchSeats)
 	}
 	if err := f.Err(); err != nil {
 		return CommitteeView{}, err
@@ -49,15 +49,16 @@ func (s *Committees) SeatBatch(ctx context.Context, actor Actor, unitID int64, r
 		at := fmt.Sprintf("seats[%d]", i)
 		switch {
 		case (r.PersonID == nil) == (r.Person == nil):
-			f.Add(at+".person_id", "give either person_id or person")
+			f.AddCode(at+".person_id", "person_or_id", nil, "give either person_id or person")
 		case r.Person != nil:
 			r.Person.normalise()
 			for _, fe := range r.Person.validate(year) {
-				f = append(f, FieldError{Field: at + ".person." + fe.Field, Message: fe.Message})
+				fe.Field = at + ".person." + fe.Field
+				f = append(f, fe)
 			}
 		}
 		if !r.Position.Valid() {
-			f.Add(at+".position", "%s", mustBePosition)
+			f.AddCode(at+".position", "one_of", map[string]any{"allowed": models.Positions}, "%s", mustBePosition)
 		}
 	}
 	if err := f.Err(); err != nil {
@@ -104,11 +105,11 @@ func (s *Committees) SeatBatch(ctx context.Context, actor Actor, unitID int64, r
 				personID, visible = p.ID, path != "" && actor.Sees(path)
 			} else if v := r.Person.VoterID; v != "" {
 				if j, dup := voters[v]; dup {
-					f.Add(at+".person.voter_id", "is also given in seats[%d]", j)
+					f.AddCode(at+".person.voter_id", "duplicate_in_batch", map[string]any{"row": j}, "is also given in seats[%d]", j)
 				}
 				voters[v] = i
 				if err := people.voterIDFree(tx, actor, v, 0); ErrorCode(err) == EConflict {
-					f.Add(at+".person.voter_id", "%s", ErrorMessage(err))
+					f.AddCode(at+".person.voter_id", "voter_id_taken", nil, "%s", ErrorMessage(err))
 				} else if err != nil {
 					return err
 				}
@@ -121,11 +122,7 @@ func (s *Committees) SeatBatch(ctx context.Context, actor Actor, unitID int64, r
 				if field == "person_id" && r.Person != nil {
 					field = "person"
 				}
-				msg := ref.short
-				if ref.code != EInvalid && ref.message != "" {
-					msg = ref.message
-				}
-				f.Add(at+"."+field, "%s", msg)
+				f = append(f, ref.fieldError(at+"."+field))
 				continue
 			}
 			c.take(r.Position, personID)

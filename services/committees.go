@@ -264,16 +264,27 @@ type seatRefusal struct {
 	message string
 	column  string // the people CSV column
 	row     string // the CSV row's message
+	rule    string // the field error's code (FieldCodes)
+	params  map[string]any
+}
+
+// fieldError is the refusal as a field error under field.
+func (r *seatRefusal) fieldError(field string) FieldError {
+	msg := r.short
+	if r.code != EInvalid && r.message != "" {
+		msg = r.message
+	}
+	return FieldError{Field: field, Message: msg, Code: r.rule, Params: r.params}
 }
 
 // err is the refusal as the API answers it.
 func (r *seatRefusal) err() error {
 	if r.code == EInvalid {
-		return invalid(r.field, "%s", r.short)
+		return &Error{Code: EInvalid, Message: "validation failed", Fields: []FieldError{{Field: r.field, Message: r.short, Code: r.rule, Params: r.params}}}
 	}
 	e := &Error{Code: r.code, Message: r.message}
 	if r.field != "" {
-		e.Fields = []FieldError{{Field: r.field, Message: r.short}}
+		e.Fields = []FieldError{{Field: r.field, Message: r.short, Code: r.rule, Params: r.params}}
 	}
 	return e
 }
@@ -290,24 +301,27 @@ var mustBePosition = "must be " + oneOf(models.Positions)
 func checkSeat(c *committeeState, position models.Position, personID int64, personVisible bool) *seatRefusal {
 	switch {
 	case !position.Valid():
-		return &seatRefusal{code: EInvalid, field: "position", short: mustBePosition, column: "position", row: mustBePosition}
+		return &seatRefusal{code: EInvalid, field: "position", short: mustBePosition, column: "position", row: mustBePosition,
+			rule: "one_of", params: map[string]any{"allowed": models.Positions}}
 	case position == models.PositionBoothAgent && c.unit.Level != models.LevelBooth:
 		m := "a booth-level agent sits only on a booth committee"
-		return &seatRefusal{code: EInvalid, field: "position", short: m, column: "position", row: m}
+		return &seatRefusal{code: EInvalid, field: "position", short: m, column: "position", row: m, rule: "booth_agent_booth"}
 	case !personVisible:
 		m := "no such person in your scope"
-		return &seatRefusal{code: EInvalid, field: "person_id", short: m, column: "voter_id", row: m}
+		return &seatRefusal{code: EInvalid, field: "person_id", short: m, column: "voter_id", row: m, rule: "person_not_in_scope"}
 	case personID != 0 && c.people[personID]:
 		m := "the person already sits on this committee"
 		return &seatRefusal{code: EConflict, field: "person_id", short: "already sits on this committee", message: m,
-			column: "committee_unit_code", row: m}
+			column: "committee_unit_code", row: m, rule: "already_seated"}
 	case position.SingleHolder() && c.byPos[position] > 0:
 		return &seatRefusal{code: EConflict, field: "position", short: "is already held",
 			message: "the position " + string(position) + " is already held on this committee",
-			column:  "position", row: "the position " + string(position) + " is already held on committee " + c.unit.Code}
+			column:  "position", row: "the position " + string(position) + " is already held on committee " + c.unit.Code,
+			rule: "position_taken", params: map[string]any{"position": position}}
 	case c.count >= c.norm.MaxSeats:
 		m := fmt.Sprintf("the committee already has its maximum of %d seats", c.norm.MaxSeats)
-		return &seatRefusal{code: EConflict, message: m, column: "committee_unit_code", row: m}
+		return &seatRefusal{code: EConflict, message: m, column: "committee_unit_code", row: m, rule: "committee_full",
+			params: map[string]any{"max": c.norm.MaxSeats}}
 	}
 	return nil
 }

@@ -41,6 +41,36 @@ type FieldError struct {
 	Line    int    `json:"line,omitempty"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Code names the rule that failed, stably, so that a client can say it in its reader's
+	// language (FieldCodes lists them); Params are the values the message names.
+	Code   string         `json:"code,omitempty"`
+	Params map[string]any `json:"params,omitempty"`
+}
+
+// FieldCodes are the codes a FieldError carries, with what each means; the OpenAPI document
+// lists them.
+var FieldCodes = map[string]string{
+	"required":            "the field is required",
+	"too_long":            "the text is longer than params.max characters, or not plain text",
+	"one_of":              "the value must be one of params.allowed",
+	"age_out_of_range":    "the birth year gives an age outside params.min..params.max",
+	"phone_invalid":       "not an Indian mobile number",
+	"voter_id_invalid":    "not an EPIC number (three letters, seven digits)",
+	"voter_id_taken":      "another person already has this voter ID",
+	"position_taken":      "the single-holder position is already held on this committee",
+	"already_seated":      "the person already sits on this committee",
+	"committee_full":      "the committee already has its maximum of params.max seats",
+	"booth_agent_booth":   "a booth-level agent sits only on a booth committee",
+	"person_not_in_scope": "no such person in the reader's scope",
+	"list_empty":          "the list must hold at least one item",
+	"list_too_long":       "the list holds more than params.max items",
+	"person_or_id":        "give either person_id or person, not both or neither",
+	"duplicate_in_batch":  "the value is also given in the row params.row",
+}
+
+// AddCode records that field is wrong under rule code (FieldCodes), with its parameters.
+func (f *Fields) AddCode(field, code string, params map[string]any, format string, args ...any) {
+	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...), Code: code, Params: params})
 }
 
 // Error is a typed application error.

@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -87,45 +88,45 @@ func (in *PersonInput) validate(year int) Fields {
 	var f Fields
 	switch {
 	case in.Name == "":
-		f.Add("name", "is required")
+		f.AddCode("name", "required", nil, "is required")
 	case utf8.RuneCountInString(in.Name) > 200 || !cleanText(in.Name):
-		f.Add("name", "must be at most 200 characters of text")
+		f.AddCode("name", "too_long", map[string]any{"max": 200}, "must be at most 200 characters of text")
 	}
 	if utf8.RuneCountInString(in.NameHi) > 200 || !cleanText(in.NameHi) {
-		f.Add("name_hi", "must be at most 200 characters of text")
+		f.AddCode("name_hi", "too_long", map[string]any{"max": 200}, "must be at most 200 characters of text")
 	}
 	if !in.Gender.Valid() {
-		f.Add("gender", "must be %s", oneOf(models.Genders))
+		f.AddCode("gender", "one_of", map[string]any{"allowed": models.Genders}, "must be %s", oneOf(models.Genders))
 	}
 	if !in.Category.Valid() {
-		f.Add("category", "must be %s", oneOf(models.Categories))
+		f.AddCode("category", "one_of", map[string]any{"allowed": models.Categories}, "must be %s", oneOf(models.Categories))
 	}
 	if in.Religion != "" && !contains(models.Religions, in.Religion) {
-		f.Add("religion", "must be one of %s", strings.Join(models.Religions, ", "))
+		f.AddCode("religion", "one_of", map[string]any{"allowed": models.Religions}, "must be one of %s", strings.Join(models.Religions, ", "))
 	}
 	if utf8.RuneCountInString(in.Caste) > 100 || !cleanText(in.Caste) {
-		f.Add("caste", "must be at most 100 characters of text")
+		f.AddCode("caste", "too_long", map[string]any{"max": 100}, "must be at most 100 characters of text")
 	}
 	if in.BirthYear != nil {
 		if age := year - *in.BirthYear; age < 18 || age > 120 {
-			f.Add("birth_year", "must give an age between 18 and 120")
+			f.AddCode("birth_year", "age_out_of_range", map[string]any{"min": 18, "max": 120}, "must give an age between 18 and 120")
 		}
 	}
 	if in.Phone != "" {
 		if p, ok := NormalisePhone(in.Phone); ok {
 			in.Phone = p
 		} else {
-			f.Add("phone", "must be an Indian mobile number, such as +91 98765 43210")
+			f.AddCode("phone", "phone_invalid", nil, "must be an Indian mobile number, such as +91 98765 43210")
 		}
 	}
 	if in.VoterID != "" && !voterIDPattern.MatchString(in.VoterID) {
-		f.Add("voter_id", "must be three letters and seven digits (EPIC), such as ABC1234567")
+		f.AddCode("voter_id", "voter_id_invalid", nil, "must be three letters and seven digits (EPIC), such as ABC1234567")
 	}
 	if utf8.RuneCountInString(in.MembershipNo) > 40 || !cleanText(in.MembershipNo) {
-		f.Add("membership_no", "must be at most 40 characters of text")
+		f.AddCode("membership_no", "too_long", map[string]any{"max": 40}, "must be at most 40 characters of text")
 	}
 	if in.PublicOffice != "" && !contains(models.PublicOffices, in.PublicOffice) {
-		f.Add("public_office", "must be one of %s", strings.Join(models.PublicOffices, ", "))
+		f.AddCode("public_office", "one_of", map[string]any{"allowed": models.PublicOffices}, "must be one of %s", strings.Join(models.PublicOffices, ", "))
 	}
 	return f
 }
@@ -166,6 +167,10 @@ func (in PersonInput) apply(p *models.Person) {
 // removed before the view leaves the service.
 type PersonView struct {
 	Person models.Person
+	// Home and Seats tell namesakes apart in a list or picker (People.List, People.Get): the unit
+	// that looks after the person and their current seats. Nil when not looked up.
+	Home  *UnitRef
+	Seats []PersonSeat
 	// Profile says whether birth year and category are included, Sensitive whether phone and
 	// voter ID are, Community whether caste and religion are.
 	Profile   bool
@@ -258,7 +263,7 @@ func (s *People) voterIDFree(tx *gorm.DB, actor Actor, voterID string, except in
 	if actor.Sees(other.Path) {
 		msg = "person " + idStr(other.ID) + " already has this voter ID"
 	}
-	return &Error{Code: EConflict, Message: msg, Fields: []FieldError{{Field: "voter_id", Message: msg}}}
+	return &Error{Code: EConflict, Message: msg, Fields: []FieldError{{Field: "voter_id", Message: msg, Code: "voter_id_taken"}}}
 }
 
 // visiblePerson checks that a person another record refers to (field names the reference)
@@ -330,11 +335,16 @@ func (s *People) Get(ctx context.Context, actor Actor, id int64) (PersonView, er
 	if !actor.mayReadPeople() {
 		return PersonView{}, Errorf(EForbidden, "your role may not read people")
 	}
-	p, u, err := s.load(s.db.WithContext(ctx), actor, id)
+	db := s.db.WithContext(ctx)
+	p, u, err := s.load(db, actor, id)
 	if err != nil {
 		return PersonView{}, err
 	}
-	return viewFor(actor, p, u.Path), nil
+	vs := []PersonView{viewFor(actor, p, u.Path)}
+	if err := describePeople(db, vs); err != nil {
+		return PersonView{}, err
+	}
+	return vs[0], nil
 }
 
 // PersonFilter narrows the people list.
@@ -417,7 +427,75 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 	for _, p := range page.Items {
 		out.Items = append(out.Items, viewFor(actor, p, p.Path))
 	}
+	if err := describePeople(db, out.Items); err != nil {
+		return Page[PersonView]{}, err
+	}
 	return out, nil
+}
+
+// UnitRef names a unit.
+type UnitRef struct {
+	ID     int64
+	Level  models.Level
+	Code   string
+	Name   string
+	NameHi string
+}
+
+// PersonSeat is a current seat of a person.
+type PersonSeat struct {
+	Unit     UnitRef
+	Position models.Position
+}
+
+// describePeople fills in the home unit and the current seats of each view: two statements for a
+// page, by primary key and by seats_person_idx.
+func describePeople(db *gorm.DB, views []PersonView) error {
+	if len(views) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(views))
+	units := make([]int64, 0, len(views))
+	for _, v := range views {
+		ids = append(ids, v.Person.ID)
+		units = append(units, v.Person.UnitID)
+	}
+	var seats []struct {
+		PersonID int64
+		Position models.Position
+		UnitID   int64
+	}
+	if err := db.Model(&models.Seat{}).Select("person_id", "position", "unit_id").
+		Where("person_id IN ? AND ended_at IS NULL", ids).Order("person_id, unit_id").Scan(&seats).Error; err != nil {
+		return dbErr("list people: seats", err)
+	}
+	for _, st := range seats {
+		units = append(units, st.UnitID)
+	}
+	slices.Sort(units)
+	units = slices.Compact(units)
+	var us []UnitRef
+	if err := db.Model(&models.Unit{}).Select("id", "level", "code", "name", "name_hi").Where("id IN ?", units).Scan(&us).Error; err != nil {
+		return dbErr("list people: units", err)
+	}
+	byID := make(map[int64]UnitRef, len(us))
+	for _, u := range us {
+		byID[u.ID] = u
+	}
+	bySeat := map[int64][]PersonSeat{}
+	for _, st := range seats {
+		bySeat[st.PersonID] = append(bySeat[st.PersonID], PersonSeat{Unit: byID[st.UnitID], Position: st.Position})
+	}
+	for i := range views {
+		if h, ok := byID[views[i].Person.UnitID]; ok {
+			views[i].Home = &h
+		}
+		views[i].Seats = bySeat[views[i].Person.ID]
+		if views[i].Seats == nil {
+			views[i].Seats = []PersonSeat{}
+		}
+	}
+	return nil
 }
 
 // Update changes a person: edit receives the stored fields and changes what the request names.
