@@ -168,7 +168,7 @@ func TestCoordinatorBuildsBoothCommitteeAtOnce(t *testing.T) {
 	waitFor(t, ctx, `!document.querySelector('#builder-error').hidden`)
 	waitFor(t, ctx, `document.querySelector('#builder-row-2 .field-error[data-field="phone"]').textContent !== ''`)
 	phoneErr := text(t, ctx, `#builder-row-2 .field-error[data-field="phone"]`)
-	assert.Regexp(t, devanagari, phoneErr, "the row's error is in Hindi: %q", phoneErr)
+	assert.Equal(t, "भारतीय मोबाइल नंबर लिखें, जैसे 98765 43210।", phoneErr, "the row's error is in Hindi")
 	assert.Equal(t, "true", eval[string](t, ctx, `document.querySelector('#builder-row-2 input[name="phone"]').getAttribute('aria-invalid') || ''`))
 	assert.Equal(t, 0, eval[int](t, ctx, `[...document.querySelectorAll('#builder-rows .field-error')].filter(e => e.textContent && !e.closest('#builder-row-2')).length`), "no other row has an error")
 	type committeeAnswer struct {

@@ -19,15 +19,15 @@ const DEVANAGARI = /[\u0900-\u097F]/;
 const draftKey = (unitID) => 'committee-builder.' + unitID;
 const positionName = (p) => t('position.' + p, null, p);
 
-// KNOWN maps the server's English field messages to translation keys until its errors carry
-// stable codes; fieldMessage is the one place that reads them.
+// KNOWN maps the server's English field messages to translation keys, for answers that carry
+// no code yet; fieldMessage is the one place that words the server's field errors.
 const KNOWN = [
   [/^is required/, 'builder.err_required'],
   [/Indian mobile number/, 'person.err_phone'],
   [/three letters and seven digits/, 'person.err_voter_id'],
   [/age between 18 and 120/, 'builder.err_age'],
   [/already has this voter ID/, 'builder.err_voter_taken'],
-  [/(is already held|already held)/, 'builder.err_position_taken'],
+  [/already held/, 'builder.err_position_taken'],
   [/(is also given in seats|twice|more than one row)/, 'builder.err_twice'],
   [/already sits on this committee/, 'committee.err_seated'],
   [/maximum/, 'committee.full'],
@@ -37,10 +37,17 @@ const KNOWN = [
 ];
 
 // fieldMessage words one field error of a problem+json answer in the UI's language: by its
-// code once the API sends one, else by the known English message, else the server's own words
-// (local: false, so they are marked as English).
-export function fieldMessage(f) {
-  if (f.code && has('field_error.' + f.code)) return { text: t('field_error.' + f.code, f.params || null), local: true };
+// stable code and parameters (field_error.<code>), else by the known English message, else the
+// server's own words (local: false, so they are marked as English). screenRow turns a row of
+// the request into the row on the screen (empty rows are not sent).
+export function fieldMessage(f, screenRow = (i) => i) {
+  if (f.code && has('field_error.' + f.code)) {
+    const p = { ...(f.params || {}) };
+    if (typeof p.row === 'number') p.row = num(screenRow(p.row) + 1); // rows are counted from 1 on screen
+    if (p.position) p.position = positionName(p.position);
+    for (const k of ['min', 'max']) if (typeof p[k] === 'number') p[k] = num(p[k]);
+    return { text: t('field_error.' + f.code, p), local: true };
+  }
   for (const [re, key] of KNOWN) {
     if (re.test(f.message || '')) return { text: t(key), local: true };
   }
@@ -167,7 +174,9 @@ export function mount(unit, base, { searchUnder, onSaved }) {
     saveBtn.focus();
   }
 
-  function homeName(id) {
+  // homeName names a person's home unit: from the answer when it carries home_unit, else read.
+  function homeName(id, known) {
+    if (known) return Promise.resolve(current() === 'hi' && known.name_hi ? known.name_hi : known.name);
     if (!id) return Promise.resolve('');
     if (!homeNames.has(id)) {
       homeNames.set(id, api.get('/units/' + encodeURIComponent(id)).then((u) => u, () => null));
@@ -262,10 +271,12 @@ export function mount(unit, base, { searchUnder, onSaved }) {
         const here = seated.has(String(p.id));
         const twice = inRows.has(String(p.id));
         const home = h('span', { class: 'pick-home' });
-        homeName(p.home_unit_id).then((n) => { home.textContent = n; });
+        homeName(p.home_unit_id, p.home_unit).then((n) => { home.textContent = n; });
         const o = other(p);
+        const sits = (p.current_seats || []).map((s) => positionName(s.position) + ' · ' + (current() === 'hi' && s.unit.name_hi ? s.unit.name_hi : s.unit.name));
         return h('li', null, button([h('span', { class: 'pick-name' }, name(p), o ? h('span', { class: 'seat-other' }, ' · ' + o) : null),
           home, tags(p),
+          sits.length ? h('span', { class: 'hint pick-seats' }, t('builder.sits', { seats: sits.join('; ') })) : null,
           here ? h('span', { class: 'hint' }, t('committee.already_here')) : null,
           twice ? h('span', { class: 'hint' }, t('builder.in_other_row')) : null],
         { class: 'btn btn-pick person-pick', 'data-person-id': p.id, disabled: here || twice, onclick: () => pick(p) }));
@@ -290,7 +301,7 @@ export function mount(unit, base, { searchUnder, onSaved }) {
 
     const chosen = h('div', { class: 'picker-chosen builder-chosen', hidden: true });
     const pick = (p) => {
-      state.person = p ? { id: String(p.id), name: p.name, name_hi: p.name_hi, gender: p.gender, category: p.category, caste: p.caste, home_unit_id: p.home_unit_id } : null;
+      state.person = p ? { id: String(p.id), name: p.name, name_hi: p.name_hi, gender: p.gender, category: p.category, caste: p.caste, home_unit_id: p.home_unit_id, home_unit: p.home_unit || null } : null;
       showChosen();
       mode(p ? 'chosen' : 'new');
       changed();
@@ -299,7 +310,7 @@ export function mount(unit, base, { searchUnder, onSaved }) {
       const p = state.person;
       if (!p) return;
       const home = h('span', { class: 'pick-home' });
-      homeName(p.home_unit_id).then((n) => { home.textContent = n; });
+      homeName(p.home_unit_id, p.home_unit).then((n) => { home.textContent = n; });
       const o = other(p);
       put(chosen, h('span', null, h('span', { class: 'pick-name' }, name(p)), o ? ' · ' + o : '', ' ', home, ' ', tags(p)),
         button(t('common.change'), { class: 'btn btn-link builder-unpick', onclick: () => { pick(null); mode('find'); q.focus(); } }));
@@ -432,7 +443,7 @@ export function mount(unit, base, { searchUnder, onSaved }) {
       const rest = [];
       for (const f of err.fields || []) {
         const m = /^seats\[(\d+)\](?:\.(?:person\.)?(.+))?$/.exec(f.field || '');
-        const { text, local } = fieldMessage(f);
+        const { text, local } = fieldMessage(f, (i) => (at[i] === undefined ? i : at[i]));
         if (m && at[Number(m[1])] !== undefined) rows[at[Number(m[1])]].error(m[2] || 'row', text, local);
         else rest.push(text);
       }
