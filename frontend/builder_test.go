@@ -290,10 +290,15 @@ func TestBuilderPicksExistingPeopleInEnglish(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#builder-row-1 [data-group="gender"] [data-value="female"]`)),
 		chromedp.Click(chromedp.CSS(`#builder-row-1 [data-group="category"] [data-value="GEN"]`)),
 		chromedp.SendKeys(chromedp.CSS(`#builder-row-1 input[name="voter_id"]`), "abc 1234567"),
+		// Row 3 stays empty (it is not sent); row 4 repeats the voter ID.
+		chromedp.SendKeys(chromedp.CSS(`#builder-row-3 input[name="name"]`), "Neha Verma"),
+		chromedp.SendKeys(chromedp.CSS(`#builder-row-3 input[name="voter_id"]`), "ABC1234567"),
 		chromedp.Click(chromedp.CSS("#builder-save")),
 	))
 	waitFor(t, ctx, `document.querySelector('#builder-row-1 .field-error[data-field="voter_id"]').textContent !== ''`)
 	assert.Equal(t, "Another person already has this voter ID.", text(t, ctx, `#builder-row-1 .field-error[data-field="voter_id"]`))
+	assert.Contains(t, text(t, ctx, `#builder-row-3 .field-error[data-field="voter_id"]`), "Also given in row 2.", "the row numbers are the screen's, not the request's")
+	assert.Empty(t, eval[string](t, ctx, `[...document.querySelectorAll('#builder-row-2 .field-error')].map(e => e.textContent).join('')`), "the empty row has no error")
 	assert.NotContains(t, bodyText(t, ctx), "person "+president, "no internal id in the message")
 	type committeeAnswer struct {
 		Seats []struct {
@@ -307,6 +312,9 @@ func TestBuilderPicksExistingPeopleInEnglish(t *testing.T) {
 	assert.Equal(t, 0, eval[int](t, ctx, `[...document.querySelectorAll('#builder .field-error, #builder-error')].filter(e => /[\u0900-\u097F]/.test(e.textContent)).length`), "no Hindi on the English screen")
 	browsertest.Screenshot(t, ctx, "builder-voter-taken-en")
 
+	// Row 4 goes; row 2 loses the voter ID.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#builder-row-3 .builder-remove"))))
+	assert.Equal(t, 8, eval[int](t, ctx, `document.querySelectorAll('#builder-rows .builder-row').length`))
 	require.NoError(t, chromedp.Do(ctx,
 		clearField(`#builder-row-1 input[name="voter_id"]`),
 		chromedp.SendKeys(chromedp.CSS(`#builder-row-1 input[name="voter_id"]`), "x\b"), // an input event for the cleared field
