@@ -329,4 +329,18 @@ func TestBuilderPicksExistingPeopleInEnglish(t *testing.T) {
 	}
 	assert.Contains(t, got, "booth_agent/"+here, "the picked Ramesh is the booth agent")
 	assert.Contains(t, got, "president/"+president)
+
+	// A draft is discarded only on a second tap, and then for good.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#builder-open")),
+		chromedp.WaitVisible(chromedp.CSS("#builder-row-0")),
+		chromedp.SendKeys(chromedp.CSS(`#builder-row-0 input[name="name"]`), "Pooja Rawat"),
+		chromedp.Click(chromedp.CSS("#builder-discard")),
+	))
+	assert.False(t, eval[bool](t, ctx, `document.querySelector('#builder-form').hidden`), "one tap does not discard")
+	assert.Equal(t, "Tap again to discard", text(t, ctx, "#builder-discard"))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#builder-discard"))))
+	assert.True(t, eval[bool](t, ctx, `document.querySelector('#builder-form').hidden`))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#builder-open"))))
+	assert.True(t, eval[bool](t, ctx, `document.querySelector('#builder-form').hidden`), "no draft comes back")
 }

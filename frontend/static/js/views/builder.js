@@ -79,7 +79,21 @@ export function mount(unit, base, { searchUnder, onSaved }) {
     rows[rows.length - 1].focus();
     changed();
   } });
-  const discardBtn = button(t('builder.discard'), { class: 'btn btn-quiet', id: 'builder-discard', onclick: () => close(true) });
+  // Discarding takes a second tap: one slip must not lose a whole committee's typing.
+  const discardBtn = button(t('builder.discard'), { class: 'btn btn-quiet', id: 'builder-discard', onclick: () => {
+    if (discardBtn.dataset.armed) close(true);
+    else {
+      discardBtn.dataset.armed = 'yes';
+      discardBtn.textContent = t('builder.discard_confirm');
+      discardBtn.classList.add('btn-danger-quiet');
+    }
+  } });
+  const disarm = () => {
+    delete discardBtn.dataset.armed;
+    discardBtn.textContent = t('builder.discard');
+    discardBtn.classList.remove('btn-danger-quiet');
+  };
+  let restored = null; // the note that a draft came back
   const form = h('form', { class: 'form builder', id: 'builder-form', novalidate: true, hidden: true, 'aria-labelledby': 'builder-title' },
     h('h3', { id: 'builder-title' }, t('builder.title')),
     h('p', { class: 'hint' }, t('builder.hint')),
@@ -109,6 +123,7 @@ export function mount(unit, base, { searchUnder, onSaved }) {
     form.hidden = false;
     open.hidden = true;
     done.hidden = true;
+    disarm();
     clearErrors();
     changed();
     if (!draft) rows[0].focus();
@@ -117,7 +132,9 @@ export function mount(unit, base, { searchUnder, onSaved }) {
   function close(discard) {
     form.hidden = true;
     open.hidden = false;
-    document.getElementById('builder-restored')?.remove();
+    if (restored) restored.remove();
+    restored = null;
+    disarm();
     if (discard) {
       storeDraft(unit.id, null);
       put(list);
@@ -475,7 +492,8 @@ export function mount(unit, base, { searchUnder, onSaved }) {
         const draft = loadDraft(unit.id);
         if (draft && !full) {
           start(draft);
-          form.prepend(msg(t('builder.draft_restored'), 'ok', { id: 'builder-restored' }));
+          restored = msg(t('builder.draft_restored'), 'ok', { id: 'builder-restored' });
+          form.prepend(restored);
           return;
         }
       }
