@@ -66,7 +66,12 @@ async function send(method, path, { query, body, text, type, accept = 'applicati
 }
 
 async function decode(res) {
-  if (res.status === 204) return null;
+  if (res.status === 204) {
+    // Read the empty body all the same: an answer left unread is cancelled when it is collected,
+    // and the browser then reports the request as aborted.
+    await res.text().catch(() => '');
+    return null;
+  }
   const ct = res.headers.get('Content-Type') || '';
   const data = ct.includes('json') ? await res.json().catch(() => null) : null;
   if (res.ok) return data;
