@@ -46,6 +46,7 @@ func TestCheckMarkdownFindsBreakage(t *testing.T) {
 		{"link to a file in the repository", "[there](there.md) and [anchor](there.md#here)\n", false},
 		{"link out of the repository", "[contract](../shared/API.md)\n", true},
 		{"link to a missing file", "[gone](gone.md)\n", true},
+		{"a path out of the repository as code", "described in `../shared/API.md`\n", true},
 		{"link to a heading", "# A heading: with punctuation\n\n[up](#a-heading-with-punctuation)\n", false},
 		{"link to a missing heading", "# A heading\n\n[up](#another-heading)\n", true},
 		{"link to a missing heading elsewhere", "[x](there.md#nowhere)\n", true},
@@ -70,7 +71,8 @@ var (
 )
 
 // checkMarkdown reports each fence that is not closed (or "closed" with text after it, which
-// CommonMark reads as more code) and each relative link whose file, or heading, is not there.
+// CommonMark reads as more code), each relative link whose file, or heading, is not there, and
+// each path in inline code that leaves the repository.
 // page is the file's path relative to root.
 func checkMarkdown(root, page, text string) []string {
 	var problems []string
@@ -93,6 +95,13 @@ func checkMarkdown(root, page, text string) []string {
 		if m != nil {
 			fence, openedAt = m[1], n
 			continue
+		}
+		// A path written as code but climbing out of the repository (`../shared/API.md`) is
+		// as broken from a clone as a link would be.
+		for _, code := range inlineCode.FindAllString(line, -1) {
+			if strings.HasPrefix(strings.Trim(code, "`"), "../") {
+				problems = append(problems, page+":"+strconv.Itoa(n)+": "+code+" names a file outside the repository")
+			}
 		}
 		for _, l := range mdLink.FindAllStringSubmatch(inlineCode.ReplaceAllString(line, ""), -1) {
 			if p := checkLink(root, page, text, l[1]); p != "" {
