@@ -179,3 +179,34 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#login-username"))))
 	check("the login screen reloaded after logging out")
 }
+
+// TestStaleSessionMarkerAsksOnce: a marker left behind by a login the server no longer honours
+// (here: a marker without any refresh cookie) costs one refused refresh, which drops it, so the
+// next visit asks for none.
+func TestStaleSessionMarkerAsksOnce(t *testing.T) {
+	a := newApp(t)
+	ctx := phone(t)
+	con := listenConsole(t, ctx)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(a.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#login-username")),
+	))
+	con.settle(t)
+	require.Empty(t, con.take(), "a first visit")
+
+	_ = eval[any](t, ctx, "void (document.cookie = 'sangathan_session=1; Path=/; SameSite=Strict')")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#login-username"))))
+	con.settle(t)
+	refused := 0
+	for _, p := range con.take() {
+		if strings.HasPrefix(p, "answer 401: ") && strings.HasSuffix(p, "/api/v1/auth/refresh") {
+			refused++
+		}
+	}
+	require.Equal(t, 1, refused, "the stale marker is tried once")
+	require.Equal(t, "", eval[string](t, ctx, "document.cookie"), "and dropped")
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#login-username"))))
+	con.settle(t)
+	require.Empty(t, con.take(), "the visit after")
+}
