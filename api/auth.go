@@ -11,6 +11,11 @@ import (
 
 const refreshCookie = "sangathan_refresh"
 
+// sessionCookie tells the web UI, which cannot read the HttpOnly refresh cookie, that one may
+// exist, so a first visit does not send a refresh that is sure to fail. It holds no secret: it
+// lives and dies with the refresh cookie.
+const sessionCookie = "sangathan_session"
+
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
@@ -44,6 +49,8 @@ func (s *Server) writeSession(c *gin.Context, ses services.Session) {
 	// The browser keeps the refresh token only in this cookie, out of reach of scripts.
 	http.SetCookie(c.Writer, &http.Cookie{Name: refreshCookie, Value: ses.RefreshToken, Path: "/api/v1/auth",
 		MaxAge: int(services.RefreshTokenTTL.Seconds()), HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "1", Path: "/",
+		MaxAge: int(services.RefreshTokenTTL.Seconds()), Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
 	c.JSON(http.StatusOK, sessionResponse{AccessToken: ses.AccessToken, TokenType: "Bearer", ExpiresIn: ses.ExpiresIn,
 		RefreshToken: ses.RefreshToken, User: toUserResponse(ses.User)})
 }
@@ -117,6 +124,7 @@ func (s *Server) logout(c *gin.Context) {
 		}
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: refreshCookie, Value: "", Path: "/api/v1/auth", MaxAge: -1, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
 	c.Status(http.StatusNoContent)
 }
 

@@ -27,8 +27,13 @@ func ptr[T any](v T) *T { return &v }
 
 // refreshCookieOf returns the refresh cookie an answer sets, or nil.
 func refreshCookieOf(rec *httptest.ResponseRecorder) *http.Cookie {
+	return cookieOf(rec, refreshCookie)
+}
+
+// cookieOf returns the cookie called name that an answer sets, or nil.
+func cookieOf(rec *httptest.ResponseRecorder, name string) *http.Cookie {
 	for _, c := range rec.Result().Cookies() {
-		if c.Name == refreshCookie {
+		if c.Name == name {
 			return c
 		}
 	}
@@ -84,6 +89,10 @@ func TestLogin(t *testing.T) {
 		}
 		if ck.Value != ses.RefreshToken || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.MaxAge <= 0 || !strings.HasPrefix("/api/v1/auth/refresh", ck.Path) {
 			t.Errorf("refresh cookie = %+v; want the refresh token, HttpOnly, SameSite=Strict, a Max-Age and a path covering /api/v1/auth/refresh", ck)
+		}
+		// The web UI reads the marker to know a refresh is worth trying; it carries no secret.
+		if mk := cookieOf(rec, sessionCookie); mk == nil || mk.Value != "1" || mk.HttpOnly || mk.Path != "/" || mk.MaxAge != ck.MaxAge || mk.SameSite != http.SameSiteStrictMode {
+			t.Errorf("session marker cookie = %+v; want 1, readable by scripts, path /, the refresh cookie's Max-Age, SameSite=Strict", mk)
 		}
 		wantStatus(t, s.do(t, http.MethodGet, "/api/v1/me", ses.AccessToken, nil), http.StatusOK)
 	})
@@ -262,6 +271,9 @@ func TestLogout(t *testing.T) {
 		}
 		if ck := refreshCookieOf(rec); ck == nil || ck.MaxAge >= 0 || ck.Value != "" {
 			t.Errorf("logout cookie = %+v, want the refresh cookie cleared", ck)
+		}
+		if mk := cookieOf(rec, sessionCookie); mk == nil || mk.MaxAge >= 0 || mk.Value != "" || mk.Path != "/" {
+			t.Errorf("logout marker cookie = %+v, want the session marker cleared", mk)
 		}
 		wantUnauthenticated(t, s.do(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]string{"refresh_token": ses.RefreshToken}))
 	})

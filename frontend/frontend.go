@@ -23,8 +23,8 @@ var files embed.FS
 // The dashboard's map shapes are made from the Hindustan Times Labs boundaries (see README.md):
 //go:generate go run ../cmd/mapshapes -in ../../shared/data/realworld/up_ac_psleci.geojson -out static/map/up-ac.json
 
-// ContentSecurityPolicy is sent with every file; index.html repeats it in a meta tag, where
-// browsers ignore frame-ancestors, so the header is what stops framing.
+// ContentSecurityPolicy is sent as a header with every file, index.html included. It is not
+// repeated in a <meta>: there browsers ignore frame-ancestors and warn in the console.
 const ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
 
 // contentTypes are set by us rather than by the mime package, whose table the host's

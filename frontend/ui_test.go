@@ -183,7 +183,8 @@ func TestSessionSurvivesReloadAndTokenStaysInMemory(t *testing.T) {
 	assert.Equal(t, 0, eval[int](t, ctx, "document.querySelectorAll('#login-username').length"))
 	assert.Equal(t, []string{"sangathan.lang"}, eval[[]string](t, ctx, "Object.keys(localStorage)"), "localStorage holds only the language")
 	assert.Equal(t, 0, eval[int](t, ctx, "sessionStorage.length"), "sessionStorage is empty")
-	assert.Equal(t, "", eval[string](t, ctx, "document.cookie"), "the refresh cookie is HttpOnly")
+	// Scripts see only the marker that says a refresh cookie exists, never the token itself.
+	assert.Equal(t, "sangathan_session=1", eval[string](t, ctx, "document.cookie"), "the refresh cookie is HttpOnly")
 
 	// Logout, then a reload stays logged out.
 	require.NoError(t, chromedp.Do(ctx,
@@ -192,6 +193,7 @@ func TestSessionSurvivesReloadAndTokenStaysInMemory(t *testing.T) {
 	))
 	assert.Equal(t, "#/login", eval[string](t, ctx, "location.hash"))
 	assert.Equal(t, 0, eval[int](t, ctx, "document.querySelectorAll('#header-username, #unit-name').length"))
+	assert.Equal(t, "", eval[string](t, ctx, "document.cookie"), "logging out drops the session marker")
 	browsertest.Screenshot(t, ctx, "login-en")
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Reload(),

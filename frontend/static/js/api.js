@@ -66,7 +66,12 @@ async function send(method, path, { query, body, text, type, accept = 'applicati
 }
 
 async function decode(res) {
-  if (res.status === 204) return null;
+  if (res.status === 204) {
+    // Read the empty body all the same: an answer left unread is cancelled when it is collected,
+    // and the browser then reports the request as aborted.
+    await res.text().catch(() => '');
+    return null;
+  }
   const ct = res.headers.get('Content-Type') || '';
   const data = ct.includes('json') ? await res.json().catch(() => null) : null;
   if (res.ok) return data;
@@ -111,6 +116,12 @@ export const postCSV = (path, csv, query) => call('POST', path, { query, text: c
 // carry the token, and the token must never go into a URL.
 export const file = (path, query) => call('GET', path, { query, blob: true, accept: 'text/csv, application/problem+json' });
 
+// SESSION_MARKER is the cookie the server sets beside the HttpOnly refresh cookie, with the
+// same lifetime: scripts cannot see the refresh cookie, but can see this one.
+const SESSION_MARKER = 'sangathan_session';
+
+const mayHaveSession = () => document.cookie.split(';').some((c) => c.trim() === `${SESSION_MARKER}=1`);
+
 // refresh trades the refresh cookie for a new access token. It sends no body: the browser
 // attaches the cookie. Concurrent callers share one request, because the server rotates the
 // refresh token on every use.
@@ -121,6 +132,9 @@ export function refresh() {
         const res = await send('POST', '/auth/refresh', { auth: false });
         if (!res.ok) {
           accessToken = null;
+          // A refused token (revoked, expired, rotated away) will be refused again: drop the
+          // marker so that the next visit does not ask. A network failure keeps it.
+          if (res.status === 401) document.cookie = `${SESSION_MARKER}=; Path=/; Max-Age=0; SameSite=Strict`;
           return false;
         }
         const data = await res.json();
@@ -136,8 +150,11 @@ export function refresh() {
   return refreshing;
 }
 
-// restore tries to resume a session from the refresh cookie; true when it did.
-export const restore = refresh;
+// restore tries to resume a session from the refresh cookie; true when it did. Without the
+// marker no refresh cookie can exist, so it does not send a request that is sure to fail.
+export async function restore() {
+  return mayHaveSession() ? refresh() : false;
+}
 
 // login checks the password; on success the access token is kept in memory.
 export async function login(username, password) {
