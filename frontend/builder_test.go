@@ -344,3 +344,20 @@ func TestBuilderPicksExistingPeopleInEnglish(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#builder-open"))))
 	assert.True(t, eval[bool](t, ctx, `document.querySelector('#builder-form').hidden`), "no draft comes back")
 }
+
+// TestBuilderDraftEndsAtLogout: a draft holds names and phones not yet saved; logging out of a
+// shared phone removes it.
+func TestBuilderDraftEndsAtLogout(t *testing.T) {
+	a := newApp(t)
+	a.user(t, "lko.coord", models.RoleDistrictCoordinator, "UP-LUCKNOW")
+	boothID := a.unitID(t, "UP-AC-171-PS-0004")
+	ctx := phone(t)
+	login(t, ctx, a.URL, "lko.coord")
+	goHash(t, ctx, "#/units/"+boothID)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#builder-open")), chromedp.Click(chromedp.CSS("#builder-open")),
+		chromedp.WaitVisible(chromedp.CSS("#builder-r0-name")), chromedp.KeyEvent("रामप्रसाद")))
+	drafts := `Object.keys(localStorage).filter(k => k.startsWith('sangathan.draft.')).length`
+	waitFor(t, ctx, drafts+` === 1`)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-username"))))
+	assert.Equal(t, 0, eval[int](t, ctx, drafts), "a draft outlived the logout")
+}

@@ -2,6 +2,7 @@
 // draws the header and hands each route to its view.
 
 import * as api from './api.js';
+import * as draft from './draft.js';
 import * as i18n from './i18n.js';
 import { t, unitName } from './i18n.js';
 import * as router from './router.js';
@@ -88,6 +89,7 @@ async function logout() {
   }
   session = null;
   nextHash = '';
+  draft.clearAll(); // unsaved names and phones stay with the user who typed them
   for (const v of Object.values(views)) if (v.reset) v.reset();
   router.go('#/login', { replace: true });
 }

@@ -22,3 +22,16 @@ export function store(key, value) {
     // storage off or full: the form still works, the draft just does not outlive the page
   }
 }
+
+// clearAll removes every draft: at logout, since a draft holds names and phone numbers of people
+// not yet saved, and the next user of the phone is someone else.
+export function clearAll() {
+  try {
+    for (let i = window.localStorage.length - 1; i >= 0; i--) {
+      const k = window.localStorage.key(i);
+      if (k && k.startsWith(PREFIX)) window.localStorage.removeItem(k);
+    }
+  } catch (e) {
+    // storage off: there is nothing to clear
+  }
+}
