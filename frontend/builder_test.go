@@ -361,3 +361,26 @@ func TestBuilderDraftEndsAtLogout(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-username"))))
 	assert.Equal(t, 0, eval[int](t, ctx, drafts), "a draft outlived the logout")
 }
+
+// TestCountsInTheReadersGrammar: one seat is "1 seat filled", not "1 seats" (Intl.PluralRules,
+// in both languages).
+func TestCountsInTheReadersGrammar(t *testing.T) {
+	a := newApp(t)
+	a.user(t, "lko.coord", models.RoleDistrictCoordinator, "UP-LUCKNOW")
+	const booth = "UP-AC-171-PS-0006"
+	boothID := a.unitID(t, booth)
+	p := a.person(t, booth, services.PersonInput{Name: "Anil Rawat", NameHi: "अनिल रावत", Gender: models.GenderMale, Category: models.CategoryOBC})
+	a.seat(t, booth, p, models.PositionPresident)
+	ctx := phone(t)
+	login(t, ctx, a.URL, "lko.coord")
+	goHash(t, ctx, "#/units/"+boothID)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#committee-size"))))
+	assert.Equal(t, "1 पद भरा · चाहिए 10–21", text(t, ctx, "#committee-size"))
+	assert.Contains(t, text(t, ctx, "#committee-gaps"), "9 और पद भरने हैं")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#lang-en"))))
+	waitFor(t, ctx, `document.documentElement.lang === 'en'`)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#committee-size"))))
+	waitFor(t, ctx, `document.querySelector('#committee-size').textContent.startsWith('1 seat filled')`)
+	assert.Equal(t, "1 seat filled · needs 10–21", text(t, ctx, "#committee-size"))
+	assert.Contains(t, text(t, ctx, "#committee-gaps"), "9 more seats to fill")
+}

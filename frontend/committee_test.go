@@ -276,7 +276,7 @@ func TestCoordinatorFillsBoothCommittee(t *testing.T) {
 	waitFor(t, ctx, `document.querySelector('#committee-status').dataset.complete === 'false' && document.querySelectorAll('#committee-seats .seat').length === 9`)
 	assert.Equal(t, "कमेटी अधूरी", text(t, ctx, "#committee-status"))
 	assert.Contains(t, text(t, ctx, "#committee-gaps"), "खाली ज़रूरी पद: बूथ लेवल एजेंट")
-	assert.Contains(t, text(t, ctx, "#committee-gaps"), "1 और पद भरने हैं")
+	assert.Contains(t, text(t, ctx, "#committee-gaps"), "1 और पद भरना है")
 	waitFor(t, ctx, `document.querySelector('#unit-coverage').textContent.includes('कमेटी अभी पूर्ण नहीं')`)
 
 	// The history keeps the ended term, with its dates.

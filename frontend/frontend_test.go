@@ -198,7 +198,7 @@ func TestStaticRules(t *testing.T) {
 		assert.NotEmpty(t, v, "hi.json %s", k)
 		assert.NotEmpty(t, en[k], "en.json %s", k)
 	}
-	used := regexp.MustCompile(`\bt\(\s*'([a-z_]+\.[a-zA-Z_.]+)'`)
+	used := regexp.MustCompile(`\btn?\(\s*'([a-z_]+\.[a-zA-Z_.]+)'`)
 	prefixed := regexp.MustCompile(`\bt\(\s*'([a-z_]+\.)'\s*\+`)
 	for p, s := range files {
 		if !strings.HasSuffix(p, ".js") {

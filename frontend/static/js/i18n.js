@@ -58,6 +58,15 @@ export function t(key, params, fallback) {
   return s;
 }
 
+// tn is t for a message about a count n, in the plural form of the UI's language: key.zero for
+// nothing when there is one, else key.one, key.few, … as Intl.PluralRules names n's form, else
+// key itself (the "other" form). {n} is n formatted.
+export function tn(key, n, params = {}) {
+  let form = n === 0 && has(key + '.zero') ? 'zero' : new Intl.PluralRules(locale()).select(n);
+  if (!has(key + '.' + form)) form = '';
+  return t(form ? key + '.' + form : key, { ...params, n: num(n) });
+}
+
 // has reports whether key is translated.
 export const has = (key) => Object.prototype.hasOwnProperty.call(table, key);
 

@@ -9,7 +9,7 @@
 // nothing. The committee screen mounts it and learns of a save through onSaved.
 
 import * as api from '../api.js';
-import { t, has, current, num } from '../i18n.js';
+import { t, has, current, num, tn } from '../i18n.js';
 import { h, put, msg, button, errorText } from '../ui.js';
 import { name, other, tags } from '../person.js';
 import * as enums from '../enums.js';
@@ -474,7 +474,7 @@ export function mount(unit, base, { searchUnder, onSaved }) {
     }
     storeDraft(unit.id, null);
     close(true);
-    done.textContent = t('builder.saved', { n: num(body.length) });
+    done.textContent = tn('builder.saved', body.length);
     done.hidden = false;
     if (onSaved) onSaved(saved);
   }

@@ -5,7 +5,7 @@
 // when opened. The unit screen learns of changes only through onChange.
 
 import * as api from '../api.js';
-import { t, num, date } from '../i18n.js';
+import { t, num, date, tn } from '../i18n.js';
 import { canManagePeople } from '../roles.js';
 import { h, put, msg, field, formError, showErrors, clearErrors, button, moreButton, errorText } from '../ui.js';
 import { name, other, tags, personFields, phoneText } from '../person.js';
@@ -79,8 +79,8 @@ function summary(c) {
   const missing = (c.norm.required_positions || []).filter((p) => !held.has(p));
   const gaps = [];
   if (!c.complete) {
-    if (n < min) gaps.push(h('li', { 'data-gap': 'seats' }, t('committee.need_more', { n: num(min - n) })));
-    if (n > max) gaps.push(h('li', { 'data-gap': 'seats' }, t('committee.too_many', { n: num(n - max) })));
+    if (n < min) gaps.push(h('li', { 'data-gap': 'seats' }, tn('committee.need_more', min - n)));
+    if (n > max) gaps.push(h('li', { 'data-gap': 'seats' }, tn('committee.too_many', n - max)));
     if (missing.length) gaps.push(h('li', { 'data-gap': 'positions' }, t('committee.missing', { positions: missing.map(positionName).join(', ') })));
   }
   const comp = c.composition || {};
@@ -91,7 +91,7 @@ function summary(c) {
     h('div', { class: 'committee-status' },
       h('p', { class: 'status ' + (c.complete ? 'status-ok' : 'status-warn'), id: 'committee-status', 'data-complete': String(!!c.complete) },
         t(c.complete ? 'committee.complete' : 'committee.incomplete')),
-      h('p', { class: 'committee-size', id: 'committee-size' }, t('committee.size', { n: num(n), min: num(min), max: num(max) }))),
+      h('p', { class: 'committee-size', id: 'committee-size' }, tn('committee.size', n, { min: num(min), max: num(max) }))),
     gaps.length ? h('ul', { class: 'gaps', id: 'committee-gaps' }, gaps) : null,
     n ? h('div', { class: 'stats', id: 'committee-composition', role: 'group', 'aria-label': t('committee.composition') },
       ...enums.categories().map((k) => stat(k, cat[k], t('category_short.' + k))),

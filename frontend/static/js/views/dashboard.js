@@ -7,7 +7,7 @@
 // scope. The figures come first; the map's shapes load once they are on screen.
 
 import * as api from '../api.js';
-import { t, num, pct, unitName } from '../i18n.js';
+import { t, num, pct, unitName, tn } from '../i18n.js';
 import { h, put, msg, button, coverage, moreButton, errorText, field, formError, showErrors, clearErrors } from '../ui.js';
 import { shareChart, censusShares, below, points } from '../chart.js';
 import * as enums from '../enums.js';
@@ -178,7 +178,7 @@ function drawSummary(el, rep, groups) {
     h('div', { class: 'stat', id: 'dash-women', 'data-value': (rep.shares || {}).women },
       h('span', { class: 'stat-value' }, pct((rep.shares || {}).women)), h('span', { class: 'stat-label' }, t('group.women'))));
   const notes = [];
-  if (rep.religion_unknown > 0) notes.push(t('dash.religion_unknown', { n: num(rep.religion_unknown) }));
+  if (rep.religion_unknown > 0) notes.push(tn('dash.religion_unknown', rep.religion_unknown));
   if (rep.population && rep.population.unit_name && String(rep.population.unit_id) !== String(rep.unit.id)) {
     notes.push(t('dash.census_from', { name: rep.population.unit_name }));
   }

@@ -3,7 +3,7 @@
 // a table) and export, both through api.js so the token never goes into a URL.
 
 import * as api from '../api.js';
-import { t, num } from '../i18n.js';
+import { t, num, tn } from '../i18n.js';
 import { h, put, msg, field, button, moreButton, errorText } from '../ui.js';
 import { name, other, tags, select, phoneText } from '../person.js';
 import * as enums from '../enums.js';
@@ -125,12 +125,12 @@ function csvSection(scope, onImported) {
       const res = await api.postCSV('/imports/people', await f.text(), { mode: mode.value });
       put(result,
         msg(t('import.done', { inserted: num(res.inserted || 0), updated: num(res.updated || 0), seated: num(res.seated || 0) }), 'ok', { id: 'people-import-ok' }),
-        res.errors && res.errors.length ? [msg(t('import.skipped', { n: num(res.errors.length) }), 'warn'), errorTable(res.errors)] : null);
+        res.errors && res.errors.length ? [msg(tn('import.skipped', res.errors.length), 'warn'), errorTable(res.errors)] : null);
       onImported();
     } catch (err) {
       if (err.status === 404) put(result, msg(t('common.unavailable'), 'warn', { id: 'people-import-unavailable' }));
       else if (err.fields && err.fields.length) {
-        put(result, msg(t('import.failed', { n: num(err.fields.length) }), 'error', { id: 'people-import-error' }), errorTable(err.fields));
+        put(result, msg(tn('import.failed', err.fields.length), 'error', { id: 'people-import-error' }), errorTable(err.fields));
       } else put(result, msg(errorText(err), 'error', { id: 'people-import-error' }));
     } finally {
       upload.disabled = false;

@@ -4,7 +4,7 @@
 // units).
 
 import * as api from '../api.js';
-import { t, num, pct, unitName, otherName } from '../i18n.js';
+import { t, num, pct, unitName, otherName, tn } from '../i18n.js';
 import { href } from '../router.js';
 import { h, put, msg, dl, coverage, moreButton, errorText, button } from '../ui.js';
 import * as committeeView from './committee.js';
@@ -138,7 +138,7 @@ function details(unit) {
 function unitItem(u) {
   const name = (u.number !== null && u.number !== undefined ? num(u.number) + ' · ' : '') + unitName(u);
   const meta = [t('level.' + u.level, null, u.level), u.code];
-  if (u.electors) meta.push(t('unit.electors_n', { n: num(u.electors) }));
+  if (u.electors) meta.push(tn('unit.electors_n', u.electors));
   return h('li', { class: 'unit-item', 'data-code': u.code },
     h('a', { class: 'unit-link', href: href('units', { id: u.id }), 'data-unit-id': u.id },
       h('span', { class: 'unit-item-name' }, name),
