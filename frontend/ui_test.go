@@ -268,6 +268,9 @@ func TestNavigationFollowsRole(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#unit-not-found"))))
 	goHash(t, ctx, "#/users")
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#forbidden"))))
+	// A page that shows only a refusal has a way back.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#back-home")), chromedp.WaitVisible(chromedp.CSS("#dash-unit-name"))))
+	assert.Equal(t, "#/dashboard", eval[string](t, ctx, "location.hash"))
 }
 
 // TestLoginErrorsAreShown: a wrong password says so (with the server's detail), and after too

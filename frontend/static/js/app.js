@@ -134,14 +134,19 @@ function onRoute(route) {
   put(main, root);
   const allowed = { users: canManageUsers, audit: canManageUsers, people: canManagePeople }[route.name];
   if (allowed && !allowed(session.user.role)) {
-    root.append(msg(t('error.forbidden'), 'error', { id: 'forbidden' }));
+    root.append(msg(t('error.forbidden'), 'error', { id: 'forbidden' }), backHome());
     return;
   }
   const view = views[route.name];
   Promise.resolve(view.render(root, ctxFor(route, seq))).catch((e) => {
     if (seq !== renderSeq) return;
-    root.append(msg(errorText(e), 'error', { id: 'view-error' }));
+    root.append(msg(errorText(e), 'error', { id: 'view-error' }), backHome());
   });
+}
+
+// backHome is the way back from a page that shows only an error: to the user's first screen.
+function backHome() {
+  return h('p', null, h('a', { class: 'btn', href: HOME, id: 'back-home' }, t('units.back_home')));
 }
 
 async function boot() {

@@ -126,7 +126,7 @@ function notFoundOr(e) {
       h('p', null, t('units.not_found')),
       h('a', { class: 'btn', href: '#/dashboard', id: 'dash-home' }, t('units.back_home')))];
   }
-  return [msg(errorText(e), 'error', { id: 'dash-error' })];
+  return [msg(errorText(e), 'error', { id: 'dash-error' }), h('p', null, h('a', { class: 'btn', href: '#/units', id: 'dash-to-units' }, t('nav.units')))];
 }
 
 // levelChoices are the committee levels whose figures the unit can show: '' (all), then its own
