@@ -55,7 +55,7 @@ func (s *Server) listAudit(c *gin.Context) {
 	if v := c.Query("since"); v != "" {
 		t, err := parseSince(v)
 		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "since", Message: "must be a date (YYYY-MM-DD) or an RFC 3339 time"})
+			fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "since", Message: "must be a date (YYYY-MM-DD) or an RFC 3339 time", Code: "date_invalid"})
 			return
 		}
 		f.Since = &t

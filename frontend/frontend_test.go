@@ -21,6 +21,7 @@ import (
 
 	"github.com/sangathan/sangathan/frontend"
 	"github.com/sangathan/sangathan/frontend/browsertest"
+	"github.com/sangathan/sangathan/services"
 )
 
 // TestHomePageOnAPhone opens the UI without an API behind it at phone width: it renders the
@@ -239,4 +240,18 @@ func keys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestEveryFieldCodeIsWorded: each code a field error may carry (services.FieldCodes) has its
+// wording in Hindi and in English, so no server rule reaches a Hindi reader in English.
+func TestEveryFieldCodeIsWorded(t *testing.T) {
+	for _, lang := range []string{"hi", "en"} {
+		raw, err := os.ReadFile(filepath.Join("static", "i18n", lang+".json"))
+		require.NoError(t, err)
+		var table map[string]string
+		require.NoError(t, json.Unmarshal(raw, &table))
+		for code := range services.FieldCodes {
+			assert.NotEmpty(t, table["field_error."+code], "%s.json has no field_error.%s", lang, code)
+		}
+	}
 }

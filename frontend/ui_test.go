@@ -80,8 +80,14 @@ func TestCoordinatorBrowsesLucknowOnAPhone(t *testing.T) {
 	noSideScroll(t, ctx, "assembly (hi)")
 	assert.Empty(t, smallTargets(t, ctx), "tap targets on the assembly screen")
 	browsertest.Screenshot(t, ctx, "assembly-booths-hi")
+	// "More" brings 200 at a time, scrolled to where the new ones begin: the last of 366 booths
+	// is two taps away.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#unit-children-more"))))
-	waitFor(t, ctx, `document.querySelectorAll('#unit-children-list .unit-item').length === 100`)
+	waitFor(t, ctx, `document.querySelectorAll('#unit-children-list .unit-item').length === 250`)
+	assert.True(t, eval[bool](t, ctx, `document.querySelectorAll('#unit-children-list .unit-item')[50].contains(document.activeElement)`), "the focus is on the first new booth")
+	assert.True(t, eval[bool](t, ctx, `(() => { const r = document.querySelectorAll('#unit-children-list .unit-item')[50].getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; })()`), "the first new booth is on screen")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#unit-children-more"))))
+	waitFor(t, ctx, `document.querySelectorAll('#unit-children-list .unit-item').length === 366 && !document.querySelector('#unit-children-more')`)
 
 	// The search box finds booths in this assembly.
 	require.NoError(t, chromedp.Do(ctx,
@@ -106,6 +112,16 @@ func TestCoordinatorBrowsesLucknowOnAPhone(t *testing.T) {
 	assert.Equal(t, []string{"लखनऊ", "लखनऊ पश्चिम"}, eval[[]string](t, ctx, `Array.from(document.querySelectorAll('#breadcrumb a')).map(a => a.textContent)`))
 	noSideScroll(t, ctx, "booth")
 	browsertest.Screenshot(t, ctx, "booth-hi")
+
+	// A booth number, typed in Devanagari digits in the assembly's search, goes straight to it.
+	goHash(t, ctx, "#/units/"+a.unitID(t, "UP-AC-171"))
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS(`#unit-name[data-code="UP-AC-171"]`)),
+		chromedp.SendKeys(chromedp.CSS("#unit-search-q"), "३०"),
+		chromedp.Click(chromedp.CSS("#unit-search-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`#unit-name[data-code="UP-AC-171-PS-0030"]`)),
+	))
+	assert.Contains(t, text(t, ctx, `[data-fact="number"]`), "30")
 }
 
 // TestCoordinatorCannotSeeAnotherDistrict: editing the URL to a unit of another district (or
@@ -356,7 +372,8 @@ func TestUsersScreen(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#user-create-submit")),
 	))
 	waitFor(t, ctx, `document.querySelector('#user-username-error').textContent !== ''`)
-	assert.Contains(t, text(t, ctx, "#user-username-error"), "taken", "409 for a taken username, shown under the username")
+	assert.Equal(t, "यह यूज़रनेम पहले से लिया हुआ है।", text(t, ctx, "#user-username-error"), "409 for a taken username, shown under the username in Hindi (its code username_taken)")
+	assert.Equal(t, "hi", eval[string](t, ctx, "document.querySelector('#user-username-error').lang"), "the error is marked as Hindi")
 	assert.Equal(t, "", text(t, ctx, "#user-password-error"))
 	assert.Equal(t, "true", eval[string](t, ctx, "document.querySelector('#user-username').getAttribute('aria-invalid')"))
 	noSideScroll(t, ctx, "user form errors")

@@ -77,9 +77,9 @@ func (a *Auth) HashPassword(pw string) (string, error) {
 func ValidatePassword(field, pw string) error {
 	switch {
 	case len(pw) < 10:
-		return invalid(field, "must be at least 10 characters")
+		return invalid(field, "too_short", map[string]any{"min": 10}, "must be at least 10 characters")
 	case len(pw) > 72:
-		return invalid(field, "must be at most 72 bytes")
+		return invalid(field, "too_long", map[string]any{"max": 72}, "must be at most 72 bytes")
 	}
 	return nil
 }
