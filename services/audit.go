@@ -459,6 +459,7 @@ func (n *auditNames) ref(kind string, v any, roster bool) *AuditRef {
 // fromSnapshot names a record no longer there by the row's own copy of it: the row is inside
 // the reader's scope, so was the record when it was written.
 func fromSnapshot(r *AuditRef, id int64, snap map[string]any) {
+	r.ID = id
 	if snap == nil {
 		return
 	}
@@ -491,15 +492,13 @@ func (n *auditNames) view(e models.AuditEntry, before, after map[string]any) Aud
 		if !hasID {
 			break
 		}
-		var r *AuditRef
-		found := map[string]bool{"unit": n.units[id].ID != 0, "person": n.people[id].ID != 0, "user": n.users[id].ID != 0}[e.Entity]
-		if found {
-			r = n.ref(e.Entity, id, false)
+		// A deleted record is named by the row's copy of it (on SQLite a later record may
+		// even have taken its id).
+		if e.Action != "delete" && n.found(e.Entity, id) {
+			t.AuditRef = *n.ref(e.Entity, id, false)
 		} else {
-			r = &AuditRef{Kind: e.Entity}
-			fromSnapshot(r, id, snap)
+			fromSnapshot(&t.AuditRef, id, snap)
 		}
-		t.AuditRef = *r
 	case "seat":
 		if !hasID {
 			break
@@ -515,34 +514,32 @@ func (n *auditNames) view(e models.AuditEntry, before, after map[string]any) Aud
 		}
 		t.Name, _ = snap["name"].(string)
 	}
-	if e.Action == "import" {
-		t.Unit = n.unitOf(e)
-		count := func(k string) *int {
-			l, ok := snap[k].([]any)
-			if !ok {
+	count := func(v any) *int {
+		var c int
+		switch x := v.(type) {
+		case []any:
+			c = len(x)
+		case json.Number:
+			k, err := x.Int64()
+			if err != nil {
 				return nil
 			}
-			c := len(l)
-			return &c
+			c = int(k)
+		default:
+			return nil
 		}
-		t.Created, t.Updated = count("created"), count("updated")
+		return &c
 	}
 	switch {
 	case e.Action == "import":
+		t.Unit, t.Created, t.Updated = n.unitOf(e), count(snap["created"]), count(snap["updated"])
 	case e.Action == "export":
 		if under, ok := snap["under"].(map[string]any); ok {
 			t.Unit = n.ref("unit", under["id"], false)
 		}
-		if r, ok := auditID(snap["rows"]); ok {
-			c := int(r)
-			t.Rows = &c
-		}
+		t.Rows = count(snap["rows"])
 	case e.Action == "seed":
-		t.Unit = n.unitOf(e)
-		if r, ok := auditID(snap["rows"]); ok {
-			c := int(r)
-			t.Rows = &c
-		}
+		t.Unit, t.Rows = n.unitOf(e), count(snap["rows"])
 	case e.Entity == "representation_targets":
 		t.Unit = n.unitOf(e)
 	}
@@ -632,16 +629,21 @@ func (n *auditNames) outside(kind string, v any, roster bool) bool {
 	if !ok {
 		return false
 	}
-	found := false
+	return n.found(kind, id) && n.ref(kind, id, roster).Hidden
+}
+
+// found reports whether the record of kind with id is still there.
+func (n *auditNames) found(kind string, id int64) bool {
+	ok := false
 	switch kind {
 	case "unit":
-		_, found = n.units[id]
+		_, ok = n.units[id]
 	case "person":
-		_, found = n.people[id]
+		_, ok = n.people[id]
 	case "user":
-		_, found = n.users[id]
+		_, ok = n.users[id]
 	}
-	return found && n.ref(kind, id, roster).Hidden
+	return ok
 }
 
 // redact writes the snapshot again with the ids of records the reader may not see set to null;

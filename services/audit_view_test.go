@@ -87,7 +87,30 @@ func TestAuditViewSaysWhoDidWhatToWhom(t *testing.T) {
 	_, err = e.units.Update(ctx, dc, booth.ID, services.UnitPatch{Name: ptr("Gudamba East")})
 	noErr(t, err)
 
+	gone := e.mustCreate(t, dc, services.UnitInput{Level: models.LevelBooth, ParentID: &tr.s1.ID, Code: uniq("PS"), Name: "Short-lived", Number: ptr(99)})
+	noErr(t, e.units.Delete(ctx, dc, gone.ID))
+	res := e.importUnits(t, dc, services.AllOrNothing, csvFile("level,code,name,parent_code",
+		"booth,"+uniq("PS")+",New by import,"+tr.s1.Code, "booth,"+tr.b1.Code+",Renamed by import,"+tr.s1.Code))
+	if res.Inserted != 1 || res.Updated != 1 {
+		t.Fatalf("import %+v", res)
+	}
+
 	rows := e.auditRows(t, admin, mark)
+	// A unit no longer there is named by the row's own copy of it.
+	if del := auditRow(t, rows, "delete", "unit", gone.ID); del.Target.Hidden || del.Target.ID != gone.ID || del.Target.Name != "Short-lived" ||
+		del.Target.Number == nil || *del.Target.Number != 99 || del.Target.Level != models.LevelBooth {
+		t.Errorf("deleted unit named %+v", del.Target)
+	}
+	var imported *services.AuditView
+	for i, r := range rows {
+		if r.Action == "import" && r.Entity == "unit" {
+			imported = &rows[i]
+		}
+	}
+	if imported == nil || imported.Target.Unit == nil || imported.Target.Unit.ID != tr.s1.ID || imported.Target.Created == nil || *imported.Target.Created != 1 ||
+		imported.Target.Updated == nil || *imported.Target.Updated != 1 || len(imported.Changes) != 0 {
+		t.Errorf("import row %+v, want one new and one changed booth under the sector", imported)
+	}
 	s := auditRow(t, rows, "create", "seat", seat.ID)
 	if s.Actor.Username != dc.Username || s.Actor.Role != models.RoleDistrictCoordinator || s.Actor.Name != "Rakesh" || s.Actor.NameHi != "राकेश" {
 		t.Errorf("actor %+v, want Rakesh, district coordinator", s.Actor)
