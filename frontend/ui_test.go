@@ -444,8 +444,8 @@ func TestUsersScreen(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "users-en")
 }
 
-// TestAuditScreen: after an admin's change, the audit log lists it newest first, and a row
-// opens to show the record before and after. Skips while the API has no /api/v1/audit.
+// TestAuditScreen: after an admin's change, the audit log lists it newest first as a sentence,
+// and a row's raw data opens to show the record before and after. Skips while the API has no /api/v1/audit.
 func TestAuditScreen(t *testing.T) {
 	a := newApp(t)
 	a.user(t, "root", models.RoleAdmin, "")
@@ -470,15 +470,15 @@ func TestAuditScreen(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#user-create-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#user-created")),
 		chromedp.Click(chromedp.CSS("#nav-audit")),
-		chromedp.WaitVisible(chromedp.CSS("#audit-list .audit-item .audit-row")),
+		chromedp.WaitVisible(chromedp.CSS("#audit-list .audit-item .audit-sentence")),
 	))
-	first := text(t, ctx, "#audit-list .audit-item .audit-row")
-	assert.Contains(t, first, "root", "the newest row names its actor")
+	first := text(t, ctx, "#audit-list .audit-item .audit-sentence")
+	assert.Contains(t, first, "root (व्यवस्थापक) ने खाता audit.viewer (दर्शक) बनाया", "the newest row names its actor")
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS("#audit-list .audit-item .audit-row")),
+		chromedp.Click(chromedp.CSS("#audit-list .audit-item .audit-raw > summary")),
 		chromedp.WaitVisible(chromedp.CSS("#audit-list .audit-item .audit-after")),
 	))
-	_ = eval[chromedp.Void](t, ctx, `document.querySelectorAll('#audit-list .audit-row[aria-expanded="false"]').forEach(b => b.click())`)
+	_ = eval[chromedp.Void](t, ctx, `document.querySelectorAll('#audit-list details.audit-raw').forEach(d => { d.open = true; })`)
 	after := eval[string](t, ctx, `Array.from(document.querySelectorAll('#audit-list .audit-after')).map(e => e.textContent).join('\n')`)
 	assert.Contains(t, after, "audit.viewer", "a row opens on the record after the change")
 	noSideScroll(t, ctx, "audit")
@@ -487,13 +487,13 @@ func TestAuditScreen(t *testing.T) {
 	// Filter by the actor, then the same in English.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#audit-list .audit-item .audit-filter-actor"))))
 	waitFor(t, ctx, `!!document.querySelector('#audit-actor-clear') && document.querySelectorAll('#audit-list .audit-item').length > 0`)
-	actors := eval[[]string](t, ctx, `Array.from(document.querySelectorAll('#audit-list .audit-actor')).map(e => e.textContent)`)
+	actors := eval[[]string](t, ctx, `Array.from(document.querySelectorAll('#audit-list .audit-item')).map(e => e.dataset.actor)`)
 	for _, a := range actors {
 		assert.Equal(t, "root", a, "only the chosen actor's rows")
 	}
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#lang-en"))))
 	waitFor(t, ctx, `document.documentElement.lang === 'en' && document.querySelectorAll('#audit-list .audit-item').length > 0`)
-	assert.Regexp(t, `root · created · user #\d+`, text(t, ctx, "#audit-list .audit-item .audit-row"))
+	assert.Contains(t, text(t, ctx, "#audit-list .audit-item .audit-sentence"), "root (Administrator) created the account audit.viewer (Viewer)")
 	assert.Contains(t, text(t, ctx, "#audit-actor-chip"), "Only root", "the filter survives the language switch")
 	noSideScroll(t, ctx, "audit (en)")
 	browsertest.Screenshot(t, ctx, "audit-en")
