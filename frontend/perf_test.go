@@ -1,6 +1,7 @@
 package frontend_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/sangathan/sangathan/frontend"
 	"github.com/sangathan/sangathan/frontend/browsertest"
+	"github.com/sangathan/sangathan/models"
 )
 
 // netProfile is a network as Chromium's DevTools emulate it: every request waits latency for
@@ -381,4 +384,82 @@ func TestEnglishReaderLoadsCleanly(t *testing.T) {
 	time.Sleep(4 * time.Second)
 	con.settle(t)
 	assert.Empty(t, con.take(), "the console after a reload in English")
+}
+
+// swappable serves whichever release is current, as a server restarted with a new binary does.
+type swappable struct{ h atomic.Pointer[http.Handler] }
+
+func (s *swappable) set(h http.Handler)                               { s.h.Store(&h) }
+func (s *swappable) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*s.h.Load()).ServeHTTP(w, r) }
+
+// TestServiceWorkerPicksUpANewRelease: a page started from the service worker's cache finds
+// the new sw.js of a new release, which installs the new shell and deletes the old one, so
+// the next start shows the new release — with nothing in the console on the way.
+func TestServiceWorkerPicksUpANewRelease(t *testing.T) {
+	old, err := frontend.Build()
+	require.NoError(t, err)
+	tree := fstest.MapFS{}
+	for p, s := range staticFiles(t) {
+		tree[p] = &fstest.MapFile{Data: []byte(s)}
+	}
+	tree["static/index.html"].Data = bytes.Replace(tree["static/index.html"].Data, []byte("<body>"), []byte(`<body data-release="new">`), 1)
+	next, err := frontend.BuildFrom(tree)
+	require.NoError(t, err)
+	require.NotEqual(t, old.Release, next.Release)
+
+	var sw swappable
+	sw.set(old)
+	srv := httptest.NewServer(&sw)
+	defer srv.Close()
+	ctx := phone(t)
+	con := listenConsole(t, ctx)
+	caches := func() []string {
+		return eval[[]string](t, ctx, "caches.keys()", chromedp.EvalAwaitPromise)
+	}
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#login-username"))))
+	waitFor(t, ctx, "!!navigator.serviceWorker.controller")
+	assert.Equal(t, []string{"sangathan-" + old.Release}, caches())
+
+	sw.set(next)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#login-username"))))
+	assert.Equal(t, "", eval[string](t, ctx, "document.body.dataset.release || ''"), "this start came from the old release's cache")
+	waitFor(t, ctx, fmt.Sprintf("caches.keys().then(k => window.__caches = k.join(' ')) && window.__caches === %q", "sangathan-"+next.Release))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#login-username"))))
+	assert.Equal(t, "new", eval[string](t, ctx, "document.body.dataset.release || ''"), "the next start shows the new release")
+	assert.Equal(t, next.Shell[1], eval[string](t, ctx, "document.querySelector('script[type=module]').getAttribute('src')"))
+	con.settle(t)
+	assert.Empty(t, con.take(), "the console")
+}
+
+// TestServiceWorkerKeepsNoAPIAnswers: after logging in and visiting screens under the service
+// worker's control, its cache holds the shell and nothing else — no API answer, which would
+// hold personal data — and a reload still resumes the session over the network.
+func TestServiceWorkerKeepsNoAPIAnswers(t *testing.T) {
+	a := newApp(t)
+	a.user(t, "sw.admin", models.RoleAdmin, "")
+	site, err := frontend.Build()
+	require.NoError(t, err)
+	ctx := phone(t)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(a.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#login-username"))))
+	waitFor(t, ctx, "!!navigator.serviceWorker.controller")
+	loginAt(t, ctx, a.URL+"/#/units", "sw.admin")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#unit-top .unit-item[data-code="UP"], #unit-name`))))
+	goHash(t, ctx, "#/people")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#people-list"))))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#header-username")), chromedp.WaitVisible(chromedp.CSS("#people-list"))))
+
+	kept := eval[[]string](t, ctx, `(async () => {
+		const out = [];
+		for (const name of await caches.keys()) {
+			const c = await caches.open(name);
+			for (const r of await c.keys()) out.push(new URL(r.url).pathname);
+		}
+		return out.sort();
+	})()`, chromedp.EvalAwaitPromise)
+	want := append([]string(nil), site.Shell...)
+	sort.Strings(want)
+	assert.Equal(t, want, kept, "the service worker keeps the shell only")
+	for _, p := range kept {
+		assert.False(t, strings.HasPrefix(p, "/api/"), "an API answer was kept: %s", p)
+	}
 }
