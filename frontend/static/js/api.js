@@ -186,7 +186,7 @@ export async function openapi() {
 // ASSETS maps the UI's own JSON files to their fingerprinted URLs, which a browser keeps for
 // good: the server fills it in when it bundles the modules (frontend.go); unbundled, each file
 // is fetched by its own path.
-const ASSETS = typeof __ASSETS__ === 'undefined' ? {} : __ASSETS__; // eslint-disable-line no-undef
+const ASSETS = typeof __ASSETS__ === 'undefined' ? {} : __ASSETS__;
 
 // staticJSON loads one of the UI's own JSON files (the translation tables).
 export async function staticJSON(path) {
