@@ -98,8 +98,10 @@ type Site struct {
 	Release string
 	// Shell lists the fingerprinted URLs the service worker keeps at install, index.html first.
 	Shell []string
-	// Preload lists what index.html asks for at once, besides the CSS and the bundle.
-	Preload []string
+	// Prefetch lists what index.html asks for early besides the CSS and the bundle: the Hindi
+	// table, which a first visit needs (a prefetch, not a preload: a reader who chose English
+	// leaves it unused, and an unused preload is a console warning).
+	Prefetch []string
 }
 
 // Handler serves the UI: index.html at / (naming the fingerprinted bundle, CSS and Hindi
@@ -249,12 +251,12 @@ func build(fsys fs.FS) (*Site, error) {
 
 	// index.html names the fingerprinted files; a first visit asks for all of them at once.
 	index := string(raw["index.html"])
-	s.Preload = []string{urls["/"+firstTable]}
+	s.Prefetch = []string{urls["/"+firstTable]}
 	for _, r := range []struct{ from, to string }{
 		{`href="/css/app.css"`, `href="` + urls["/css/app.css"] + `"`},
 		{`href="/favicon.svg"`, `href="` + urls["/favicon.svg"] + `"`},
 		{`<script type="module" src="/js/app.js"></script>`, `<script type="module" src="` + bundleURL + `"></script>` +
-			"\n" + `<link rel="prefetch" href="` + s.Preload[0] + `">`},
+			"\n" + `<link rel="prefetch" href="` + s.Prefetch[0] + `">`},
 	} {
 		if strings.Count(index, r.from) != 1 {
 			return nil, fmt.Errorf("frontend: index.html should name %s once", r.from)

@@ -350,7 +350,7 @@ func TestNewReleaseNewFingerprints(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, a.Release, b.Release)
 	assert.NotEqual(t, a.Shell[1], b.Shell[1], "the bundle names the new table")
-	assert.NotEqual(t, a.Preload, b.Preload, "the table")
+	assert.NotEqual(t, a.Prefetch, b.Prefetch, "the table")
 	same := 0
 	for _, u := range a.Shell {
 		for _, v := range b.Shell {
