@@ -192,3 +192,32 @@ func pathRangeOut(col, lo, hi string) cond {
 func pathRangeIn(col, lo, hi string) cond {
 	return cond{col + " >= ? AND " + col + " < ?", []any{lo, hi}}
 }
+
+// The CSV imports write search_text set-based, from a staging column computed in Go: the whole
+// text when the file has name_hi, else the Latin half, which SQL joins to the Hindi half of the
+// stored text (an update) or to an empty one (an insert).
+
+// stagedSearchText is the staging value of search_text for a row of st.
+func stagedSearchText(st *csvStream, name, nameHi string) string {
+	if st.has("name_hi") {
+		return models.SearchText(name, nameHi)
+	}
+	return models.SearchPart(name)
+}
+
+// searchTextExpr is the SQL of a row's new search_text: staged is the staging column, stored
+// the stored search_text of the row the file updates ("" for an insert).
+func searchTextExpr(pg bool, st *csvStream, staged, stored string) string {
+	if st.has("name_hi") {
+		return staged
+	}
+	sep := "'" + models.SearchSeparator + "'"
+	if stored == "" {
+		return staged + " || " + sep
+	}
+	pos := "instr(" + stored + ", " + sep + ")"
+	if pg {
+		pos = "strpos(" + stored + ", " + sep + ")"
+	}
+	return staged + " || " + sep + " || substr(" + stored + ", " + pos + " + " + strconv.Itoa(len(models.SearchSeparator)) + ")"
+}

@@ -199,3 +199,82 @@ func TestPeopleNear(t *testing.T) {
 	_, err = e.set.People.List(context.Background(), services.System, services.PersonFilter{Near: &missing})
 	wantErr(t, err, services.ENotFound)
 }
+
+// The CSV imports write the same search text as a create, keys included; an update whose file has
+// no name_hi keeps the Hindi half of the stored text.
+func TestImportsWriteSearchKeys(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	st := e.newRoot(t)
+	e.importUnits(t, services.System, services.AllOrNothing, csvFile("level,code,name,name_hi,parent_code",
+		"district,XLKO,Lucknow,लखनऊ,"+st.Code, "assembly,XLKO-1,Bakshi Ka Talab,,XLKO", "booth,XLKO-1-1,Prathmik Vidyalaya Gudamba,,XLKO-1",
+		"booth,XLKO-1-2,Kanya Vidyalaya,चिनहट कन्या विद्यालय,XLKO-1"))
+	checkStored := func() {
+		t.Helper()
+		var rows []models.Unit
+		noErr(t, e.db.Where("code LIKE 'XLKO%'").Find(&rows).Error)
+		for _, u := range rows {
+			if want := models.SearchText(u.Name, u.NameHi); u.SearchText != want {
+				t.Errorf("unit %s: search text %q, want %q", u.Code, u.SearchText, want)
+			}
+		}
+		var people []models.Person
+		noErr(t, e.db.Find(&people).Error)
+		for _, p := range people {
+			if want := models.SearchText(p.Name, p.NameHi); p.SearchText != want {
+				t.Errorf("person %s: search text %q, want %q", p.Name, p.SearchText, want)
+			}
+		}
+	}
+	find := func(q string) []string {
+		t.Helper()
+		p, err := e.units.List(ctx, services.System, services.UnitFilter{Q: q})
+		noErr(t, err)
+		var codes []string
+		for _, u := range p.Items {
+			codes = append(codes, u.Code)
+		}
+		return codes
+	}
+	checkStored()
+	if got := find("गुडम्बा"); !cmp.Equal(got, []string{"XLKO-1-1"}) {
+		t.Errorf("गुडम्बा found %v", got)
+	}
+	if got := find("chinhat"); !cmp.Equal(got, []string{"XLKO-1-2"}) {
+		t.Errorf("chinhat found %v", got)
+	}
+	// A rename from a file without name_hi: the Hindi name stays findable, the new name too.
+	e.importUnits(t, services.System, services.AllOrNothing, csvFile("level,code,name,parent_code",
+		"booth,XLKO-1-2,Balika Vidyalaya,XLKO-1", "booth,XLKO-1-3,Purva Madhyamik Vidyalaya Semra,XLKO-1"))
+	checkStored()
+	if got := find("चिनहट"); !cmp.Equal(got, []string{"XLKO-1-2"}) {
+		t.Errorf("चिनहट after the rename found %v", got)
+	}
+	if got := find("बालिका"); !cmp.Equal(got, []string{"XLKO-1-2"}) {
+		t.Errorf("बालिका found %v", got)
+	}
+	if got := find("सेमरा"); !cmp.Equal(got, []string{"XLKO-1-3"}) {
+		t.Errorf("सेमरा found %v", got)
+	}
+
+	people := func(body string) {
+		t.Helper()
+		_, err := e.imports.People(ctx, services.System, strings.NewReader(body), services.AllOrNothing)
+		noErr(t, err)
+	}
+	people(csvFile("name,name_hi,gender,category,voter_id,home_unit_code",
+		"Ramesh Kumar,,male,OBC,ABC1234567,XLKO-1-1", "सुनीता यादव,,female,OBC,ABC1234568,XLKO-1-2",
+		"Mohan Lal,मोहन लाल,male,SC,ABC1234569,XLKO-1-2"))
+	checkStored()
+	// An update without name_hi keeps मोहन लाल findable.
+	people(csvFile("name,gender,category,voter_id,home_unit_code", "Mohan Lal Verma,male,SC,ABC1234569,XLKO-1-2"))
+	checkStored()
+	for q, want := range map[string]int{"रमेश": 1, "Sunita Yadav": 1, "मोहन वर्मा": 1, "मोहन लाल": 1, "Kumar": 1} {
+		p, err := e.set.People.List(ctx, services.System, services.PersonFilter{Q: q})
+		noErr(t, err)
+		if len(p.Items) != want {
+			t.Errorf("people q=%q: %d found, want %d", q, len(p.Items), want)
+		}
+	}
+}
