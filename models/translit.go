@@ -390,7 +390,7 @@ func ToDevanagari(s string) string {
 				switch {
 				case !afterConsonant:
 					b.WriteString(v.indep)
-				case v.lat == "a" && wordEnd(end) && i > 0:
+				case v.lat == "a" && wordEnd(end) && i > 0 && !strings.HasSuffix(lower[:i], "ay"): // Vidyalaya → विद्यालय
 					b.WriteString("ा")
 				case v.lat == "i" && wordEnd(end):
 					b.WriteString("ी")

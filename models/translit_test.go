@@ -156,7 +156,7 @@ func TestToDevanagari(t *testing.T) {
 	for lat, want := range map[string]string{
 		// Approximate: Latin does not tell a from ā inside a word (Kumar → कुमर, not कुमार).
 		"Gudamba": "गुदम्बा", "Tiwari": "तिवरी", "Ramesh": "रमेश", "Kumar": "कुमर", "Chaudhary": "चौधरी",
-		"Booth 12 Gudamba": "बूथ 12 गुदम्बा", "Sharma": "शर्मा", "Siddiqui": "सिद्दिक़ी", "Devi": "देवी", "Singh": "सिंह",
+		"Booth 12 Gudamba": "बूथ 12 गुदम्बा", "Sharma": "शर्मा", "Siddiqui": "सिद्दिक़ी", "Devi": "देवी", "Singh": "सिंह", "Vidyalaya": "विद्यलय", "Ayodhya": "अयोध्या",
 	} {
 		if got := ToDevanagari(lat); got != want {
 			t.Errorf("ToDevanagari(%s) = %q, want %q", lat, got, want)
