@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -58,6 +59,9 @@ func parseNameSearch(col, q string) (*nameSearch, error) {
 	for _, w := range words {
 		raw := escapeLike(w)
 		key := models.Key(w)
+		if strings.IndexFunc(w, notNameRune) >= 0 {
+			key = "" // a word with other characters than a name's ("ward_7", "10%") is matched as written
+		}
 		if key == "" {
 			match = append(match, like)
 			margs = append(margs, "%"+raw+"%")
@@ -78,6 +82,11 @@ func parseNameSearch(col, q string) (*nameSearch, error) {
 		match:  cond{strings.Join(match, " AND "), margs},
 		prefix: cond{strings.Join(prefix, " AND "), pargs},
 	}, nil
+}
+
+// notNameRune reports whether r is not a letter, mark or digit of a name.
+func notNameRune(r rune) bool {
+	return !unicode.IsLetter(r) && !unicode.IsMark(r) && !unicode.IsDigit(r) && r != '\u200c' && r != '\u200d'
 }
 
 // phases are the two phases of a list with q: prefix matches, then the other matches.
