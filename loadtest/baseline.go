@@ -70,17 +70,20 @@ func searchSQL(table, order string, window bool, phase int) string {
 		first = 4
 	}
 	like := func(n int) string { return fmt.Sprintf(`%s.search_text LIKE $%d ESCAPE '\'`, table, n) }
-	cond := fmt.Sprintf("(%s OR %s OR %s)", like(first), like(first+1), like(first+2))
-	next := first + 3
+	cond := like(first)
+	next := first + 1
 	if phase == 1 {
-		cond = fmt.Sprintf("(%s OR %s) AND NOT ((%s OR %s OR %s))", like(first), like(first+1), like(first+2), like(first+3), like(first+4))
-		next = first + 5
+		cond = fmt.Sprintf("(%s OR %s) AND NOT (%s)", like(first), like(first+1), like(first+2))
+		next = first + 3
 	}
 	if window {
 		return fmt.Sprintf(`SELECT * FROM (SELECT * FROM "%s" WHERE %s.path >= $1 AND %s.path < $2 ORDER BY %s LIMIT $3) AS %s WHERE %s ORDER BY %s LIMIT $%d`,
 			table, table, table, order, table, cond, order, next)
 	}
-	return fmt.Sprintf(`SELECT * FROM "%s" WHERE (%s.path >= $1 AND %s.path < $2) AND (%s) ORDER BY %s LIMIT $%d`, table, table, table, cond, order, next)
+	if phase == 1 { // GORM brackets a condition that holds an AND or OR
+		cond = "(" + cond + ")"
+	}
+	return fmt.Sprintf(`SELECT * FROM "%s" WHERE (%s.path >= $1 AND %s.path < $2) AND %s ORDER BY %s LIMIT $%d`, table, table, table, cond, order, next)
 }
 
 // searchArgs are the LIKE patterns of a one-word q in phase 0 (prefix) or 1 (the others), as
@@ -89,15 +92,15 @@ func searchArgs(q string, phase int) []any {
 	p := likePattern(q)
 	raw := p[1 : len(p)-1]
 	key := models.Key(strings.ToLower(strings.TrimSpace(q)))
-	keyPattern := "%" + models.KeyMark + key + "%"
+	keyStart := "%" + models.KeyMark + key + "%"
+	keyPattern := keyStart
 	if len(key) >= 3 {
 		keyPattern = "%" + key + "%"
 	}
-	prefix := []any{raw + "%", "% " + raw + "%", "%" + models.KeyMark + key + "%"}
 	if phase == 0 {
-		return prefix
+		return []any{keyStart}
 	}
-	return append([]any{"%" + raw + "%", keyPattern}, prefix...)
+	return []any{"%" + raw + "%", keyPattern, keyStart}
 }
 
 // pageLimit is services.DefaultLimit; lists fetch one row more to know whether a next page exists.

@@ -19,7 +19,7 @@ import (
 //
 // searchKeysVersion is part of the fingerprint of the migrations (Fingerprint): change it when
 // the migration changes.
-const searchKeysVersion = "00012_search_keys v1"
+const searchKeysVersion = "00012_search_keys v2"
 
 // searchKeysBatch is how many rows one UPDATE writes.
 const searchKeysBatch = 1000

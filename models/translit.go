@@ -296,15 +296,18 @@ func Words(s string) []string {
 	})
 }
 
-// KeyMark starts each phonetic key in a search text: "~rmes".
-const KeyMark = "~"
+// KeyMark starts each phonetic key in a search text: "qqrmes". Keys never hold a q (Key writes
+// it k), and a marker of letters keeps a key one word for the trigram index: a key's start is
+// then the trigram "qq" and its first letter, which the index can look up, where a word
+// boundary before it would be the trigram of every word with that first letter.
+const KeyMark = "qq"
 
 // SearchSeparator divides the Latin half of a search text from the Hindi half, so that an
 // update that does not change name_hi can keep the stored Hindi half (the CSV imports do).
 const SearchSeparator = " | "
 
 // SearchPart is one half of a search text: the lower-cased name and the key of each of its words
-// ("ramesh kumar ~rmes ~kumr"). A "|" in the name is written as a space.
+// ("ramesh kumar qqrmes qqkumr"). A "|" in the name is written as a space.
 func SearchPart(name string) string {
 	name = strings.ToLower(strings.TrimSpace(strings.ReplaceAll(name, "|", " ")))
 	var b strings.Builder
@@ -322,7 +325,7 @@ func SearchPart(name string) string {
 }
 
 // SearchText builds the lower-cased text that q= searches: the name and the key of each of its
-// words, then the same for the Hindi name ("ramesh ~rmes | रमेश ~rmes"). See services.nameSearch.
+// words, then the same for the Hindi name ("ramesh qqrmes | रमेश qqrmes"). See services.nameSearch.
 func SearchText(name, nameHi string) string {
 	return SearchPart(name) + SearchSeparator + SearchPart(nameHi)
 }

@@ -20,9 +20,10 @@ import (
 // else the start of a key (a one- or two-letter key is in too many names). So "गुडम्बा" finds
 // "Gudamba" and "Ramesh" finds "रमेश". Every word of q must match (in any order).
 //
-// Matches at the start of a word — of the name as written or of a key — come first: a list with
-// q is read in two phases, the records where every word matches at a word start, then the
-// others, each phase in the list's own order. The cursor carries the phase.
+// Matches at the start of a word come first — where the word's key starts one of the record's
+// keys (so "Ram" and "राम" rank Ramesh and रमेश first alike): a list with q is read in two
+// phases, the records where every word matches at a word start, then the others, each phase in
+// the list's own order. The cursor carries the phase.
 
 // Limits of q.
 const (
@@ -69,14 +70,17 @@ func parseNameSearch(col, q string) (*nameSearch, error) {
 			pargs = append(pargs, raw+"%", "% "+raw+"%")
 			continue
 		}
-		keyPattern := "%" + models.KeyMark + key + "%"
+		// The word starts a name's word when its key starts one of the keys: one pattern the
+		// trigram index answers ("qq" and the key's first letters).
+		keyStart := "%" + models.KeyMark + key + "%"
+		keyPattern := keyStart
 		if len(key) >= 3 {
 			keyPattern = "%" + key + "%"
 		}
 		match = append(match, "("+like+" OR "+like+")")
 		margs = append(margs, "%"+raw+"%", keyPattern)
-		prefix = append(prefix, "("+like+" OR "+like+" OR "+like+")")
-		pargs = append(pargs, raw+"%", "% "+raw+"%", "%"+models.KeyMark+key+"%")
+		prefix = append(prefix, like)
+		pargs = append(pargs, keyStart)
 	}
 	return &nameSearch{
 		match:  cond{strings.Join(match, " AND "), margs},
