@@ -1,6 +1,7 @@
 package models
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -186,15 +187,30 @@ func isVowel(c byte) bool {
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' }
 
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // Key returns the phonetic key of one word, in either script: "" when the word has no letter or
 // digit. Two spellings of one name share a key (Ramesh, रमेश → "rmes"); a prefix of a word has
 // a key that is usually a prefix of the word's key (Rame → "rme").
 func Key(word string) string {
-	w := Romanize(strings.ToLower(word))
+	w := word
+	if !isASCII(w) {
+		w = Romanize(w) // lower-cases too
+	}
 	// Only Latin letters and digits count: marks left over and other scripts are dropped.
-	var lat []byte
+	lat := make([]byte, 0, len(w))
 	for i := 0; i < len(w); i++ {
 		c := w[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
 		if isLetter(c) || (c >= '0' && c <= '9') {
 			lat = append(lat, c)
 		}
@@ -205,8 +221,9 @@ func Key(word string) string {
 	if e, ok := keyExceptions[string(lat)]; ok {
 		lat = []byte(e)
 	}
-	// Letters and digraphs that Latin spellings use for one sound.
-	var s []byte
+	// Letters and digraphs that Latin spellings use for one sound. The passes after this one
+	// only drop letters, so they work in place.
+	s := make([]byte, 0, 2*len(lat))
 	for i := 0; i < len(lat); i++ {
 		c := lat[i]
 		next := byte(0)
@@ -248,19 +265,21 @@ func Key(word string) string {
 	// An h after a stop or s marks an aspirate or a sibilant: dropped (kh, gh, ch, chh, th,
 	// dh, ph, bh, sh). After n, r, l, m, v, y it is a letter of its own (Chinhat, चिनहट), but a
 	// final nh is n (Sinh, सिंह).
-	out := s[:0:0]
-	for i, c := range s {
-		if c == 'h' && i > 0 && strings.IndexByte("kgcjtdpbs", s[i-1]) >= 0 {
-			continue
+	out := s[:0]
+	prev := byte(0)
+	for _, c := range s {
+		drop := c == 'h' && strings.IndexByte("kgcjtdpbs", prev) >= 0
+		prev = c
+		if !drop {
+			out = append(out, c)
 		}
-		out = append(out, c)
 	}
 	s = out
 	if n := len(s); n >= 3 && s[n-2] == 'n' && s[n-1] == 'h' {
 		s = s[:n-1]
 	}
 	// "iya" is written "ia" as often as not (Ghaziabad, गाज़ियाबाद).
-	out = s[:0:0]
+	out = s[:0]
 	for i, c := range s {
 		if c == 'y' && i > 0 && s[i-1] == 'i' && i+1 < len(s) && isVowel(s[i+1]) {
 			continue
@@ -276,7 +295,7 @@ func Key(word string) string {
 		s = s[:n-1]
 	}
 	// Every "a" but an initial one is dropped, then doubled letters are one.
-	out = s[:0:0]
+	out = s[:0]
 	for i, c := range s {
 		if c == 'a' && i > 0 {
 			continue
@@ -311,15 +330,18 @@ const SearchSeparator = " | "
 func SearchPart(name string) string {
 	name = strings.ToLower(strings.TrimSpace(strings.ReplaceAll(name, "|", " ")))
 	var b strings.Builder
+	b.Grow(2 * len(name))
 	b.WriteString(name)
-	seen := map[string]bool{}
+	var seen []string
 	for _, w := range Words(name) {
 		k := Key(w)
-		if k == "" || seen[k] {
+		if k == "" || slices.Contains(seen, k) {
 			continue
 		}
-		seen[k] = true
-		b.WriteString(" " + KeyMark + k)
+		seen = append(seen, k)
+		b.WriteString(" ")
+		b.WriteString(KeyMark)
+		b.WriteString(k)
 	}
 	return b.String()
 }
