@@ -3,6 +3,7 @@ package models
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // Real names and places of Uttar Pradesh, as they are written in Hindi and in English (the
@@ -169,6 +170,33 @@ func TestToDevanagari(t *testing.T) {
 		}
 		if a, b := Key(ToDevanagari(c.latin)), Key(c.latin); a != b {
 			t.Errorf("Key(ToDevanagari(%s) = %s) = %q, want %q", c.latin, ToDevanagari(c.latin), a, b)
+		}
+	}
+}
+
+// Any text — random runes of Devanagari, Latin, marks, digits and symbols — gives a key of
+// Latin letters and digits, and valid UTF-8 from every function, without a panic.
+func TestTranslitOfAnyText(t *testing.T) {
+	alphabet := []rune("अआइकखगघङचजझञटडढणतथदधनपफबभमयरलवशषसहािीुूृेैोौंँः़्ऽ।०९ aAbBcCdhkqxzwyZ09~|%_\\-'.\u200c\u200d\u0958\u095c\u0000\uFFFDé")
+	seed := uint64(1)
+	next := func() uint64 { seed = seed*6364136223846793005 + 1442695040888963407; return seed >> 33 }
+	for range 20000 {
+		n := int(next() % 12)
+		rs := make([]rune, n)
+		for i := range rs {
+			rs[i] = alphabet[next()%uint64(len(alphabet))]
+		}
+		s := string(rs)
+		k := Key(s)
+		for _, c := range []byte(k) {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+				t.Fatalf("Key(%q) = %q", s, k)
+			}
+		}
+		for _, out := range []string{Romanize(s), ToDevanagari(s), SearchText(s, s)} {
+			if !utf8.ValidString(out) {
+				t.Fatalf("invalid UTF-8 from %q: %q", s, out)
+			}
 		}
 	}
 }
