@@ -75,13 +75,14 @@ func (a *Auth) HashPassword(pw string) (string, error) {
 
 // ValidatePassword returns field errors for a password that is too weak or too long.
 func ValidatePassword(field, pw string) error {
+	var f Fields
 	switch {
 	case len(pw) < 10:
-		return invalid(field, "must be at least 10 characters")
+		f.AddCode(field, "too_short", map[string]any{"min": 10}, "must be at least 10 characters")
 	case len(pw) > 72:
-		return invalid(field, "must be at most 72 bytes")
+		f.AddCode(field, "too_long", map[string]any{"max": 72}, "must be at most 72 bytes")
 	}
-	return nil
+	return f.Err()
 }
 
 // Session is the answer to a login or refresh.

@@ -66,6 +66,8 @@ var FieldCodes = map[string]string{
 	"list_too_long":       "the list holds more than params.max items",
 	"person_or_id":        "give either person_id or person, not both or neither",
 	"duplicate_in_batch":  "the value is also given in the row params.row",
+	"too_short":           "the text is shorter than params.min characters (a new password)",
+	"password_wrong":      "the current password given does not match the account's",
 }
 
 // AddCode records that field is wrong under rule code (FieldCodes), with its parameters.

@@ -314,7 +314,9 @@ func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) 
 				return Errorf(EForbidden, "a password is changed from a login session, not with an API token")
 			}
 			if self && bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(p.CurrentPassword)) != nil {
-				return invalid("current_password", "does not match your password")
+				var f Fields
+				f.AddCode("current_password", "password_wrong", nil, "does not match your password")
+				return f.Err()
 			}
 			if err := ValidatePassword("password", *p.Password); err != nil {
 				return err
