@@ -9,50 +9,16 @@
 // nothing. The committee screen mounts it and learns of a save through onSaved.
 
 import * as api from '../api.js';
-import { t, has, current, num, tn } from '../i18n.js';
+import { t, current, tn } from '../i18n.js';
 import { h, put, msg, button, errorText } from '../ui.js';
 import { name, other, tags } from '../person.js';
 import * as enums from '../enums.js';
 import * as drafts from '../draft.js';
+import { fieldMessage } from '../errors.js';
 
 const DEVANAGARI = /[\u0900-\u097F]/;
 const draftKey = (unitID) => 'committee-builder.' + unitID;
 const positionName = (p) => t('position.' + p, null, p);
-
-// KNOWN maps the server's English field messages to translation keys, for answers that carry
-// no code yet; fieldMessage is the one place that words the server's field errors.
-const KNOWN = [
-  [/^is required/, 'builder.err_required'],
-  [/Indian mobile number/, 'person.err_phone'],
-  [/three letters and seven digits/, 'person.err_voter_id'],
-  [/age between 18 and 120/, 'builder.err_age'],
-  [/already has this voter ID/, 'builder.err_voter_taken'],
-  [/already held/, 'builder.err_position_taken'],
-  [/(is also given in seats|twice|more than one row)/, 'builder.err_twice'],
-  [/already sits on this committee/, 'committee.err_seated'],
-  [/maximum/, 'committee.full'],
-  [/only on (a )?booth/, 'builder.err_booth_only'],
-  [/^must be one of/, 'person.err_choose'],
-  [/(no such person|not found)/, 'builder.err_person_not_found'],
-];
-
-// fieldMessage words one field error of a problem+json answer in the UI's language: by its
-// stable code and parameters (field_error.<code>), else by the known English message, else the
-// server's own words (local: false, so they are marked as English). screenRow turns a row of
-// the request into the row on the screen (empty rows are not sent).
-export function fieldMessage(f, screenRow = (i) => i) {
-  if (f.code && has('field_error.' + f.code)) {
-    const p = { ...(f.params || {}) };
-    if (typeof p.row === 'number') p.row = num(screenRow(p.row) + 1); // rows are counted from 1 on screen
-    if (p.position) p.position = positionName(p.position);
-    for (const k of ['min', 'max']) if (typeof p[k] === 'number') p[k] = num(p[k]);
-    return { text: t('field_error.' + f.code, p), local: true };
-  }
-  for (const [re, key] of KNOWN) {
-    if (re.test(f.message || '')) return { text: t(key), local: true };
-  }
-  return { text: f.message || '', local: false };
-}
 
 function loadDraft(unitID) {
   const d = drafts.load(draftKey(unitID));

@@ -1,5 +1,6 @@
 // views/people.js: the register of people (व्यक्ति) inside the user's scope: a list filtered by
-// name (either script), category and gender, fifty at a time; and the CSV import (row errors as
+// name (either script), category and gender, fifty at a time, each person linked to their page
+// (person_page.js); and the CSV import (row errors as
 // a table) and export, both through api.js so the token never goes into a URL.
 
 import * as api from '../api.js';
@@ -81,7 +82,7 @@ function personItem(p) {
   if (p.birth_year) meta.push(h('span', null, t('people.born', { year: p.birth_year })));
   return h('li', { class: 'person-item', 'data-person-id': p.id },
     h('div', { class: 'item-head' },
-      h('span', { class: 'item-title person-name' }, name(p)),
+      h('a', { class: 'item-title person-name person-link', href: '#/people/' + encodeURIComponent(p.id), id: 'person-link-' + p.id }, name(p)),
       tags(p)),
     o ? h('p', { class: 'item-meta person-other' }, o) : null,
     meta.length ? h('p', { class: 'item-meta person-meta' }, meta.flatMap((m, i) => (i ? [' · ', m] : [m]))) : null);
