@@ -226,3 +226,33 @@ func TestOwnPasswordChange(t *testing.T) {
 	res.Body.Close()
 	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "the old password no longer works")
 }
+
+// TestAddPersonWithAWarnedName: on the people screen in Hindi, a coordinator adds a person whose
+// Hindi name field holds Latin letters: the warning shows under the field before saving, the
+// coordinator saves all the same, and the new person's page opens with the name as typed.
+func TestAddPersonWithAWarnedName(t *testing.T) {
+	a := newApp(t)
+	a.user(t, "lko.adder", models.RoleDistrictCoordinator, "UP-LUCKNOW")
+	ctx := phone(t)
+	login(t, ctx, a.URL, "lko.adder")
+	goHash(t, ctx, "#/people")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS("#people-add-toggle")),
+		chromedp.Click(chromedp.CSS("#people-add-toggle")),
+		chromedp.WaitVisible(chromedp.CSS("#new-p-name")),
+		chromedp.SendKeys(chromedp.CSS("#new-p-name"), "Sita Devi"),
+		chromedp.SendKeys(chromedp.CSS("#new-p-name_hi"), "Sita"),
+	))
+	waitFor(t, ctx, visible("#new-p-name_hi-script"))
+	assert.Contains(t, text(t, ctx, "#new-p-name_hi-script"), hiText(t, "person.script_hi"))
+	assert.False(t, eval[bool](t, ctx, visible("#new-p-name-script")), "the Latin name is in its script")
+	noSideScroll(t, ctx, "the add form with a warning")
+	setSelect(t, ctx, "#new-p-gender", "female")
+	setSelect(t, ctx, "#new-p-category", "SC")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#new-p-save")),
+		chromedp.WaitVisible(chromedp.CSS("#person-name")),
+	))
+	assert.Equal(t, "Sita", text(t, ctx, "#person-name"), "saved as typed: the warning does not stop the save")
+	assert.Equal(t, a.unitID(t, "UP-LUCKNOW"), eval[string](t, ctx, `document.querySelector('#person-home').dataset.unitId`), "placed in the coordinator's district")
+}

@@ -4,9 +4,10 @@
 // a table) and export, both through api.js so the token never goes into a URL.
 
 import * as api from '../api.js';
-import { t, num, tn } from '../i18n.js';
-import { h, put, msg, field, button, moreButton, errorText } from '../ui.js';
-import { name, other, tags, select, phoneText } from '../person.js';
+import { t, num, tn, unitName } from '../i18n.js';
+import { h, put, msg, field, button, moreButton, errorText, formError, clearErrors, unitPicker } from '../ui.js';
+import { name, other, tags, select, phoneText, personFields } from '../person.js';
+import { showFieldErrors } from '../errors.js';
 import * as enums from '../enums.js';
 
 const PAGE = 50;
@@ -38,6 +39,7 @@ export async function render(root, ctx) {
 
   root.append(h('h1', null, t('people.title')),
     h('section', { class: 'card', id: 'people-filter-card' }, form),
+    addSection(scope, ctx),
     csvSection(scope, () => reload()),
     h('section', { class: 'card', id: 'people' }, list, status));
 
@@ -86,6 +88,52 @@ function personItem(p) {
       tags(p)),
     o ? h('p', { class: 'item-meta person-other' }, o) : null,
     meta.length ? h('p', { class: 'item-meta person-meta' }, meta.flatMap((m, i) => (i ? [' · ', m] : [m]))) : null);
+}
+
+// addSection is a folded form that adds a person to the register: their details (a name in the
+// wrong script is flagged under its field before saving) and the unit that looks after them,
+// found by name inside the user's scope; without one the person is placed in the user's scope
+// unit. Once saved, the new person's page opens.
+function addSection(scope, ctx) {
+  const pf = personFields('new-p');
+  let home = null;
+  const picker = unitPicker({
+    id: 'new-p-home',
+    search: async (q) => (await api.get('/units', { q, under: scope, limit: 10 })).items,
+    label: (u) => `${unitName(u)} · ${t('level.' + u.level, null, u.level)}`,
+    onPick: (u) => { home = u; },
+  });
+  const top = formError();
+  top.id = 'new-p-error';
+  const save = h('button', { type: 'submit', class: 'btn btn-primary', id: 'new-p-save' }, t('people.add_save'));
+  const form = h('form', { class: 'form', id: 'people-add-form', novalidate: true },
+    top, ...pf.nodes,
+    field('home_unit_id', t('person.home_unit'), picker.input, { control: picker.el, hint: t('people.add_home_hint') }),
+    h('div', { class: 'actions' }, save));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const { body, errors } = pf.read();
+    if (errors.length) {
+      showFieldErrors(form, { status: 422, fields: errors });
+      form.querySelector('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    if (home) body.home_unit_id = home.id;
+    save.disabled = true;
+    let p;
+    try {
+      p = await api.post('/people', body);
+    } catch (err) {
+      showFieldErrors(form, err);
+      form.querySelector('[aria-invalid="true"]')?.focus();
+      return;
+    } finally {
+      save.disabled = false;
+    }
+    ctx.go('#/people/' + encodeURIComponent(p.id));
+  });
+  return h('details', { class: 'card', id: 'people-add' }, h('summary', { id: 'people-add-toggle' }, t('people.add')), form);
 }
 
 // csvSection downloads the register as CSV and uploads a people CSV.
