@@ -94,6 +94,7 @@ func TestPersonPageSeatsAndEdit(t *testing.T) {
 	assert.Regexp(t, `– `, text(t, ctx, "#person-past-seats .item-meta"), "the past seat has its dates")
 	assert.False(t, eval[bool](t, ctx, fmt.Sprintf(`!!document.querySelector('[data-unit-id="%d"]')`, agraID)), "no seat outside the coordinator's district")
 	noSideScroll(t, ctx, "the person page")
+	assert.Empty(t, smallTargets(t, ctx), "every link and button on the person page is big enough for a thumb")
 
 	// The wrong script, flagged before saving and swapped with one tap.
 	require.NoError(t, chromedp.Do(ctx,
@@ -109,6 +110,7 @@ func TestPersonPageSeatsAndEdit(t *testing.T) {
 	assert.Contains(t, text(t, ctx, "#person-e-name-script"), hiText(t, "person.script_latin"))
 	assert.Contains(t, text(t, ctx, "#person-e-name_hi-script"), hiText(t, "person.script_hi"))
 	noSideScroll(t, ctx, "the edit form with both warnings")
+	assert.Empty(t, smallTargets(t, ctx), "the edit form's inputs and buttons are big enough for a thumb")
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#person-e-name-swap"))))
 	assert.Equal(t, "Ram Prasad", eval[string](t, ctx, `document.querySelector('#person-e-name').value`))
 	assert.Equal(t, "राम प्रसाद", eval[string](t, ctx, `document.querySelector('#person-e-name_hi').value`))
@@ -186,6 +188,7 @@ func TestOwnPasswordChange(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#account-form")),
 	))
 	noSideScroll(t, ctx, "the account screen")
+	assert.Empty(t, smallTargets(t, ctx), "the account screen's inputs and buttons are big enough for a thumb")
 	fill := func(current, next, repeat string) {
 		t.Helper()
 		require.NoError(t, chromedp.Do(ctx,

@@ -174,9 +174,8 @@ function seatItem(s) {
   const term = s.until
     ? t('person.seat_term', { since: date(s.since), until: date(s.until) })
     : t('person.seat_since', { since: date(s.since) });
-  return h('li', { class: 'history-item' + (s.until ? ' ended' : ''), 'data-seat-id': s.id, 'data-unit-id': s.unit.id },
-    h('div', { class: 'item-head' },
-      h('span', { class: 'item-title seat-position' }, positionName(s.position)),
-      h('a', { class: 'seat-unit', href: unitHref(s.unit) }, unitName(s.unit))),
+  return h('li', { class: 'history-item person-seat' + (s.until ? ' ended' : ''), 'data-seat-id': s.id, 'data-unit-id': s.unit.id },
+    h('span', { class: 'item-title seat-position' }, positionName(s.position)),
+    h('a', { class: 'seat-unit', href: unitHref(s.unit) }, unitName(s.unit)),
     h('p', { class: 'item-meta' }, t('level.' + s.unit.level, null, s.unit.level), ' · ', term));
 }
