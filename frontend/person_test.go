@@ -170,6 +170,30 @@ func TestPersonPageSeatsAndEdit(t *testing.T) {
 	stored, err = a.set.People.Get(context.Background(), services.System, pid)
 	require.NoError(t, err)
 	assert.Equal(t, "Yadav", stored.Person.Caste)
+
+	// The same refusal in English.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#lang-en")),
+		chromedp.WaitVisible(chromedp.CSS(`#person-name[data-person-id="`+ram+`"]`)),
+	))
+	waitFor(t, ctx, `document.documentElement.lang === 'en' && (document.querySelector('#person-seats-title') || {}).textContent === 'Seats held now'`)
+	assert.Equal(t, "Ram Prasad", text(t, ctx, "#person-name"))
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#person-edit")),
+		chromedp.WaitVisible(chromedp.CSS("#person-form")),
+		typeInto("#person-e-caste", "Maurya"),
+	))
+	_, err = a.set.People.Update(context.Background(), services.System, pid, func(in *services.PersonInput) error {
+		in.Caste = "Saini"
+		return nil
+	})
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#person-save")),
+		chromedp.WaitVisible(chromedp.CSS("#person-stale")),
+	))
+	assert.Contains(t, text(t, ctx, "#person-stale"), "Someone else changed this record")
+	assert.Equal(t, "Saini", eval[string](t, ctx, `document.querySelector('#person-e-caste').value`))
 }
 
 // TestOwnPasswordChange: a booth worker on a 360 px phone, in Hindi, opens their account from the
