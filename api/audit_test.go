@@ -485,7 +485,7 @@ func TestListAudit(t *testing.T) {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		if diff := cmp.Diff([]string{"action", "actor_id", "actor_username", "after", "at", "before", "entity", "entity_id", "id", "request_id", "unit_id"}, keys); diff != "" {
+		if diff := cmp.Diff([]string{"action", "actor", "actor_id", "actor_username", "after", "at", "before", "changes", "entity", "entity_id", "id", "request_id", "target", "unit_id"}, keys); diff != "" {
 			t.Errorf("audit row fields (-want +got):\n%s", diff)
 		}
 		newest := all[0]

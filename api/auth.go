@@ -62,10 +62,10 @@ func (s *Server) login(c *gin.Context) {
 	}
 	var f services.Fields
 	if req.Username == "" {
-		f.Add("username", "is required")
+		f.AddCode("username", "required", nil, "is required")
 	}
 	if req.Password == "" {
-		f.Add("password", "is required")
+		f.AddCode("password", "required", nil, "is required")
 	}
 	if err := f.Err(); err != nil {
 		writeError(c, err)
@@ -101,7 +101,7 @@ func (s *Server) refresh(c *gin.Context) {
 		return
 	}
 	if tok == "" {
-		writeError(c, &services.Error{Code: services.EUnauthenticated, Message: "a refresh token is required", Fields: []services.FieldError{{Field: "refresh_token", Message: "is required"}}})
+		writeError(c, &services.Error{Code: services.EUnauthenticated, Message: "a refresh token is required", Fields: []services.FieldError{{Field: "refresh_token", Message: "is required", Code: "required"}}})
 		return
 	}
 	ses, err := s.Auth.Refresh(c.Request.Context(), tok)

@@ -97,7 +97,7 @@ func (s *Server) createSeat(c *gin.Context) {
 		return
 	}
 	if req.PersonID == nil {
-		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "person_id", Message: "is required"})
+		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "person_id", Message: "is required", Code: "required"})
 		return
 	}
 	pid, err := req.PersonID.parse("person_id")
@@ -168,7 +168,7 @@ func (s *Server) createSeatBatch(c *gin.Context) {
 	}
 	if len(req.Seats) > services.MaxBatchSeats {
 		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "seats",
-			Message: "may list at most " + strconv.Itoa(services.MaxBatchSeats) + " seats"})
+			Message: "may list at most " + strconv.Itoa(services.MaxBatchSeats) + " seats", Code: "list_too_long", Params: map[string]any{"max": services.MaxBatchSeats}})
 		return
 	}
 	rows := make([]services.BatchSeat, len(req.Seats))
@@ -188,7 +188,7 @@ func (s *Server) createSeatBatch(c *gin.Context) {
 			var in services.PersonInput
 			if err := r.Person.edit(&in); err != nil {
 				for _, fe := range services.FieldsOf(err) {
-					bad = append(bad, services.FieldError{Field: at + ".person." + fe.Field, Message: fe.Message})
+					bad = append(bad, services.FieldError{Field: at + ".person." + fe.Field, Message: fe.Message, Code: fe.Code, Params: fe.Params})
 				}
 				continue
 			}

@@ -418,8 +418,8 @@ func TestCommitteeBatchAPI(t *testing.T) {
 	}
 	bad[2] = map[string]any{"person_id": existing, "position": "member"}
 	p = wantProblem(t, s.do(t, http.MethodPost, path, dc.Token, map[string]any{"seats": bad}), http.StatusUnprocessableEntity)
-	if got := problemFields(p); !slices.Equal(got, []string{"seats[3].person.gender", "seats[3].person.name"}) {
-		t.Errorf("a bad new person: fields %v", got)
+	if got := problemFields(p); !slices.Equal(got, []string{"seats[1].position", "seats[3].person.gender", "seats[3].person.name"}) {
+		t.Errorf("a bad new person and a second president, all at once: fields %v", got)
 	}
 	bad = bad[:3]
 	p = wantProblem(t, s.do(t, http.MethodPost, path, dc.Token, map[string]any{"seats": bad}), http.StatusUnprocessableEntity)

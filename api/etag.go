@@ -36,6 +36,6 @@ func ifMatch(c *gin.Context) (version *int64, ok bool) {
 		}
 	}
 	fail(c, http.StatusBadRequest, `If-Match must be one ETag of this API, such as "v3", or *`,
-		services.FieldError{Field: "If-Match", Message: `must be one ETag of this API, such as "v3", or *`})
+		services.FieldError{Field: "If-Match", Message: `must be one ETag of this API, such as "v3", or *`, Code: "etag_invalid"})
 	return nil, false
 }

@@ -38,7 +38,7 @@ func (j *jsonID) UnmarshalJSON(b []byte) error {
 func (j jsonID) parse(field string) (int64, error) {
 	id, err := strconv.ParseInt(strings.TrimSpace(string(j)), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, &services.Error{Code: services.EInvalid, Message: "validation failed", Fields: []services.FieldError{{Field: field, Message: "is not a valid id"}}}
+		return 0, &services.Error{Code: services.EInvalid, Message: "validation failed", Fields: []services.FieldError{{Field: field, Message: "is not a valid id", Code: "id_invalid"}}}
 	}
 	return id, nil
 }
@@ -82,10 +82,24 @@ func queryID(c *gin.Context, name string) (*int64, bool) {
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
-		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: name, Message: "is not a valid id"})
+		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: name, Message: "is not a valid id", Code: "id_invalid"})
 		return nil, false
 	}
 	return &id, true
+}
+
+// queryInt reads an optional whole-number query parameter; a malformed one is answered 422.
+func queryInt(c *gin.Context, name string) (*int, bool) {
+	v, ok := c.GetQuery(name)
+	if !ok || v == "" {
+		return nil, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: name, Message: "must be a whole number", Code: "wrong_type", Params: map[string]any{"type": "integer"}})
+		return nil, false
+	}
+	return &n, true
 }
 
 // pageRequest reads limit and cursor.
@@ -94,7 +108,7 @@ func pageRequest(c *gin.Context) (services.PageRequest, bool) {
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "limit", Message: "must be a whole number"})
+			fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "limit", Message: "must be a whole number", Code: "wrong_type", Params: map[string]any{"type": "integer"}})
 			return pr, false
 		}
 		if n == 0 {
@@ -137,7 +151,7 @@ func bindJSON(c *gin.Context, v any) bool {
 		if field == "" {
 			field = "body"
 		}
-		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: field, Message: "must be a " + jsonKind(typeErr.Type.Kind().String())})
+		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: field, Message: "must be a " + jsonKind(typeErr.Type.Kind().String()), Code: "wrong_type", Params: map[string]any{"type": jsonKind(typeErr.Type.Kind().String())}})
 	case errors.As(err, &synErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		fail(c, http.StatusBadRequest, "the request body is not valid JSON")
 	default:

@@ -54,13 +54,13 @@ func (s *Server) putTargets(c *gin.Context) {
 		return
 	}
 	if len(req.Levels) > len(models.Levels) {
-		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "levels", Message: "lists more levels than there are"})
+		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "levels", Message: "lists more levels than there are", Code: "list_too_long", Params: map[string]any{"max": len(models.Levels)}})
 		return
 	}
 	in := make([]services.LevelTargets, 0, len(req.Levels))
 	for i, l := range req.Levels {
 		if len(l.Targets) > len(services.TargetGroups) {
-			fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "levels[" + strconv.Itoa(i) + "].targets", Message: "lists more targets than there are groups"})
+			fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "levels[" + strconv.Itoa(i) + "].targets", Message: "lists more targets than there are groups", Code: "list_too_long", Params: map[string]any{"max": len(services.TargetGroups)}})
 			return
 		}
 		lt := services.LevelTargets{Level: models.Level(l.Level), Targets: make([]services.Target, 0, len(l.Targets))}
@@ -217,7 +217,7 @@ func (s *Server) exportRepresentation(c *gin.Context) {
 		return
 	}
 	if under == nil {
-		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "under", Message: "is required"})
+		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "under", Message: "is required", Code: "required"})
 		return
 	}
 	// The figures are small (a row per unit of one level): made whole first, so that an error is

@@ -195,8 +195,12 @@ func (s *Server) listUnits(c *gin.Context) {
 	if !ok {
 		return
 	}
+	number, ok := queryInt(c, "number")
+	if !ok {
+		return
+	}
 	page, err := s.Units.List(c.Request.Context(), actor(c), services.UnitFilter{
-		Level: models.Level(c.Query("level")), ParentID: parent, Under: under, Q: c.Query("q"), Page: pr,
+		Level: models.Level(c.Query("level")), ParentID: parent, Under: under, Q: c.Query("q"), Number: number, Page: pr,
 	})
 	if err != nil {
 		writeError(c, err)

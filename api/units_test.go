@@ -353,6 +353,9 @@ func TestListUnits(t *testing.T) {
 		{"q and under", "q=cantt&under=" + fx.id("AGR"), []string{"AGRC"}},
 		{"q that matches nothing", "q=varanasi", nil},
 		{"q with LIKE wildcards is literal", "q=" + q("%_"), nil},
+		{"number: jump to a booth of an assembly", "under=" + fx.id("LKOW") + "&number=2", []string{"LKOW-2"}},
+		{"number and level in a district", "under=" + fx.id("LKO") + "&level=booth&number=1", []string{"LKOW-1", "LKOC-1"}},
+		{"number of no unit", "under=" + fx.id("LKOW") + "&number=361", nil},
 	} {
 		t.Run("200 "+tc.name, func(t *testing.T) {
 			got := s.listCodes(t, s.admin.Token, "/api/v1/units?"+tc.query)
@@ -418,6 +421,8 @@ func TestListUnits(t *testing.T) {
 		{name: "422 parent_id not an id", method: http.MethodGet, path: "/api/v1/units?parent_id=abc", actor: "admin", wantStatus: http.StatusUnprocessableEntity, wantFields: []string{"parent_id"}},
 		{name: "422 under not an id", method: http.MethodGet, path: "/api/v1/units?under=abc", actor: "admin", wantStatus: http.StatusUnprocessableEntity, wantFields: []string{"under"}},
 		{name: "422 q over 100 characters", method: http.MethodGet, path: "/api/v1/units?q=" + strings.Repeat("a", 101), actor: "admin", wantStatus: http.StatusUnprocessableEntity, wantFields: []string{"q"}},
+		{name: "422 number not a number", method: http.MethodGet, path: "/api/v1/units?number=two", actor: "admin", wantStatus: http.StatusUnprocessableEntity, wantFields: []string{"number"}},
+		{name: "422 number negative", method: http.MethodGet, path: "/api/v1/units?number=-2", actor: "admin", wantStatus: http.StatusUnprocessableEntity, wantFields: []string{"number"}},
 		{name: "404 parent_id of no unit", method: http.MethodGet, path: "/api/v1/units?parent_id=987654", actor: "admin", wantStatus: http.StatusNotFound},
 		{name: "404 under of no unit", method: http.MethodGet, path: "/api/v1/units?under=987654", actor: "admin", wantStatus: http.StatusNotFound},
 	})

@@ -89,7 +89,7 @@ func (s *Server) listUsers(c *gin.Context) {
 	if v := c.Query("active"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "active", Message: "must be true or false"})
+			fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "active", Message: "must be true or false", Code: "wrong_type", Params: map[string]any{"type": "boolean"}})
 			return
 		}
 		f.Active = &b

@@ -207,6 +207,10 @@ func TestCoordinatorFillsBoothCommittee(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#seat-person-results .person-pick[data-person-id="`+ramesh+`"]`)),
 	))
 	assert.True(t, eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('#seat-person-results [data-person-id="%s"]').disabled`, ramesh)), "someone already seated cannot be picked again")
+	assert.True(t, eval[bool](t, ctx, `document.querySelector('#seat-position option[value="president"]').disabled`), "a taken single-holder position cannot be chosen")
+	assert.False(t, eval[bool](t, ctx, `document.querySelector('#seat-position option[value="member"]').disabled`))
+	// Had another coordinator taken it meanwhile, the server refuses; set the held position as
+	// a stale screen would have it.
 	setSelect(t, ctx, "#seat-position", "president")
 	assert.Contains(t, eval[string](t, ctx, `document.querySelector('#seat-position').selectedOptions[0].textContent`), "भरा हुआ")
 	require.NoError(t, chromedp.Do(ctx,
@@ -222,6 +226,19 @@ func TestCoordinatorFillsBoothCommittee(t *testing.T) {
 	assert.Equal(t, "व्यक्ति कमेटी में नहीं जुड़ा।", text(t, ctx, "#committee-add-form .form-error"))
 	assert.Equal(t, "true", eval[string](t, ctx, "document.querySelector('#seat-position').getAttribute('aria-invalid')"))
 	assert.Equal(t, 10, seatCount(t, ctx))
+	// A new person for the taken position: one request, refused whole, so no one is saved.
+	setSelect(t, ctx, "#seat-position", "president")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#seat-mode-new")), chromedp.WaitVisible(chromedp.CSS("#seat-p-name")),
+		chromedp.SendKeys(chromedp.CSS("#seat-p-name"), "Ghost Pradhan")))
+	setSelect(t, ctx, "#seat-p-gender", "male")
+	setSelect(t, ctx, "#seat-p-category", "GEN")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#committee-add-submit"))))
+	waitFor(t, ctx, `document.querySelector('#seat-position-error').textContent !== ''`)
+	assert.Equal(t, "अध्यक्ष का पद पहले से भरा है। पहले मौजूदा अध्यक्ष को हटाएं।", text(t, ctx, "#seat-position-error"))
+	ghosts, err := a.set.People.List(context.Background(), services.System, services.PersonFilter{Q: "Ghost Pradhan"})
+	require.NoError(t, err)
+	assert.Empty(t, ghosts.Items, "the refused seat saved no person")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#seat-mode-search"))))
 	noSideScroll(t, ctx, "409 in the form")
 	browsertest.Screenshot(t, ctx, "committee-409-hi")
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#committee-add-close"))))

@@ -75,14 +75,13 @@ func (a *Auth) HashPassword(pw string) (string, error) {
 
 // ValidatePassword returns field errors for a password that is too weak or too long.
 func ValidatePassword(field, pw string) error {
-	var f Fields
 	switch {
 	case len(pw) < 10:
-		f.AddCode(field, "too_short", map[string]any{"min": 10}, "must be at least 10 characters")
+		return invalid(field, "too_short", map[string]any{"min": 10}, "must be at least 10 characters")
 	case len(pw) > 72:
-		f.AddCode(field, "too_long", map[string]any{"max": 72}, "must be at most 72 bytes")
+		return invalid(field, "too_long", map[string]any{"max": 72}, "must be at most 72 bytes")
 	}
-	return f.Err()
+	return nil
 }
 
 // Session is the answer to a login or refresh.

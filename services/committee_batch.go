@@ -44,15 +44,22 @@ func (s *Committees) SeatBatch(ctx context.Context, actor Actor, unitID int64, r
 	if err := f.Err(); err != nil {
 		return CommitteeView{}, err
 	}
+	// The rows' own fields first. A row's errors do not stop the checks against the committee
+	// and the stored people below, so that every problem of the batch comes back at once;
+	// only a check that cannot be made (no person, no valid position, a bad voter ID) is skipped.
 	year := s.now().Year()
+	noPerson := make([]bool, len(rows))
+	voterBad := make([]bool, len(rows))
 	for i, r := range rows {
 		at := fmt.Sprintf("seats[%d]", i)
 		switch {
 		case (r.PersonID == nil) == (r.Person == nil):
 			f.AddCode(at+".person_id", "person_or_id", nil, "give either person_id or person")
+			noPerson[i] = true
 		case r.Person != nil:
 			r.Person.normalise()
 			for _, fe := range r.Person.validate(year) {
+				voterBad[i] = voterBad[i] || fe.Field == "voter_id"
 				fe.Field = at + ".person." + fe.Field
 				f = append(f, fe)
 			}
@@ -61,9 +68,7 @@ func (s *Committees) SeatBatch(ctx context.Context, actor Actor, unitID int64, r
 			f.AddCode(at+".position", "one_of", map[string]any{"allowed": models.Positions}, "%s", mustBePosition)
 		}
 	}
-	if err := f.Err(); err != nil {
-		return CommitteeView{}, err
-	}
+	static := f
 	people := NewPeople(s.db, s.now, s.units)
 	wide := false
 	err := runTx(ctx, s.db, func(tx *gorm.DB) error {
@@ -92,9 +97,12 @@ func (s *Committees) SeatBatch(ctx context.Context, actor Actor, unitID int64, r
 		holders := make([]models.Person, len(rows))
 		paths := make([]string, len(rows))
 		voters := map[string]int{}
-		var f Fields
+		f := slices.Clone(static) // a retried transaction starts again from the rows' own errors
 		for i, r := range rows {
 			at := fmt.Sprintf("seats[%d]", i)
+			if noPerson[i] || !r.Position.Valid() {
+				continue
+			}
 			personID, visible := int64(0), true
 			if r.PersonID != nil {
 				p, path, err := s.seatable(tx, *r.PersonID)
@@ -103,7 +111,7 @@ func (s *Committees) SeatBatch(ctx context.Context, actor Actor, unitID int64, r
 				}
 				holders[i], paths[i] = p, path
 				personID, visible = p.ID, path != "" && actor.Sees(path)
-			} else if v := r.Person.VoterID; v != "" {
+			} else if v := r.Person.VoterID; v != "" && !voterBad[i] {
 				if j, dup := voters[v]; dup {
 					f.AddCode(at+".person.voter_id", "duplicate_in_batch", map[string]any{"row": j}, "is also given in seats[%d]", j)
 				}
@@ -147,7 +155,7 @@ func (s *Committees) SeatBatch(ctx context.Context, actor Actor, unitID int64, r
 			owner, err := people.owner(tx, actor, home)
 			if err != nil {
 				if fe := FieldsOf(err); ErrorCode(err) == EInvalid && len(fe) > 0 {
-					return invalid(fmt.Sprintf("seats[%d].person.%s", i, fe[0].Field), "%s", fe[0].Message)
+					return invalid(fmt.Sprintf("seats[%d].person.%s", i, fe[0].Field), fe[0].Code, fe[0].Params, "%s", fe[0].Message)
 				}
 				return err
 			}

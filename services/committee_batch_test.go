@@ -96,8 +96,10 @@ func TestSeatBatchIsAllOrNothing(t *testing.T) {
 	for _, f := range services.FieldsOf(err) {
 		fields = append(fields, f.Field)
 	}
-	// The shape errors come first, all of them; the seat rules once those are right.
-	want := []string{"seats[3].person.phone", "seats[9].person_id", "seats[9].position"}
+	// Every error at once: the rows' own fields and the seat rules alike (issue 10: a second
+	// submit must not reveal errors the first could have named).
+	want := []string{"seats[3].person.phone", "seats[9].person_id", "seats[9].position",
+		"seats[2].position", "seats[5].person.voter_id", "seats[6].person.voter_id", "seats[7].person_id", "seats[8].person_id"}
 	if services.ErrorCode(err) != services.EInvalid || !cmp.Equal(fields, want) {
 		t.Fatalf("first answer: %v, fields %v, want %v", err, fields, want)
 	}

@@ -50,24 +50,60 @@ type FieldError struct {
 // FieldCodes are the codes a FieldError carries, with what each means; the OpenAPI document
 // lists them.
 var FieldCodes = map[string]string{
-	"required":            "the field is required",
-	"too_long":            "the text is longer than params.max characters, or not plain text",
-	"one_of":              "the value must be one of params.allowed",
-	"age_out_of_range":    "the birth year gives an age outside params.min..params.max",
-	"phone_invalid":       "not an Indian mobile number",
-	"voter_id_invalid":    "not an EPIC number (three letters, seven digits)",
-	"voter_id_taken":      "another person already has this voter ID",
-	"position_taken":      "the single-holder position is already held on this committee",
-	"already_seated":      "the person already sits on this committee",
-	"committee_full":      "the committee already has its maximum of params.max seats",
-	"booth_agent_booth":   "a booth-level agent sits only on a booth committee",
-	"person_not_in_scope": "no such person in the reader's scope",
-	"list_empty":          "the list must hold at least one item",
-	"list_too_long":       "the list holds more than params.max items",
-	"person_or_id":        "give either person_id or person, not both or neither",
-	"duplicate_in_batch":  "the value is also given in the row params.row",
-	"too_short":           "the text is shorter than params.min characters (a new password)",
-	"password_wrong":      "the current password given does not match the account's",
+	"required":              "the field is required",
+	"too_long":              "the text is longer than params.max characters, or not plain text",
+	"one_of":                "the value must be one of params.allowed",
+	"age_out_of_range":      "the birth year gives an age outside params.min..params.max",
+	"phone_invalid":         "not an Indian mobile number",
+	"voter_id_invalid":      "not an EPIC number (three letters, seven digits)",
+	"voter_id_taken":        "another person already has this voter ID",
+	"position_taken":        "the single-holder position is already held on this committee",
+	"already_seated":        "the person already sits on this committee",
+	"committee_full":        "the committee already has its maximum of params.max seats",
+	"booth_agent_booth":     "a booth-level agent sits only on a booth committee",
+	"person_not_in_scope":   "no such person in the reader's scope",
+	"list_empty":            "the list must hold at least one item",
+	"list_too_long":         "the list holds more than params.max items",
+	"person_or_id":          "give either person_id or person, not both or neither",
+	"duplicate_in_batch":    "the value is also given in the row params.row",
+	"not_text":              "not plain UTF-8 text: control characters or invalid bytes",
+	"too_short":             "the text is shorter than params.min characters",
+	"out_of_range":          "the number lies outside params.min..params.max (either may be absent)",
+	"wrong_type":            "the value is not of JSON type params.type",
+	"exceeds":               "the number is larger than the field params.limit",
+	"not_applicable":        "the field applies only to units of params.levels",
+	"duplicate":             "the value is given twice",
+	"either_or":             "give exactly one of params.fields",
+	"census_group":          "the census gives shares only for params.allowed",
+	"code_format":           "a unit code: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+	"username_format":       "a username: 3 to 64 lower-case letters, digits, '.', '_' or '-'",
+	"id_invalid":            "not an id of this API",
+	"date_invalid":          "not a date (YYYY-MM-DD) or an RFC 3339 time",
+	"cursor_invalid":        "not a cursor this list gave",
+	"sort_invalid":          "not a sort order this list offers",
+	"etag_invalid":          "not an ETag of this API, such as \"v3\", or *",
+	"version_mismatch":      "the record changed since it was read; params.current is its version now",
+	"code_taken":            "another unit already has this code",
+	"username_taken":        "another account already has this username",
+	"unit_not_in_scope":     "no such unit in the reader's scope",
+	"parent_invalid":        "a params.level cannot be placed under a params.parent_level (or has no parent)",
+	"parent_self":           "a unit cannot be moved under itself",
+	"parent_loop":           "the file's parent codes form a loop",
+	"parent_new":            "an existing unit cannot move under a unit created in the same file",
+	"parliamentary_invalid": "the unit is not a parliamentary (Lok Sabha) constituency",
+	"level_fixed":           "a stored unit's level (params.level) cannot change",
+	"level_not_under":       "a params.level has no params.by under it",
+	"top_level_admin":       "only an administrator may create or change a top-level unit",
+	"scope_level":           "a params.role's scope must be a params.level",
+	"role_not_below":        "the role must be below the actor's own",
+	"password_wrong":        "the current password does not match",
+	"duplicate_in_file":     "the value is also given on line params.line of the file",
+	"line_has_errors":       "the row refers to line params.line, which has errors",
+	"unknown_column":        "the CSV column is not one of params.allowed",
+	"column_missing":        "a required CSV column is missing",
+	"csv_unreadable":        "the CSV cannot be read here (a stray quote or similar)",
+	"field_count":           "the row has params.got fields where the header has params.want",
+	"more_errors":           "params.count more errors are not shown",
 }
 
 // AddCode records that field is wrong under rule code (FieldCodes), with its parameters.
@@ -150,11 +186,6 @@ const unavailableMessage = "the database is not available; try again shortly"
 // Fields collects field errors for a Validate method.
 type Fields []FieldError
 
-// Add records that field is wrong.
-func (f *Fields) Add(field, format string, args ...any) {
-	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-}
-
 // Err returns an EInvalid error holding the fields, or nil when there are none.
 func (f Fields) Err() error {
 	if len(f) == 0 {
@@ -163,10 +194,10 @@ func (f Fields) Err() error {
 	return &Error{Code: EInvalid, Message: "validation failed", Fields: f}
 }
 
-// invalid is a shortcut for one bad field.
-func invalid(field, format string, args ...any) error {
+// invalid is a shortcut for one bad field, wrong under rule code (FieldCodes).
+func invalid(field, code string, params map[string]any, format string, args ...any) error {
 	var f Fields
-	f.Add(field, format, args...)
+	f.AddCode(field, code, params, format, args...)
 	return f.Err()
 }
 

@@ -22,13 +22,13 @@ type importErrors struct {
 
 // add records an error of one row. Errors of one row come together (a row is checked whole
 // before the next is read, and each later check reports at most one error per row).
-func (e *importErrors) add(line int, field, msg string) {
+func (e *importErrors) add(line int, field, code string, params map[string]any, msg string) {
 	if line != e.lastLine || e.badLines == 0 {
 		e.badLines++
 		e.lastLine = line
 	}
 	if len(e.list) < MaxImportErrors {
-		e.list = append(e.list, FieldError{Line: line, Field: field, Message: msg})
+		e.list = append(e.list, FieldError{Line: line, Field: field, Message: msg, Code: code, Params: params})
 	} else {
 		e.dropped++
 	}
@@ -46,7 +46,7 @@ func (e *importErrors) merged(more []FieldError, moreTotal int) []FieldError {
 		all = all[:MaxImportErrors:MaxImportErrors]
 	}
 	if hidden > 0 {
-		all = append(all, FieldError{Field: "file", Message: fmt.Sprintf("%d more errors not shown; fix these and import again", hidden)})
+		all = append(all, FieldError{Field: "file", Message: fmt.Sprintf("%d more errors not shown; fix these and import again", hidden), Code: "more_errors", Params: map[string]any{"count": hidden}})
 	}
 	if all == nil {
 		return []FieldError{}
@@ -72,14 +72,14 @@ func openCSV(r io.Reader, allowed, required []string) (*csvStream, error) {
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, &Error{Code: EInvalid, Message: "the file is empty", Fields: []FieldError{{Line: 1, Field: "header", Message: "a header row is required"}}}
+		return nil, &Error{Code: EInvalid, Message: "the file is empty", Fields: []FieldError{{Line: 1, Field: "header", Message: "a header row is required", Code: "required"}}}
 	}
 	if err != nil {
 		var pe *csv.ParseError
 		if !errors.As(err, &pe) {
 			return nil, fmt.Errorf("read csv: %w", err) // the body itself failed (too large, cut off)
 		}
-		return nil, &Error{Code: EInvalid, Message: "the header row cannot be read", Fields: []FieldError{{Line: 1, Field: "header", Message: csvMessage(err)}}}
+		return nil, &Error{Code: EInvalid, Message: "the header row cannot be read", Fields: []FieldError{{Line: 1, Field: "header", Message: csvMessage(err), Code: "csv_unreadable"}}}
 	}
 	known := map[string]bool{}
 	for _, c := range allowed {
@@ -94,16 +94,16 @@ func openCSV(r io.Reader, allowed, required []string) (*csvStream, error) {
 		h = strings.ToLower(strings.TrimSpace(h))
 		s.header[i] = h
 		if !known[h] {
-			bad = append(bad, FieldError{Line: 1, Field: h, Message: "unknown column; expected some of: " + strings.Join(allowed, ", ")})
+			bad = append(bad, FieldError{Line: 1, Field: h, Message: "unknown column; expected some of: " + strings.Join(allowed, ", "), Code: "unknown_column", Params: map[string]any{"allowed": allowed}})
 		} else if _, dup := s.col[h]; dup {
-			bad = append(bad, FieldError{Line: 1, Field: h, Message: "column appears twice"})
+			bad = append(bad, FieldError{Line: 1, Field: h, Message: "column appears twice", Code: "duplicate"})
 		} else {
 			s.col[h] = i
 		}
 	}
 	for _, c := range required {
 		if _, ok := s.col[c]; !ok {
-			bad = append(bad, FieldError{Line: 1, Field: c, Message: "required column is missing"})
+			bad = append(bad, FieldError{Line: 1, Field: c, Message: "required column is missing", Code: "column_missing"})
 		}
 	}
 	if len(bad) > 0 {
@@ -127,15 +127,15 @@ func (s *csvStream) next() ([]string, int, error) {
 			if !errors.As(err, &pe) {
 				return nil, 0, fmt.Errorf("read csv: %w", err)
 			}
-			s.errs.add(pe.Line, "row", csvMessage(err))
+			s.errs.add(pe.Line, "row", "csv_unreadable", nil, csvMessage(err))
 			continue
 		}
 		line, _ := s.cr.FieldPos(0) // FieldPos panics after a parse error, not after a good read
 		switch {
 		case len(rec) != s.width:
-			s.errs.add(line, "row", fmt.Sprintf("has %d fields; the header has %d", len(rec), s.width))
+			s.errs.add(line, "row", "field_count", map[string]any{"got": len(rec), "want": s.width}, fmt.Sprintf("has %d fields; the header has %d", len(rec), s.width))
 		case badText(rec) >= 0:
-			s.errs.add(line, s.header[badText(rec)], "is not UTF-8 text (save the file as CSV UTF-8)")
+			s.errs.add(line, s.header[badText(rec)], "not_text", nil, "is not UTF-8 text (save the file as CSV UTF-8)")
 		default:
 			return rec, line, nil
 		}

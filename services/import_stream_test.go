@@ -40,7 +40,8 @@ func TestImportPeopleReadsPastAMillionRows(t *testing.T) {
 	if res.Inserted != 1 || len(res.Errors) != services.MaxImportErrors+1 {
 		t.Fatalf("inserted %d, %d errors; want 1 and %d", res.Inserted, len(res.Errors), services.MaxImportErrors+1)
 	}
-	want := services.FieldError{Field: "file", Message: fmt.Sprintf("%d more errors not shown; fix these and import again", bad-services.MaxImportErrors)}
+	want := services.FieldError{Field: "file", Message: fmt.Sprintf("%d more errors not shown; fix these and import again", bad-services.MaxImportErrors),
+		Code: "more_errors", Params: map[string]any{"count": bad - services.MaxImportErrors}}
 	if d := cmp.Diff(want, res.Errors[services.MaxImportErrors]); d != "" {
 		t.Errorf("last entry (-want +got):\n%s", d)
 	}

@@ -135,25 +135,25 @@ func csvMessage(err error) string {
 	return "not valid CSV: " + err.Error()
 }
 
-func optInt(field, s string, fail func(string, string)) *int {
+func optInt(field, s string, fail func(field, code string, params map[string]any, msg string)) *int {
 	if s == "" {
 		return nil
 	}
 	n, err := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
 	if err != nil {
-		fail(field, "must be a whole number")
+		fail(field, "wrong_type", map[string]any{"type": "integer"}, "must be a whole number")
 		return nil
 	}
 	return &n
 }
 
-func optInt64(field, s string, fail func(string, string)) *int64 {
+func optInt64(field, s string, fail func(field, code string, params map[string]any, msg string)) *int64 {
 	if s == "" {
 		return nil
 	}
 	n, err := strconv.ParseInt(strings.ReplaceAll(s, ",", ""), 10, 64)
 	if err != nil {
-		fail(field, "must be a whole number")
+		fail(field, "wrong_type", map[string]any{"type": "integer"}, "must be a whole number")
 		return nil
 	}
 	return &n
@@ -172,8 +172,8 @@ func unitRows(st *csvStream, f *unitFile) rowSource {
 				return nil, false, err
 			}
 			ur := &unitRow{line: line, parentCode: f.intern(st.get(rec, "parent_code")), parlCode: f.intern(st.get(rec, "parliamentary_code"))}
-			fail := func(field, msg string) {
-				st.errs.add(line, field, msg)
+			fail := func(field, code string, params map[string]any, msg string) {
+				st.errs.add(line, field, code, params, msg)
 				ur.parseBad = true
 			}
 			uf := unitFields{Level: models.Level(strings.ToLower(st.get(rec, "level"))), Code: st.get(rec, "code"), Name: st.get(rec, "name"),
@@ -196,14 +196,14 @@ func unitRows(st *csvStream, f *unitFile) rowSource {
 				if c, ok := unitFieldColumn[fe.Field]; ok {
 					fe.Field = c
 				}
-				fail(fe.Field, fe.Message)
+				fail(fe.Field, fe.Code, fe.Params, fe.Message)
 			}
 			if uf.Level.Valid() {
 				if ur.parentCode == "" && !uf.Level.ParentOptional() {
-					fail("parent_code", "is required for a "+string(uf.Level))
+					fail("parent_code", "required", nil, "is required for a "+string(uf.Level))
 				}
 				if ur.parentCode != "" && uf.Level == models.LevelNational {
-					fail("parent_code", "a national unit has no parent")
+					fail("parent_code", "parent_invalid", map[string]any{"level": models.LevelNational}, "a national unit has no parent")
 				}
 				ur.level = uf.Level
 			} else {
@@ -212,7 +212,7 @@ func unitRows(st *csvStream, f *unitFile) rowSource {
 			if uf.Code != "" {
 				ur.code = f.intern(uf.Code)
 				if prev, dup := f.byCode[ur.code]; dup {
-					fail("code", fmt.Sprintf("duplicates the code on line %d", prev.line))
+					fail("code", "duplicate_in_file", map[string]any{"line": prev.line}, fmt.Sprintf("duplicates the code on line %d", prev.line))
 				} else {
 					f.byCode[ur.code] = ur
 				}
@@ -244,7 +244,7 @@ func (s *Imports) Units(ctx context.Context, actor Actor, r io.Reader, mode Impo
 		mode = AllOrNothing
 	}
 	if mode != AllOrNothing && mode != ValidRows {
-		return ImportResult{}, invalid("mode", "must be all_or_nothing or valid_rows")
+		return ImportResult{}, invalid("mode", "one_of", map[string]any{"allowed": []string{"all_or_nothing", "valid_rows"}}, "must be all_or_nothing or valid_rows")
 	}
 	st, err := openCSV(r, UnitColumns, []string{"level", "code", "name"})
 	if err != nil {
@@ -343,8 +343,8 @@ func loadStoredUnits(c *importConn, tx *gorm.DB, f *unitFile) (map[string]*store
 // rows bad (and their descendants in the file, whose parent will not exist) as it goes.
 func (s *Imports) resolve(actor Actor, f *unitFile, stored map[string]*storedUnit) []FieldError {
 	var errs []FieldError
-	fail := func(ur *unitRow, field, msg string) {
-		errs = append(errs, FieldError{Line: ur.line, Field: field, Message: msg})
+	fail := func(ur *unitRow, field, code string, params map[string]any, msg string) {
+		errs = append(errs, FieldError{Line: ur.line, Field: field, Message: msg, Code: code, Params: params})
 		ur.bad = true
 	}
 	byCode := f.byCode
@@ -353,9 +353,9 @@ func (s *Imports) resolve(actor Actor, f *unitFile, stored map[string]*storedUni
 			ur.existing = ex
 			switch {
 			case !actor.Sees(ex.Path):
-				fail(ur, "code", "belongs to a unit outside your scope")
+				fail(ur, "code", "unit_not_in_scope", nil, "belongs to a unit outside your scope")
 			case ex.Level != ur.level && ur.level.Valid():
-				fail(ur, "level", fmt.Sprintf("the stored unit %s is a %s; a unit's level cannot change", ur.code, ex.Level))
+				fail(ur, "level", "level_fixed", map[string]any{"level": ex.Level}, fmt.Sprintf("the stored unit %s is a %s; a unit's level cannot change", ur.code, ex.Level))
 			}
 		}
 	}
@@ -365,7 +365,7 @@ func (s *Imports) resolve(actor Actor, f *unitFile, stored map[string]*storedUni
 	visit = func(ur *unitRow) {
 		if state[ur] != 0 {
 			if state[ur] == 1 {
-				fail(ur, "parent_code", "the file's parent codes form a loop")
+				fail(ur, "parent_code", "parent_loop", nil, "the file's parent codes form a loop")
 			}
 			return
 		}
@@ -376,28 +376,28 @@ func (s *Imports) resolve(actor Actor, f *unitFile, stored map[string]*storedUni
 				visit(p)
 				switch {
 				case p.bad && !ur.bad:
-					fail(ur, "parent_code", fmt.Sprintf("the parent on line %d has errors", p.line))
+					fail(ur, "parent_code", "line_has_errors", map[string]any{"line": p.line}, fmt.Sprintf("the parent on line %d has errors", p.line))
 				case !p.bad && ur.level.Valid() && !ur.level.MayHaveParent(p.level):
-					fail(ur, "parent_code", fmt.Sprintf("a %s cannot be placed under a %s", ur.level, p.level))
+					fail(ur, "parent_code", "parent_invalid", map[string]any{"level": ur.level, "parent_level": p.level}, fmt.Sprintf("a %s cannot be placed under a %s", ur.level, p.level))
 				case ur.existing != nil && p.existing == nil && !p.bad:
-					fail(ur, "parent_code", "an existing unit cannot move under a unit created in the same file; import the new parent first")
+					fail(ur, "parent_code", "parent_new", nil, "an existing unit cannot move under a unit created in the same file; import the new parent first")
 				}
 			} else if ex := stored[ur.parentCode]; ex != nil {
 				switch {
 				case !actor.Sees(ex.Path):
-					fail(ur, "parent_code", "no unit with this code in the file or the database")
+					fail(ur, "parent_code", "unit_not_in_scope", nil, "no unit with this code in the file or the database")
 				case ur.level.Valid() && !ur.level.MayHaveParent(ex.Level):
-					fail(ur, "parent_code", fmt.Sprintf("a %s cannot be placed under a %s", ur.level, ex.Level))
+					fail(ur, "parent_code", "parent_invalid", map[string]any{"level": ur.level, "parent_level": ex.Level}, fmt.Sprintf("a %s cannot be placed under a %s", ur.level, ex.Level))
 				case ur.existing != nil && strings.HasPrefix(ex.Path, ur.existing.Path):
-					fail(ur, "parent_code", "a unit cannot be moved under itself")
+					fail(ur, "parent_code", "parent_self", nil, "a unit cannot be moved under itself")
 				}
 			} else {
-				fail(ur, "parent_code", "no unit with this code in the file or the database")
+				fail(ur, "parent_code", "unit_not_in_scope", nil, "no unit with this code in the file or the database")
 			}
 		} else if ur.level.ParentOptional() && !actor.Everywhere() && !ur.bad {
-			fail(ur, "parent_code", "only an administrator may create or change a top-level unit")
+			fail(ur, "parent_code", "top_level_admin", nil, "only an administrator may create or change a top-level unit")
 		} else if ur.existing != nil && ur.existing.ParentID != nil && !ur.bad {
-			fail(ur, "parent_code", "is required: the stored unit has a parent")
+			fail(ur, "parent_code", "required", nil, "is required: the stored unit has a parent")
 		}
 		if ur.parlCode != "" && !ur.bad {
 			if p := byCode[ur.parlCode]; p != nil {
@@ -405,16 +405,16 @@ func (s *Imports) resolve(actor Actor, f *unitFile, stored map[string]*storedUni
 					visit(p) // the seat may come later in the file and turn out bad
 				}
 				if p.level != models.LevelParliamentary {
-					fail(ur, "parliamentary_code", "is not a parliamentary constituency")
+					fail(ur, "parliamentary_code", "parliamentary_invalid", nil, "is not a parliamentary constituency")
 				} else if p.bad {
-					fail(ur, "parliamentary_code", fmt.Sprintf("the constituency on line %d has errors", p.line))
+					fail(ur, "parliamentary_code", "line_has_errors", map[string]any{"line": p.line}, fmt.Sprintf("the constituency on line %d has errors", p.line))
 				}
 			} else if ex := stored[ur.parlCode]; ex != nil {
 				if ex.Level != models.LevelParliamentary {
-					fail(ur, "parliamentary_code", "is not a parliamentary constituency")
+					fail(ur, "parliamentary_code", "parliamentary_invalid", nil, "is not a parliamentary constituency")
 				}
 			} else {
-				fail(ur, "parliamentary_code", "no unit with this code in the file or the database")
+				fail(ur, "parliamentary_code", "unit_not_in_scope", nil, "no unit with this code in the file or the database")
 			}
 		}
 	}

@@ -33,16 +33,16 @@ func (p PageRequest) bounds() (limit int, after int64, err error) {
 	case limit == 0:
 		limit = DefaultLimit
 	case limit < 0 || limit > MaxLimit:
-		return 0, 0, invalid("limit", "must be between 1 and %d", MaxLimit)
+		return 0, 0, invalid("limit", "out_of_range", map[string]any{"min": 1, "max": MaxLimit}, "must be between 1 and %d", MaxLimit)
 	}
 	if p.Cursor != "" {
 		raw, derr := base64.RawURLEncoding.DecodeString(p.Cursor)
 		if derr != nil {
-			return 0, 0, invalid("cursor", "is not a cursor this server issued")
+			return 0, 0, invalid("cursor", "cursor_invalid", nil, "is not a cursor this server issued")
 		}
 		after, derr = strconv.ParseInt(string(raw), 10, 64)
 		if derr != nil || after < 0 {
-			return 0, 0, invalid("cursor", "is not a cursor this server issued")
+			return 0, 0, invalid("cursor", "cursor_invalid", nil, "is not a cursor this server issued")
 		}
 	}
 	return limit, after, nil
@@ -83,7 +83,7 @@ func (p PageRequest) pathBounds() (limit int, after pathCursor, err error) {
 	if err != nil || p.Cursor == "" {
 		return limit, after, err
 	}
-	bad := invalid("cursor", "is not a cursor this server issued")
+	bad := invalid("cursor", "cursor_invalid", nil, "is not a cursor this server issued")
 	raw, derr := base64.RawURLEncoding.DecodeString(p.Cursor)
 	if derr != nil {
 		return 0, after, bad

@@ -234,12 +234,48 @@ func (s *People) owner(tx *gorm.DB, actor Actor, home *int64) (models.Unit, erro
 		id = home
 	}
 	if id == nil {
-		return models.Unit{}, invalid("home_unit_id", "is required: it places the person in the tree")
+		return models.Unit{}, invalid("home_unit_id", "required", nil, "is required: it places the person in the tree")
 	}
 	if err := lockRow(tx, "units", *id, lockKeyShare); err != nil {
 		return models.Unit{}, err
 	}
 	return s.units.visible(tx, actor, *id, "home_unit_id")
+}
+
+// voterCheck is voterIDFree for a voter ID that passed validation (f has no error for it).
+func (s *People) voterCheck(tx *gorm.DB, actor Actor, f Fields, voterID string, except int64) error {
+	for _, fe := range f {
+		if fe.Field == "voter_id" {
+			return nil
+		}
+	}
+	return s.voterIDFree(tx, actor, voterID, except)
+}
+
+// together merges the field errors of a request's checks: f from validation, then the errors of
+// the checks against stored records. Any error that names no fields (the database failed, the
+// record is out of reach) wins as it is. Otherwise, with any invalid field the answer is
+// Invalid listing every field, the conflicts' too; a conflict alone stays a Conflict.
+func together(f Fields, checks ...error) error {
+	var conflict error
+	for _, err := range checks {
+		switch {
+		case err == nil:
+		case ErrorCode(err) == EInvalid && len(FieldsOf(err)) > 0:
+			f = append(f, FieldsOf(err)...)
+		case ErrorCode(err) == EConflict && len(FieldsOf(err)) > 0 && conflict == nil:
+			conflict = err
+		default:
+			return err
+		}
+	}
+	if len(f) > 0 {
+		if conflict != nil {
+			f = append(f, FieldsOf(conflict)...)
+		}
+		return f.Err()
+	}
+	return conflict
 }
 
 // voterIDFree returns Conflict when another person holds voterID, naming that person's id only
@@ -274,7 +310,7 @@ func visiblePerson(tx *gorm.DB, actor Actor, id int64, field string) error {
 		return dbErr("load person", err)
 	}
 	if len(paths) == 0 || !actor.Sees(paths[0]) {
-		return invalid(field, "no such person in your scope")
+		return invalid(field, "person_not_in_scope", nil, "no such person in your scope")
 	}
 	return nil
 }
@@ -286,16 +322,13 @@ func (s *People) Create(ctx context.Context, actor Actor, in PersonInput) (Perso
 		return PersonView{}, Errorf(EForbidden, "your role may not change people")
 	}
 	in.normalise()
-	if err := in.validate(s.now().Year()).Err(); err != nil {
-		return PersonView{}, err
-	}
+	f := in.validate(s.now().Year())
 	var out PersonView
 	err := runTx(ctx, s.db, func(tx *gorm.DB) error {
-		unit, err := s.owner(tx, actor, in.HomeUnitID)
-		if err != nil {
-			return err
-		}
-		if err := s.voterIDFree(tx, actor, in.VoterID, 0); err != nil {
+		// The checks that need the database run even when a field is wrong, so that every
+		// problem of the request comes back at once.
+		unit, ownerErr := s.owner(tx, actor, in.HomeUnitID)
+		if err := together(f, ownerErr, s.voterCheck(tx, actor, f, in.VoterID, 0)); err != nil {
 			return err
 		}
 		now := s.now()
@@ -402,19 +435,19 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 	}
 	if f.Category != "" {
 		if !f.Category.Valid() {
-			return Page[PersonView]{}, invalid("category", "must be %s", oneOf(models.Categories))
+			return Page[PersonView]{}, invalid("category", "one_of", map[string]any{"allowed": models.Categories}, "must be %s", oneOf(models.Categories))
 		}
 		where.add("category = ?", f.Category)
 	}
 	if f.Gender != "" {
 		if !f.Gender.Valid() {
-			return Page[PersonView]{}, invalid("gender", "must be %s", oneOf(models.Genders))
+			return Page[PersonView]{}, invalid("gender", "one_of", map[string]any{"allowed": models.Genders}, "must be %s", oneOf(models.Genders))
 		}
 		where.add("gender = ?", f.Gender)
 	}
 	if t := strings.TrimSpace(f.Q); t != "" {
 		if utf8.RuneCountInString(t) > 100 || !cleanText(t) {
-			return Page[PersonView]{}, invalid("q", "must be at most 100 characters of text")
+			return Page[PersonView]{}, invalid("q", "too_long", map[string]any{"max": 100}, "must be at most 100 characters of text")
 		}
 		where.addSearch("people.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
 	}
@@ -535,17 +568,17 @@ func (s *People) UpdateIfMatch(ctx context.Context, actor Actor, id int64, ifMat
 			return err
 		}
 		in.normalise()
-		if err := in.validate(s.now().Year()).Err(); err != nil {
-			return err
-		}
+		f := in.validate(s.now().Year())
 		next := p
+		var ownerErr error
 		if in.HomeUnitID != nil && (p.HomeUnitID == nil || *in.HomeUnitID != *p.HomeUnitID) {
-			if unit, err = s.owner(tx, actor, in.HomeUnitID); err != nil {
-				return err
+			var home models.Unit
+			if home, ownerErr = s.owner(tx, actor, in.HomeUnitID); ownerErr == nil {
+				unit = home
+				next.UnitID, next.Path = unit.ID, unit.Path
 			}
-			next.UnitID, next.Path = unit.ID, unit.Path
 		}
-		if err := s.voterIDFree(tx, actor, in.VoterID, p.ID); err != nil {
+		if err := together(f, ownerErr, s.voterCheck(tx, actor, f, in.VoterID, p.ID)); err != nil {
 			return err
 		}
 		in.apply(&next)

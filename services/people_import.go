@@ -79,7 +79,7 @@ func (s *Imports) People(ctx context.Context, actor Actor, r io.Reader, mode Imp
 		mode = AllOrNothing
 	}
 	if mode != AllOrNothing && mode != ValidRows {
-		return ImportResult{}, invalid("mode", "must be all_or_nothing or valid_rows")
+		return ImportResult{}, invalid("mode", "one_of", map[string]any{"allowed": []string{"all_or_nothing", "valid_rows"}}, "must be all_or_nothing or valid_rows")
 	}
 	st, err := openCSV(r, PeopleColumns, []string{"name", "gender", "category"})
 	if err != nil {
@@ -128,8 +128,8 @@ func personRows(st *csvStream, year int) rowSource {
 				return nil, false, err
 			}
 			bad := false
-			fail := func(field, msg string) {
-				st.errs.add(line, field, msg)
+			fail := func(field, code string, params map[string]any, msg string) {
+				st.errs.add(line, field, code, params, msg)
 				bad = true
 			}
 			home, comm := st.get(rec, "home_unit_code"), st.get(rec, "committee_unit_code")
@@ -140,22 +140,22 @@ func personRows(st *csvStream, year int) rowSource {
 			if by := st.get(rec, "birth_year"); by != "" {
 				n, err := strconv.Atoi(by)
 				if err != nil {
-					fail("birth_year", "must be a whole number")
+					fail("birth_year", "wrong_type", map[string]any{"type": "integer"}, "must be a whole number")
 				} else {
 					in.BirthYear = &n
 				}
 			}
 			in.normalise()
 			for _, fe := range in.validate(year) {
-				fail(fe.Field, fe.Message)
+				fail(fe.Field, fe.Code, fe.Params, fe.Message)
 			}
 			switch {
 			case comm == "" && position != "":
-				fail("committee_unit_code", "is required with a position")
+				fail("committee_unit_code", "required", nil, "is required with a position")
 			case comm != "" && position == "":
-				fail("position", "is required with a committee")
+				fail("position", "required", nil, "is required with a committee")
 			case position != "" && !position.Valid():
-				fail("position", mustBePosition)
+				fail("position", "one_of", map[string]any{"allowed": models.Positions}, mustBePosition)
 			}
 			if bad {
 				continue
@@ -394,7 +394,7 @@ func (p *peopleTx) checkSeats() error {
 		}
 		if r := checkSeat(c, position, pid, true); r != nil {
 			none, noneWhy = append(none, int32(line)), append(noneWhy, 1)
-			p.seatErrs.add(FieldError{Line: line, Field: r.column, Message: r.row})
+			p.seatErrs.add(FieldError{Line: line, Field: r.column, Message: r.row, Code: r.rule, Params: r.params})
 			continue
 		}
 		c.take(position, pid)
@@ -480,15 +480,15 @@ func (p *peopleTx) rowErrors() ([]FieldError, int, error) {
 		fe := FieldError{Line: f.Line}
 		switch f.Err {
 		case personDupVoter:
-			fe.Field, fe.Message = "voter_id", fmt.Sprintf("duplicates the voter ID on line %d", orZero(f.FirstLine))
+			fe.Field, fe.Code, fe.Params, fe.Message = "voter_id", "duplicate_in_file", map[string]any{"line": orZero(f.FirstLine)}, fmt.Sprintf("duplicates the voter ID on line %d", orZero(f.FirstLine))
 		case personVoterOutside:
-			fe.Field, fe.Message = "voter_id", "another person already has this voter ID"
+			fe.Field, fe.Code, fe.Message = "voter_id", "voter_id_taken", "another person already has this voter ID"
 		case personHomeUnknown:
-			fe.Field, fe.Message = "home_unit_code", "no unit with this code in your scope"
+			fe.Field, fe.Code, fe.Message = "home_unit_code", "unit_not_in_scope", "no unit with this code in your scope"
 		case personHomeRequired:
-			fe.Field, fe.Message = "home_unit_code", "is required: it places the person in the tree"
+			fe.Field, fe.Code, fe.Message = "home_unit_code", "required", "is required: it places the person in the tree"
 		case personCommUnknown:
-			fe.Field, fe.Message = "committee_unit_code", "no unit with this code in your scope"
+			fe.Field, fe.Code, fe.Message = "committee_unit_code", "unit_not_in_scope", "no unit with this code in your scope"
 		}
 		more = append(more, fe)
 	}

@@ -332,6 +332,49 @@ func TestPeopleDuplicateVoterID(t *testing.T) {
 	noErr(t, try(dcB, tr.b4, voter))
 }
 
+// TestPeopleErrorsComeTogether: a request with a wrong age, a wrong phone, a taken voter ID and
+// a home unit out of reach hears of all four at once (422), each with its code; a taken voter ID
+// alone stays a conflict (409). The same on update. Nothing is written.
+func TestPeopleErrorsComeTogether(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tr := e.newTree(t)
+	ctx := context.Background()
+	dcA := scoped(models.RoleDistrictCoordinator, tr.d1)
+	voter := newVoterID()
+	e.mustPerson(t, dcA, tr.b1, func(in *services.PersonInput) { in.VoterID = voter })
+	year := time.Now().Year() - 5
+	bad := services.PersonInput{Name: uniq("Bal"), Gender: models.GenderMale, Category: models.CategoryGEN, BirthYear: &year,
+		Phone: "12345", VoterID: voter, HomeUnitID: &tr.b4.ID}
+	_, err := e.set.People.Create(ctx, dcA, bad)
+	got := wantErr(t, err, services.EInvalid, "birth_year", "home_unit_id", "phone", "voter_id")
+	codes := map[string]string{}
+	for _, f := range got.Fields {
+		codes[f.Field] = f.Code
+	}
+	want := map[string]string{"birth_year": "age_out_of_range", "home_unit_id": "unit_not_in_scope", "phone": "phone_invalid", "voter_id": "voter_id_taken"}
+	if d := cmp.Diff(want, codes); d != "" {
+		t.Errorf("codes (-want +got):\n%s", d)
+	}
+	var n int64
+	noErr(t, e.db.Table("people").Where("name = ?", bad.Name).Count(&n).Error)
+	if n != 0 {
+		t.Fatalf("a refused person was written")
+	}
+	// A taken voter ID alone is still a conflict.
+	alone := bad
+	alone.BirthYear, alone.Phone, alone.HomeUnitID = nil, "", &tr.b2.ID
+	_, err = e.set.People.Create(ctx, dcA, alone)
+	wantErr(t, err, services.EConflict, "voter_id")
+
+	mine := e.mustPerson(t, dcA, tr.b2)
+	_, err = e.set.People.Update(ctx, dcA, mine.ID, func(in *services.PersonInput) error {
+		in.BirthYear, in.Phone, in.VoterID = &year, "12345", voter
+		return nil
+	})
+	wantErr(t, err, services.EInvalid, "birth_year", "phone", "voter_id")
+}
+
 func TestPeopleDevanagariRoundTrips(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -59,7 +59,7 @@ type repSum struct {
 // read figures: they carry no names.
 func (s *Representation) Figures(ctx context.Context, actor Actor, unitID int64, level *models.Level) (Figures, error) {
 	if level != nil && !level.Valid() {
-		return Figures{}, invalid("level", "must be %s", oneOf(models.Levels))
+		return Figures{}, invalid("level", "one_of", map[string]any{"allowed": models.Levels}, "must be %s", oneOf(models.Levels))
 	}
 	var out Figures
 	err := snapshotTx(ctx, s.db, func(tx *gorm.DB) error {
@@ -341,10 +341,10 @@ type BreakdownRequest struct {
 // Returns Invalid naming by, level, sort, limit or cursor; NotFound outside scope.
 func (s *Representation) Breakdown(ctx context.Context, actor Actor, unitID int64, r BreakdownRequest) (Page[Figures], error) {
 	if !slices.Contains(BreakdownLevels, r.By) {
-		return Page[Figures]{}, invalid("by", "must be %s", oneOf(BreakdownLevels))
+		return Page[Figures]{}, invalid("by", "one_of", map[string]any{"allowed": BreakdownLevels}, "must be %s", oneOf(BreakdownLevels))
 	}
 	if r.Level != nil && !r.Level.Valid() {
-		return Page[Figures]{}, invalid("level", "must be %s", oneOf(models.Levels))
+		return Page[Figures]{}, invalid("level", "one_of", map[string]any{"allowed": models.Levels}, "must be %s", oneOf(models.Levels))
 	}
 	key, desc, err := parseFigureSort(r.Sort)
 	if err != nil {
@@ -370,7 +370,7 @@ func (s *Representation) Breakdown(ctx context.Context, actor Actor, unitID int6
 			rowsQ = tx.Where("level = 'assembly' AND parliamentary_id = ?", u.ID)
 			src, args = "SELECT id AS unit_id, id AS k FROM units WHERE level = 'assembly' AND parliamentary_id = ?", []any{u.ID}
 		case levelRank(r.By) <= levelRank(u.Level) || (r.By == models.LevelParliamentary && levelRank(u.Level) > levelRank(models.LevelState)):
-			return invalid("by", "a %s has no %s under it", u.Level, r.By)
+			return invalid("by", "level_not_under", map[string]any{"level": u.Level, "by": r.By}, "a %s has no %s under it", u.Level, r.By)
 		}
 		var rows []models.Unit
 		if err := rowsQ.Order("path").Find(&rows).Error; err != nil {
@@ -451,7 +451,7 @@ func parseFigureSort(sort string) (string, bool, error) {
 		strings.HasPrefix(k, "gap.") && slices.Contains(TargetGroups, strings.TrimPrefix(k, "gap.")):
 		return k, desc, nil
 	}
-	return "", false, invalid("sort", "must be name, seats, coverage, shares.{%s} or gap.{%s}, with - before it for descending",
+	return "", false, invalid("sort", "sort_invalid", nil, "must be name, seats, coverage, shares.{%s} or gap.{%s}, with - before it for descending",
 		strings.Join(figureShareKeys, ","), strings.Join(TargetGroups, ","))
 }
 
@@ -478,7 +478,7 @@ func figurePage(pr PageRequest) (int, *figureCursor, error) {
 	case limit == 0:
 		limit = DefaultLimit
 	case limit < 0 || limit > MaxLimit:
-		return 0, nil, invalid("limit", "must be between 1 and %d", MaxLimit)
+		return 0, nil, invalid("limit", "out_of_range", map[string]any{"min": 1, "max": MaxLimit}, "must be between 1 and %d", MaxLimit)
 	}
 	after, err := decodeFigureCursor(pr.Cursor)
 	return limit, after, err
@@ -501,7 +501,7 @@ func decodeFigureCursor(s string) (*figureCursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	var c figureCursor
 	if err != nil || json.Unmarshal(b, &c) != nil || c.P == "" || math.IsNaN(c.V) {
-		return nil, invalid("cursor", "is not a cursor this list gave")
+		return nil, invalid("cursor", "cursor_invalid", nil, "is not a cursor this list gave")
 	}
 	return &c, nil
 }
@@ -563,7 +563,7 @@ func (g Gap) Summary() string {
 // Returns Invalid naming level, limit or cursor; NotFound outside scope.
 func (s *Representation) Gaps(ctx context.Context, actor Actor, unitID int64, level models.Level, pr PageRequest) (Page[Gap], error) {
 	if !level.Valid() {
-		return Page[Gap]{}, invalid("level", "must be %s", oneOf(models.Levels))
+		return Page[Gap]{}, invalid("level", "one_of", map[string]any{"allowed": models.Levels}, "must be %s", oneOf(models.Levels))
 	}
 	limit, after, err := figurePage(pr)
 	if err != nil {

@@ -83,16 +83,16 @@ func (s *Representation) SetTargets(ctx context.Context, actor Actor, levels []L
 	}
 	var f Fields
 	if len(levels) == 0 {
-		f.Add("levels", "must list at least one level")
+		f.AddCode("levels", "list_empty", nil, "must list at least one level")
 	}
 	seenLevel := map[models.Level]bool{}
 	for i, lt := range levels {
 		at := fmt.Sprintf("levels[%d]", i)
 		switch {
 		case !lt.Level.Valid():
-			f.Add(at+".level", "must be %s", oneOf(models.Levels))
+			f.AddCode(at+".level", "one_of", map[string]any{"allowed": models.Levels}, "must be %s", oneOf(models.Levels))
 		case seenLevel[lt.Level]:
-			f.Add(at+".level", "is given twice")
+			f.AddCode(at+".level", "duplicate", nil, "is given twice")
 		}
 		seenLevel[lt.Level] = true
 		seenGroup := map[string]bool{}
@@ -100,17 +100,17 @@ func (s *Representation) SetTargets(ctx context.Context, actor Actor, levels []L
 			tat := fmt.Sprintf("%s.targets[%d]", at, j)
 			switch {
 			case !slices.Contains(TargetGroups, t.Group):
-				f.Add(tat+".group", "must be one of women, SC, ST, OBC, minority, sc_st_obc_minority")
+				f.AddCode(tat+".group", "one_of", map[string]any{"allowed": TargetGroups}, "must be one of women, SC, ST, OBC, minority, sc_st_obc_minority")
 			case seenGroup[t.Group]:
-				f.Add(tat+".group", "is given twice for this level")
+				f.AddCode(tat+".group", "duplicate", nil, "is given twice for this level")
 			case t.Census && t.MinShare != nil:
-				f.Add(tat, "give either min_share or census, not both")
+				f.AddCode(tat, "either_or", map[string]any{"fields": []string{"min_share", "census"}}, "give either min_share or census, not both")
 			case t.Census && !slices.Contains(censusGroups, t.Group):
-				f.Add(tat+".census", "the census counts only SC, ST and minority")
+				f.AddCode(tat+".census", "census_group", map[string]any{"allowed": censusGroups}, "the census counts only SC, ST and minority")
 			case !t.Census && t.MinShare == nil:
-				f.Add(tat+".min_share", "is required unless census is true")
+				f.AddCode(tat+".min_share", "required", nil, "is required unless census is true")
 			case t.MinShare != nil && (math.IsNaN(*t.MinShare) || *t.MinShare < 0 || *t.MinShare > 1):
-				f.Add(tat+".min_share", "must be a share between 0 and 1")
+				f.AddCode(tat+".min_share", "out_of_range", map[string]any{"min": 0, "max": 1}, "must be a share between 0 and 1")
 			}
 			seenGroup[t.Group] = true
 		}

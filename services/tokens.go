@@ -53,15 +53,15 @@ func (s *Tokens) Create(ctx context.Context, actor Actor, in TokenInput) (NewTok
 	var f Fields
 	switch {
 	case in.Name == "":
-		f.Add("name", "is required")
+		f.AddCode("name", "required", nil, "is required")
 	case utf8.RuneCountInString(in.Name) > 100 || !cleanText(in.Name):
-		f.Add("name", "must be at most 100 characters of text")
+		f.AddCode("name", "too_long", map[string]any{"max": 100}, "must be at most 100 characters of text")
 	}
 	if in.ExpiresInDays == 0 {
 		in.ExpiresInDays = DefaultTokenDays
 	}
 	if in.ExpiresInDays < 1 || in.ExpiresInDays > MaxTokenDays {
-		f.Add("expires_in_days", "must be between 1 and %d", MaxTokenDays)
+		f.AddCode("expires_in_days", "out_of_range", map[string]any{"min": 1, "max": MaxTokenDays}, "must be between 1 and %d", MaxTokenDays)
 	}
 	if err := f.Err(); err != nil {
 		return NewToken{}, err

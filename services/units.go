@@ -76,45 +76,45 @@ type unitFields struct {
 func (u unitFields) validate() Fields {
 	var f Fields
 	if !u.Level.Valid() {
-		f.Add("level", "must be one of national, state, district, parliamentary, assembly, sector, booth")
+		f.AddCode("level", "one_of", map[string]any{"allowed": models.Levels}, "must be one of national, state, district, parliamentary, assembly, sector, booth")
 	}
 	switch {
 	case u.Code == "":
-		f.Add("code", "is required")
+		f.AddCode("code", "required", nil, "is required")
 	case !codePattern.MatchString(u.Code):
-		f.Add("code", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+		f.AddCode("code", "code_format", nil, "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	switch {
 	case strings.TrimSpace(u.Name) == "":
-		f.Add("name", "is required")
+		f.AddCode("name", "required", nil, "is required")
 	case utf8.RuneCountInString(u.Name) > 200:
-		f.Add("name", "must be at most 200 characters")
+		f.AddCode("name", "too_long", map[string]any{"max": 200}, "must be at most 200 characters")
 	case !cleanText(u.Name):
-		f.Add("name", "must be UTF-8 text without control characters")
+		f.AddCode("name", "not_text", nil, "must be UTF-8 text without control characters")
 	}
 	switch {
 	case utf8.RuneCountInString(u.NameHi) > 200:
-		f.Add("name_hi", "must be at most 200 characters")
+		f.AddCode("name_hi", "too_long", map[string]any{"max": 200}, "must be at most 200 characters")
 	case !cleanText(u.NameHi):
-		f.Add("name_hi", "must be UTF-8 text without control characters")
+		f.AddCode("name_hi", "not_text", nil, "must be UTF-8 text without control characters")
 	}
 	if u.Number != nil && (*u.Number < 0 || *u.Number > MaxCount) {
-		f.Add("number", "must be between 0 and %d", MaxCount)
+		f.AddCode("number", "out_of_range", map[string]any{"min": 0, "max": MaxCount}, "must be between 0 and %d", MaxCount)
 	}
 	switch u.Reserved {
 	case "":
 	case models.ReservedSC, models.ReservedST:
 		if u.Level != models.LevelAssembly && u.Level != models.LevelParliamentary {
-			f.Add("reserved", "applies only to assembly and parliamentary constituencies")
+			f.AddCode("reserved", "not_applicable", map[string]any{"levels": []string{"assembly", "parliamentary"}}, "applies only to assembly and parliamentary constituencies")
 		}
 	default:
-		f.Add("reserved", "must be SC, ST or empty")
+		f.AddCode("reserved", "one_of", map[string]any{"allowed": []string{"SC", "ST", ""}}, "must be SC, ST or empty")
 	}
 	if u.HasParl && u.Level != models.LevelAssembly {
-		f.Add("parliamentary_id", "applies only to assembly constituencies")
+		f.AddCode("parliamentary_id", "not_applicable", map[string]any{"levels": []string{"assembly"}}, "applies only to assembly constituencies")
 	}
 	if u.Electors != nil && (*u.Electors < 0 || *u.Electors > MaxCount) {
-		f.Add("electors", "must be between 0 and %d", MaxCount)
+		f.AddCode("electors", "out_of_range", map[string]any{"min": 0, "max": MaxCount}, "must be between 0 and %d", MaxCount)
 	}
 	if p := u.Population; p != nil {
 		for _, v := range []struct {
@@ -122,7 +122,7 @@ func (u unitFields) validate() Fields {
 			n    *int64
 		}{{"population.total", p.Total}, {"population.sc", p.SC}, {"population.st", p.ST}, {"population.muslim", p.Muslim}, {"population.minority", p.Minority}} {
 			if v.n != nil && *v.n < 0 {
-				f.Add(v.name, "must not be negative")
+				f.AddCode(v.name, "out_of_range", map[string]any{"min": 0}, "must not be negative")
 			}
 		}
 		if p.Total != nil {
@@ -131,12 +131,12 @@ func (u unitFields) validate() Fields {
 				n    *int64
 			}{{"population.sc", p.SC}, {"population.st", p.ST}, {"population.muslim", p.Muslim}, {"population.minority", p.Minority}} {
 				if v.n != nil && *v.n > *p.Total {
-					f.Add(v.name, "must not exceed population.total")
+					f.AddCode(v.name, "exceeds", map[string]any{"limit": "population.total"}, "must not exceed population.total")
 				}
 			}
 		}
 		if p.Muslim != nil && p.Minority != nil && *p.Muslim > *p.Minority {
-			f.Add("population.muslim", "must not exceed population.minority")
+			f.AddCode("population.muslim", "exceeds", map[string]any{"limit": "population.minority"}, "must not exceed population.minority")
 		}
 	}
 	return f
@@ -160,7 +160,7 @@ func (in UnitInput) fields() unitFields {
 func (in UnitInput) Validate() error {
 	f := in.fields().validate()
 	if in.Level.Valid() && in.ParentID == nil && !in.Level.ParentOptional() {
-		f.Add("parent_id", "is required for a %s", in.Level)
+		f.AddCode("parent_id", "required", nil, "is required for a %s", in.Level)
 	}
 	return f.Err()
 }
@@ -208,7 +208,7 @@ func (s *Units) Create(ctx context.Context, actor Actor, in UnitInput) (models.U
 				return err
 			}
 			if !uf.Level.MayHaveParent(parent.Level) {
-				return invalid("parent_id", "a %s cannot be placed under a %s", uf.Level, parent.Level)
+				return invalid("parent_id", "parent_invalid", map[string]any{"level": uf.Level, "parent_level": parent.Level}, "a %s cannot be placed under a %s", uf.Level, parent.Level)
 			}
 			u.ParentID = &parent.ID
 			u.Depth = parent.Depth + 1
@@ -222,7 +222,7 @@ func (s *Units) Create(ctx context.Context, actor Actor, in UnitInput) (models.U
 				return err
 			}
 			if pc.Level != models.LevelParliamentary {
-				return invalid("parliamentary_id", "must be a parliamentary constituency")
+				return invalid("parliamentary_id", "parliamentary_invalid", nil, "must be a parliamentary constituency")
 			}
 			u.ParliamentaryID = &pc.ID
 		}
@@ -259,7 +259,7 @@ func (s *Units) codeFree(tx *gorm.DB, code string, except int64) error {
 		return dbErr("check code", err)
 	}
 	if n > 0 {
-		return &Error{Code: EConflict, Message: "a unit with this code already exists", Fields: []FieldError{{Field: "code", Message: "is already used by another unit"}}}
+		return &Error{Code: EConflict, Message: "a unit with this code already exists", Fields: []FieldError{{Field: "code", Message: "is already used by another unit", Code: "code_taken"}}}
 	}
 	return nil
 }
@@ -276,7 +276,7 @@ func (s *Units) visible(tx *gorm.DB, actor Actor, id int64, field string) (model
 			if field == "" {
 				return u, Errorf(ENotFound, "unit not found")
 			}
-			return u, invalid(field, "no such unit")
+			return u, invalid(field, "unit_not_in_scope", nil, "no such unit")
 		}
 		return u, dbErr("load unit", err)
 	}
@@ -290,7 +290,7 @@ func (s *Units) visibleAnyScope(tx *gorm.DB, id int64, field string) (models.Uni
 	var u models.Unit
 	if err := tx.Where("id = ?", id).Take(&u).Error; err != nil {
 		if ErrorCode(dbErr("load unit", err)) == ENotFound {
-			return u, invalid(field, "no such unit")
+			return u, invalid(field, "unit_not_in_scope", nil, "no such unit")
 		}
 		return u, dbErr("load unit", err)
 	}
@@ -383,6 +383,7 @@ type UnitFilter struct {
 	ParentID *int64
 	Under    *int64
 	Q        string
+	Number   *int // the unit's number: a booth's part number, a constituency's number
 	Page     PageRequest
 }
 
@@ -408,7 +409,7 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 		return Page[models.Unit]{}, err
 	}
 	if f.Level != "" && !f.Level.Valid() {
-		return Page[models.Unit]{}, invalid("level", "must be one of national, state, district, parliamentary, assembly, sector, booth")
+		return Page[models.Unit]{}, invalid("level", "one_of", map[string]any{"allowed": models.Levels}, "must be one of national, state, district, parliamentary, assembly, sector, booth")
 	}
 	db := s.db.WithContext(ctx)
 	var where conds
@@ -418,6 +419,12 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 	scoped := !actor.Everywhere()
 	if f.Level != "" {
 		where.add("level = ?", f.Level)
+	}
+	if f.Number != nil {
+		if *f.Number < 0 || *f.Number > MaxCount {
+			return Page[models.Unit]{}, invalid("number", "out_of_range", map[string]any{"min": 0, "max": MaxCount}, "must be between 0 and %d", MaxCount)
+		}
+		where.add("units.number = ?", *f.Number)
 	}
 	if f.ParentID != nil {
 		if _, err := s.visible(db, actor, *f.ParentID, "parent_id"); err != nil {
@@ -442,7 +449,7 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 	}
 	if t := strings.TrimSpace(f.Q); t != "" {
 		if utf8.RuneCountInString(t) > 100 || !cleanText(t) {
-			return Page[models.Unit]{}, invalid("q", "must be at most 100 characters of UTF-8 text")
+			return Page[models.Unit]{}, invalid("q", "too_long", map[string]any{"max": 100}, "must be at most 100 characters of UTF-8 text")
 		}
 		where.addSearch("units.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
 	}
@@ -640,14 +647,14 @@ func (s *Units) Update(ctx context.Context, actor Actor, id int64, p UnitPatch) 
 // coordinator sees none. Returns Invalid for a missing or wrong unit, Forbidden outside scope.
 func (s *Units) mayChangeSeat(tx *gorm.DB, actor Actor, old, next *int64) error {
 	forbidden := &Error{Code: EForbidden, Message: "changing an assembly's Lok Sabha seat needs a scope that covers both the old and the new seat",
-		Fields: []FieldError{{Field: "parliamentary_id", Message: "must be a Lok Sabha seat inside your scope, replacing one inside your scope"}}}
+		Fields: []FieldError{{Field: "parliamentary_id", Message: "must be a Lok Sabha seat inside your scope, replacing one inside your scope", Code: "unit_not_in_scope"}}}
 	if next != nil {
 		pc, err := s.visibleAnyScope(tx, *next, "parliamentary_id")
 		if err != nil {
 			return err
 		}
 		if pc.Level != models.LevelParliamentary {
-			return invalid("parliamentary_id", "must be a parliamentary constituency")
+			return invalid("parliamentary_id", "parliamentary_invalid", nil, "must be a parliamentary constituency")
 		}
 		if !actor.Sees(pc.Path) {
 			return forbidden
@@ -685,10 +692,10 @@ func (s *Units) move(tx *gorm.DB, actor Actor, u *models.Unit, parentID int64) e
 	}
 	u.Path, u.Depth = cur.Path, cur.Depth
 	if !u.Level.MayHaveParent(parent.Level) {
-		return invalid("parent_id", "a %s cannot be placed under a %s", u.Level, parent.Level)
+		return invalid("parent_id", "parent_invalid", map[string]any{"level": u.Level, "parent_level": parent.Level}, "a %s cannot be placed under a %s", u.Level, parent.Level)
 	}
 	if strings.HasPrefix(parent.Path, cur.Path) {
-		return invalid("parent_id", "a unit cannot be moved under itself")
+		return invalid("parent_id", "parent_self", nil, "a unit cannot be moved under itself")
 	}
 	if cur.ParentID != nil && *cur.ParentID == parent.ID {
 		u.ParentID = &parent.ID

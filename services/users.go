@@ -46,15 +46,15 @@ type UserInput struct {
 func (in UserInput) Validate() error {
 	var f Fields
 	if !usernamePattern.MatchString(in.Username) {
-		f.Add("username", "must be 3 to 64 lower-case letters, digits, '.', '_' or '-'")
+		f.AddCode("username", "username_format", nil, "must be 3 to 64 lower-case letters, digits, '.', '_' or '-'")
 	}
 	if err := ValidatePassword("password", in.Password); err != nil {
 		f = append(f, err.(*Error).Fields...)
 	}
 	if !in.Role.Valid() {
-		f.Add("role", "must be one of admin, state_office, district_coordinator, booth_worker, viewer")
+		f.AddCode("role", "one_of", map[string]any{"allowed": models.Roles}, "must be one of admin, state_office, district_coordinator, booth_worker, viewer")
 	} else if in.Role != models.RoleAdmin && in.ScopeUnitID == nil {
-		f.Add("scope_unit_id", "is required for a %s", in.Role)
+		f.AddCode("scope_unit_id", "required", nil, "is required for a %s", in.Role)
 	}
 	return f.Err()
 }
@@ -86,19 +86,19 @@ type UserView struct {
 func (s *Users) checkScope(tx *gorm.DB, actor Actor, role models.Role, scopeID *int64) (*models.Unit, error) {
 	if scopeID == nil {
 		if role != models.RoleAdmin {
-			return nil, invalid("scope_unit_id", "is required for a %s", role)
+			return nil, invalid("scope_unit_id", "required", nil, "is required for a %s", role)
 		}
 		if !actor.Everywhere() {
-			return nil, invalid("scope_unit_id", "is required: your accounts must lie inside your scope")
+			return nil, invalid("scope_unit_id", "required", nil, "is required: your accounts must lie inside your scope")
 		}
 		return nil, nil
 	}
 	var u models.Unit
 	if err := tx.Where("id = ?", *scopeID).Take(&u).Error; err != nil || !actor.Sees(u.Path) {
-		return nil, invalid("scope_unit_id", "no such unit in your scope")
+		return nil, invalid("scope_unit_id", "unit_not_in_scope", nil, "no such unit in your scope")
 	}
 	if levels, ok := scopeLevels[role]; ok && !containsLevel(levels, u.Level) {
-		return nil, invalid("scope_unit_id", "a %s's scope must be a %s", role, levels[0])
+		return nil, invalid("scope_unit_id", "scope_level", map[string]any{"role": role, "level": levels[0]}, "a %s's scope must be a %s", role, levels[0])
 	}
 	return &u, nil
 }
@@ -116,7 +116,7 @@ func (s *Users) Create(ctx context.Context, actor Actor, in UserInput) (UserView
 		return UserView{}, err
 	}
 	if !actor.isSystem() && !Outranks(actor.Role, in.Role) {
-		return UserView{}, &Error{Code: EForbidden, Message: "you may create only roles below your own", Fields: []FieldError{{Field: "role", Message: "must be below your own role"}}}
+		return UserView{}, &Error{Code: EForbidden, Message: "you may create only roles below your own", Fields: []FieldError{{Field: "role", Message: "must be below your own role", Code: "role_not_below"}}}
 	}
 	var out UserView
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -129,7 +129,7 @@ func (s *Users) Create(ctx context.Context, actor Actor, in UserInput) (UserView
 			return dbErr("create user", err)
 		}
 		if n > 0 {
-			return &Error{Code: EConflict, Message: "the username is taken", Fields: []FieldError{{Field: "username", Message: "is taken"}}}
+			return &Error{Code: EConflict, Message: "the username is taken", Fields: []FieldError{{Field: "username", Message: "is taken", Code: "username_taken"}}}
 		}
 		if in.PersonID != nil {
 			if err := visiblePerson(tx, actor, *in.PersonID, "person_id"); err != nil {
@@ -225,7 +225,7 @@ func (s *Users) List(ctx context.Context, actor Actor, f UserFilter) (Page[UserV
 	}
 	if f.Role != "" {
 		if !f.Role.Valid() {
-			return Page[UserView]{}, invalid("role", "must be one of admin, state_office, district_coordinator, booth_worker, viewer")
+			return Page[UserView]{}, invalid("role", "one_of", map[string]any{"allowed": models.Roles}, "must be one of admin, state_office, district_coordinator, booth_worker, viewer")
 		}
 		q = q.Where("users.role = ?", f.Role)
 	}
@@ -234,7 +234,7 @@ func (s *Users) List(ctx context.Context, actor Actor, f UserFilter) (Page[UserV
 	}
 	if t := strings.ToLower(strings.TrimSpace(f.Q)); t != "" {
 		if !cleanText(t) || len(t) > 64 {
-			return Page[UserView]{}, invalid("q", "must be at most 64 characters of text")
+			return Page[UserView]{}, invalid("q", "too_long", map[string]any{"max": 64}, "must be at most 64 characters of text")
 		}
 		q = q.Where("users.username LIKE ? ESCAPE '\\'", "%"+escapeLike(t)+"%")
 	}
@@ -314,9 +314,7 @@ func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) 
 				return Errorf(EForbidden, "a password is changed from a login session, not with an API token")
 			}
 			if self && bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(p.CurrentPassword)) != nil {
-				var f Fields
-				f.AddCode("current_password", "password_wrong", nil, "does not match your password")
-				return f.Err()
+				return invalid("current_password", "password_wrong", nil, "does not match your password")
 			}
 			if err := ValidatePassword("password", *p.Password); err != nil {
 				return err
@@ -328,10 +326,10 @@ func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) 
 		}
 		if p.Role != nil {
 			if !p.Role.Valid() {
-				return invalid("role", "must be one of admin, state_office, district_coordinator, booth_worker, viewer")
+				return invalid("role", "one_of", map[string]any{"allowed": models.Roles}, "must be one of admin, state_office, district_coordinator, booth_worker, viewer")
 			}
 			if !actor.isSystem() && !Outranks(actor.Role, *p.Role) {
-				return &Error{Code: EForbidden, Message: "you may give only roles below your own", Fields: []FieldError{{Field: "role", Message: "must be below your own role"}}}
+				return &Error{Code: EForbidden, Message: "you may give only roles below your own", Fields: []FieldError{{Field: "role", Message: "must be below your own role", Code: "role_not_below"}}}
 			}
 			u.Role, changes["role"] = *p.Role, *p.Role
 		}

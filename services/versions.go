@@ -20,7 +20,7 @@ func checkVersion(expected *int64, stored int64) error {
 		return nil
 	}
 	msg := fmt.Sprintf("the record was changed by someone else; current version is %d", stored)
-	return &Error{Code: EPrecondition, Message: msg, Fields: []FieldError{{Field: "version", Message: fmt.Sprintf("current version is %d", stored)}}}
+	return &Error{Code: EPrecondition, Message: msg, Fields: []FieldError{{Field: "version", Message: fmt.Sprintf("current version is %d", stored), Code: "version_mismatch", Params: map[string]any{"current": stored}}}}
 }
 
 // writeChanges writes the changed columns of one row with the next version and the time of the

@@ -3,7 +3,7 @@
 // Birth year, category, phone, voter ID, caste and religion are absent from answers to readers
 // who may not see them, so every reader here treats them as optional.
 
-import { t, unitName, otherName } from './i18n.js';
+import { t, tn, unitName, otherName } from './i18n.js';
 import { h, field } from './ui.js';
 import { categories, genders, religions } from './enums.js';
 import { watchScripts } from './names.js';
@@ -23,6 +23,20 @@ export function tags(p) {
     p.category ? h('span', { class: 'tag tag-category', 'data-category': p.category }, t('category_short.' + p.category, null, p.category)) : null,
     p.gender ? h('span', { class: 'tag tag-gender' }, t('gender.' + p.gender, null, p.gender)) : null,
     p.caste ? h('span', { class: 'tag tag-caste' }, p.caste) : null);
+}
+
+// pickFacts is what tells namesakes apart in a person picker: the home unit, the age, the
+// phone's last four digits (only when the answer carries the phone, which depends on the
+// reader's role) and the seats the person holds now, each in its own element.
+export function pickFacts(p) {
+  const year = new Date().getFullYear();
+  const seats = (p.current_seats || []).map((s) => t('position.' + s.position, null, s.position) + ' · ' + unitName(s.unit));
+  return [
+    p.home_unit ? h('span', { class: 'pick-home' }, unitName(p.home_unit)) : null,
+    p.birth_year ? h('span', { class: 'pick-age' }, tn('person.age', year - p.birth_year)) : null,
+    p.phone ? h('span', { class: 'pick-phone' }, t('person.phone_last4', { digits: String(p.phone).slice(-4) })) : null,
+    seats.length ? h('span', { class: 'hint pick-seats' }, t('builder.sits', { seats: seats.join('; ') })) : null,
+  ];
 }
 
 // select is a <select> of values labelled by t(prefix + value); empty adds a first, blank choice.

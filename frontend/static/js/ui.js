@@ -2,6 +2,7 @@
 // to their inputs, and SVG bars. Text always goes in through textContent or text nodes.
 
 import { t, pct, num } from './i18n.js';
+import { fieldMessage } from './errors.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -113,14 +114,16 @@ export function showErrors(form, err, fallback) {
   const rest = [];
   for (const f of (err && err.fields) || []) {
     const slot = form.querySelector(`.field-error[data-field="${cssEscape(f.field)}"]`);
+    // The form's own checks are worded already; the server's errors are worded from their code
+    // (errors.js), and only an error of a code this UI does not know stays in English.
+    const { text, local } = f.local ? { text: f.message, local: true } : fieldMessage(f);
     if (slot) {
-      // The server words its messages in English; the form's own checks speak the UI's language.
-      slot.lang = f.local ? document.documentElement.lang : 'en';
-      slot.textContent = slot.textContent ? slot.textContent + '; ' + f.message : f.message;
+      slot.lang = local ? document.documentElement.lang : 'en';
+      slot.textContent = slot.textContent ? slot.textContent + '; ' + text : text;
       const input = document.getElementById(slot.id.replace(/-error$/, ''));
       if (input) input.setAttribute('aria-invalid', 'true');
     } else {
-      rest.push(f.field + ': ' + f.message);
+      rest.push((f.field ? t('field.' + f.field, null, f.field) + ': ' : '') + text);
     }
   }
   if (top) {

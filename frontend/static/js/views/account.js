@@ -5,8 +5,7 @@
 
 import * as api from '../api.js';
 import { t } from '../i18n.js';
-import { h, put, msg, dl, field, button, formError, clearErrors } from '../ui.js';
-import { showFieldErrors } from '../errors.js';
+import { h, put, msg, dl, field, button, formError, showErrors, clearErrors } from '../ui.js';
 
 const MIN = 10; // the server's shortest password (services.ValidatePassword)
 
@@ -46,7 +45,7 @@ export async function render(root, ctx) {
     if (next.value.length < MIN) errors.push({ field: 'password', code: 'too_short', params: { min: MIN } });
     else if (repeat.value !== next.value) errors.push({ field: 'password_repeat', message: t('account.err_repeat'), local: true });
     if (errors.length) {
-      showFieldErrors(form, { status: 422, fields: errors });
+      showErrors(form, { status: 422, fields: errors });
       form.querySelector('[aria-invalid="true"]')?.focus();
       return;
     }
@@ -54,7 +53,7 @@ export async function render(root, ctx) {
     try {
       await api.patch('/users/' + encodeURIComponent(me.id), { password: next.value, current_password: current.value });
     } catch (err) {
-      showFieldErrors(form, err);
+      showErrors(form, err);
       form.querySelector('[aria-invalid="true"]')?.focus();
       return;
     } finally {

@@ -1,8 +1,10 @@
 // views/audit.js: the audit log inside the user's scope, newest first, with filters by date,
-// unit and actor; a row opens to show the record before and after the change.
+// unit and actor. Each row reads as a sentence in the reader's language — who did what to whom,
+// and when — from the row's actor, target and action; the changed fields follow as
+// before → after, and the stored record is shown as JSON only on request.
 
 import * as api from '../api.js';
-import { t, unitName, dateTime } from '../i18n.js';
+import { t, tn, unitName, dateTime, num } from '../i18n.js';
 import { h, put, msg, field, button, moreButton, errorText, unitPicker } from '../ui.js';
 
 const PAGE = 50;
@@ -77,6 +79,121 @@ export async function render(root, ctx) {
   await reload();
 }
 
+// --- Words for the records a row names -------------------------------------------------------
+
+const isRef = (v) => v !== null && typeof v === 'object' && typeof v.kind === 'string' && 'hidden' in v;
+
+// unitWords names a unit: "booth 12 (Gudamba), Lucknow East" — its level, number and name,
+// and the assembly constituency it lies in.
+function unitWords(u, withinToo = true) {
+  if (!u) return t('audit.everywhere');
+  if (u.hidden) return t('audit.hidden.unit');
+  const level = t('audit_level.' + u.level, null, u.level || '');
+  const name = unitName(u) || '';
+  let s;
+  if (u.number !== undefined && u.number !== null) {
+    s = name ? t('audit.unit_numbered', { level, number: u.number, name }) : t('audit.unit_number', { level, number: u.number });
+  } else {
+    s = t('audit.unit_named', { level, name });
+  }
+  if (withinToo && u.within && !u.within.hidden) s = t('audit.unit_within', { unit: s, within: unitName(u.within) });
+  return s;
+}
+
+function personWords(p) {
+  if (!p || p.hidden || !p.name) return t('audit.hidden.person');
+  return unitName(p);
+}
+
+function userWords(u) {
+  if (!u || u.hidden || !u.username) return t('audit.hidden.user');
+  return u.role ? t('audit.user_role', { username: u.username, role: t('role.' + u.role, null, u.role) }) : u.username;
+}
+
+// actorWords names who acted: "Rakesh (District coordinator)", their username when no person
+// is linked, "the system" for the installation itself.
+function actorWords(it) {
+  const a = it.actor || { username: it.actor_username };
+  if (!it.actor_id && (!a.username || a.username === 'system')) return t('audit.system');
+  const who = unitName({ name: a.name || a.username, name_hi: a.name_hi });
+  return a.role ? t('audit.actor_role', { name: who, role: t('role.' + a.role, null, a.role) }) : who;
+}
+
+function refWords(r) {
+  if (r.kind === 'unit') return unitWords(r, false);
+  if (r.kind === 'person') return personWords(r);
+  if (r.kind === 'user') return userWords(r);
+  return r.hidden ? t('audit.hidden.other') : unitName(r) || '—';
+}
+
+// sentence says the row in the reader's language.
+function sentence(it) {
+  const tg = it.target || { kind: it.entity };
+  const p = {
+    actor: actorWords(it),
+    unit: unitWords(tg.unit),
+    person: personWords(tg.person),
+    position: tg.position ? t('position.' + tg.position, null, tg.position) : '',
+    name: tg.name || '',
+    user: userWords(tg),
+    created: num(tg.created || 0),
+    updated: num(tg.updated || 0),
+    rows: num(tg.rows || 0),
+  };
+  const key = `${it.entity}.${it.action}`;
+  switch (key) {
+    case 'unit.create': case 'unit.update': case 'unit.delete':
+      return t('audit_sentence.' + key, { ...p, unit: unitWords(tg) });
+    case 'person.create': case 'person.update': case 'person.delete':
+      return t('audit_sentence.' + key, { ...p, person: personWords(tg) });
+    case 'seat.create': case 'seat.end':
+    case 'user.create': case 'user.update': case 'user.deactivate':
+    case 'api_token.create': case 'api_token.revoke':
+    case 'people.export': case 'representation_targets.update': case 'rollups.verify_fix':
+    case 'unit.import': case 'person.import':
+      return t('audit_sentence.' + key, p);
+    case 'seat.import':
+      return tn('audit_sentence.seat.import', tg.created || 0, p);
+  }
+  if (it.action === 'seed') return t('audit_sentence.seed', p);
+  return t('audit_sentence.other', { ...p, action: t('action.' + it.action, null, it.action), entity: t('entity.' + it.entity, null, it.entity) });
+}
+
+// --- Changed fields ----------------------------------------------------------------------------
+
+const ENUM_FIELDS = { gender: 'gender.', category: 'community.', reserved: 'community.', position: 'position.', level: 'level.', role: 'role.', religion: 'religion.' };
+
+// fieldWords names a field: "population.sc" reads "Population · SC".
+function fieldWords(f) {
+  if (t('audit_field.' + f, null, '')) return t('audit_field.' + f);
+  return f.split('.').map((part) => t('audit_field.' + part, null, '') || t('level.' + part, null, '') || t('group_short.' + part, null, '') || part).join(' · ');
+}
+
+function valueWords(f, v) {
+  if (v === null || v === undefined || v === '') return '—';
+  if (isRef(v)) return refWords(v);
+  if (typeof v === 'boolean') return t(v ? 'audit.yes' : 'audit.no');
+  if (typeof v === 'number') return f === 'number' || f.endsWith('_year') ? String(v) : num(v);
+  const top = f.split('.').pop();
+  if (typeof v === 'string' && ENUM_FIELDS[top]) return t(ENUM_FIELDS[top] + v, null, v);
+  if (typeof v === 'string' && f === 'expires_at') return dateTime(v);
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+// changes lists the changed fields; a seat's sentence already says all of its fields.
+function changes(it) {
+  const cs = it.changes || [];
+  if (!cs.length || it.entity === 'seat') return null;
+  return h('ul', { class: 'audit-changes' }, cs.map((c) => h('li', { class: 'audit-change', 'data-field': c.field },
+    h('span', { class: 'audit-field' }, fieldWords(c.field) + ':'), ' ',
+    c.before === null || c.before === undefined ? null : h('span', { class: 'audit-old' }, valueWords(c.field, c.before)),
+    c.before === null || c.before === undefined ? null : h('span', { class: 'audit-arrow', 'aria-label': t('audit.became') }, ' → '),
+    h('span', { class: 'audit-new' }, valueWords(c.field, c.after)))));
+}
+
+// --- A row -------------------------------------------------------------------------------------
+
 function json(v) {
   if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'string') {
@@ -90,24 +207,19 @@ function json(v) {
 }
 
 function entry(it, setActor) {
-  const body = h('div', { class: 'audit-body', id: 'audit-body-' + it.id, hidden: true },
-    h('div', { class: 'diff' },
-      h('div', null, h('h3', null, t('audit.before')), h('pre', { class: 'audit-before' }, json(it.before))),
-      h('div', null, h('h3', null, t('audit.after')), h('pre', { class: 'audit-after' }, json(it.after)))),
-    h('p', { class: 'item-meta' }, t('audit.request_id'), ': ', h('code', null, it.request_id || '—')),
-    h('div', { class: 'actions' },
-      it.unit_id ? h('a', { class: 'btn', href: '#/units/' + encodeURIComponent(it.unit_id) }, t('audit.open_unit')) : null,
-      it.actor_id ? button(t('audit.only_actor', { username: it.actor_username }), { class: 'btn audit-filter-actor', onclick: () => setActor({ id: it.actor_id, username: it.actor_username }) }) : null));
-  const toggle = h('button', { type: 'button', class: 'audit-row', 'aria-expanded': 'false', 'aria-controls': 'audit-body-' + it.id },
-    h('span', { class: 'audit-time' }, dateTime(it.at)),
-    h('span', { class: 'audit-what' },
-      h('span', { class: 'audit-actor' }, it.actor_username || '—'), ' · ',
-      h('span', { class: 'audit-action' }, t('action.' + it.action, null, it.action)), ' · ',
-      h('span', { class: 'audit-entity' }, t('entity.' + it.entity, null, it.entity) + (it.entity_id ? ' #' + it.entity_id : ''))));
-  toggle.addEventListener('click', () => {
-    const open = body.hidden;
-    body.hidden = !open;
-    toggle.setAttribute('aria-expanded', String(open));
-  });
-  return h('li', { class: 'audit-item', 'data-audit-id': it.id }, toggle, body);
+  const raw = h('details', { class: 'audit-raw', id: 'audit-raw-' + it.id },
+    h('summary', null, t('audit.show_raw')),
+    h('div', { class: 'audit-body' },
+      h('div', { class: 'diff' },
+        h('div', null, h('h3', null, t('audit.before')), h('pre', { class: 'audit-before' }, json(it.before))),
+        h('div', null, h('h3', null, t('audit.after')), h('pre', { class: 'audit-after' }, json(it.after)))),
+      h('p', { class: 'item-meta' }, t('audit.request_id'), ': ', h('code', null, it.request_id || '—'))));
+  const actions = h('div', { class: 'actions audit-actions' },
+    it.unit_id ? h('a', { class: 'btn', href: '#/units/' + encodeURIComponent(it.unit_id) }, t('audit.open_unit')) : null,
+    it.actor_id ? button(t('audit.only_actor', { username: it.actor_username }), { class: 'btn audit-filter-actor', onclick: () => setActor({ id: it.actor_id, username: it.actor_username }) }) : null);
+  return h('li', { class: 'audit-item', 'data-audit-id': it.id, 'data-action': it.action, 'data-entity': it.entity, 'data-actor': it.actor_username },
+    h('p', { class: 'audit-sentence' }, sentence(it), ' ', h('time', { class: 'audit-time', datetime: it.at }, '· ' + dateTime(it.at))),
+    changes(it),
+    actions.children.length ? actions : null,
+    raw);
 }

@@ -9,9 +9,9 @@
 // nothing. The committee screen mounts it and learns of a save through onSaved.
 
 import * as api from '../api.js';
-import { t, current, tn } from '../i18n.js';
+import { t, current, num, tn } from '../i18n.js';
 import { h, put, msg, button, errorText } from '../ui.js';
-import { name, other, tags } from '../person.js';
+import { name, other, tags, pickFacts } from '../person.js';
 import * as enums from '../enums.js';
 import * as drafts from '../draft.js';
 import { fieldMessage } from '../errors.js';
@@ -242,7 +242,7 @@ export function mount(unit, base, { searchUnder, onSaved }) {
       put(results, h('li', { class: 'msg' }, t('common.loading')));
       let page;
       try {
-        page = await api.get('/people', { q: text_, under: searchUnder(unit), limit: 10 });
+        page = await api.get('/people', { q: text_, under: searchUnder(unit), near: unit.id, limit: 10 });
       } catch (e) {
         if (mine === seq) put(results, h('li', { class: 'msg msg-error' }, errorText(e)));
         return;
@@ -253,13 +253,9 @@ export function mount(unit, base, { searchUnder, onSaved }) {
       put(results, page.items.length ? page.items.map((p) => {
         const here = seated.has(String(p.id));
         const twice = inRows.has(String(p.id));
-        const home = h('span', { class: 'pick-home' });
-        homeName(p.home_unit_id, p.home_unit).then((n) => { home.textContent = n; });
         const o = other(p);
-        const sits = (p.current_seats || []).map((s) => positionName(s.position) + ' · ' + (current() === 'hi' && s.unit.name_hi ? s.unit.name_hi : s.unit.name));
         return h('li', null, button([h('span', { class: 'pick-name' }, name(p), o ? h('span', { class: 'seat-other' }, ' · ' + o) : null),
-          home, tags(p),
-          sits.length ? h('span', { class: 'hint pick-seats' }, t('builder.sits', { seats: sits.join('; ') })) : null,
+          ...pickFacts(p), tags(p),
           here ? h('span', { class: 'hint' }, t('committee.already_here')) : null,
           twice ? h('span', { class: 'hint' }, t('builder.in_other_row')) : null],
         { class: 'btn btn-pick person-pick', 'data-person-id': p.id, disabled: here || twice, onclick: () => pick(p) }));

@@ -8,7 +8,7 @@ import * as api from '../api.js';
 import { t, num, date, tn } from '../i18n.js';
 import { canManagePeople } from '../roles.js';
 import { h, put, msg, field, formError, showErrors, clearErrors, button, moreButton, errorText } from '../ui.js';
-import { name, other, tags, personFields, phoneText } from '../person.js';
+import { name, other, tags, personFields, phoneText, pickFacts } from '../person.js';
 import * as enums from '../enums.js';
 import * as builderView from './builder.js';
 
@@ -208,9 +208,14 @@ function addSection(unit, base, changed) {
   const fillPositions = () => {
     const held = new Set(seats().map((s) => s.position));
     const keep = posSelect.value;
-    put(posSelect, ...enums.positions().filter((p) => p !== 'booth_agent' || unit.level === 'booth').map((p) => h('option', { value: p },
-      positionName(p) + (enums.singleHolder().includes(p) && held.has(p) ? ' — ' + t('committee.taken') : ''))));
-    posSelect.value = keep || nextPosition();
+    // A single-holder position already held cannot be chosen: it shows, greyed, as taken.
+    put(posSelect, ...enums.positions().filter((p) => p !== 'booth_agent' || unit.level === 'booth').map((p) => {
+      const taken = enums.singleHolder().includes(p) && held.has(p);
+      const o = h('option', { value: p }, positionName(p) + (taken ? ' — ' + t('committee.taken') : ''));
+      o.disabled = taken;
+      return o;
+    }));
+    posSelect.value = keep && !posSelect.querySelector(`option[value="${keep}"]`)?.disabled ? keep : nextPosition();
   };
   // nextPosition suggests the first required position still empty, else a member.
   const nextPosition = () => {
@@ -234,7 +239,7 @@ function addSection(unit, base, changed) {
     put(results, h('li', { class: 'msg' }, t('common.loading')));
     let page;
     try {
-      page = await api.get('/people', { q: text, under: searchUnder(unit), limit: 10 });
+      page = await api.get('/people', { q: text, under: searchUnder(unit), near: unit.id, limit: 10 });
     } catch (e) {
       if (mine === seq) put(results, h('li', { class: 'msg msg-error' }, errorText(e)));
       return;
@@ -245,7 +250,7 @@ function addSection(unit, base, changed) {
       const here = seated.has(String(p.id));
       const o = other(p);
       return h('li', null, button([h('span', { class: 'pick-name' }, name(p), o ? h('span', { class: 'seat-other' }, ' · ' + o) : null),
-        tags(p), here ? h('span', { class: 'hint' }, t('committee.already_here')) : null],
+        ...pickFacts(p), tags(p), here ? h('span', { class: 'hint' }, t('committee.already_here')) : null],
       { class: 'btn btn-pick person-pick', 'data-person-id': p.id, disabled: here, onclick: () => pick(p) }));
     }) : h('li', { class: 'msg', id: 'seat-person-none' }, t('committee.search_none')));
   };
@@ -325,17 +330,21 @@ function addSection(unit, base, changed) {
           showErrors(form, { status: 422, fields: errors });
           return;
         }
-        body.home_unit_id = unit.id;
+        // The new person and their seat go in one request (a batch of one row): a refused seat
+        // saves no one, and every error of the two comes back at once.
         try {
-          person = await api.post('/people', body);
+          await api.post(base + '/batch', { seats: [{ person: body, position }] });
         } catch (err) {
-          showErrors(form, err);
+          showErrors(form, oneRow(err), err.status === 409 || err.status === 422 ? t('committee.err_not_added') : '');
           return;
         }
-        // Saved: from now on the person is chosen, so a refused seat cannot create them twice.
         pf.reset();
-        pick(person);
         setMode('search');
+        done.textContent = t('committee.added', { name: name(body), position: positionName(position) });
+        done.hidden = false;
+        await changed();
+        posSelect.value = enums.singleHolder().includes(position) ? nextPosition() : position;
+        return;
       } else if (!person) {
         showErrors(form, { status: 422, fields: [{ field: 'person_id', message: t('committee.err_pick'), local: true }] });
         return;
@@ -343,7 +352,7 @@ function addSection(unit, base, changed) {
       try {
         await api.post(base + '/seats', { person_id: person.id, position });
       } catch (err) {
-        showErrors(form, seatError(err, position), err.status === 409 || err.status === 422 ? t('committee.err_not_added') : '');
+        showErrors(form, err, err.status === 409 || err.status === 422 ? t('committee.err_not_added') : '');
         return;
       }
       pick(null);
@@ -373,16 +382,8 @@ function addSection(unit, base, changed) {
   };
 }
 
-// seatError words a refused seat in the UI's language, next to the input it concerns.
-function seatError(err, position) {
-  if (err.status !== 409) return err;
-  const fields = [];
-  for (const f of err.fields || []) {
-    if (f.field === 'position') fields.push({ field: 'position', message: t('committee.err_taken', { position: positionName(position) }), local: true });
-    else if (f.field === 'person_id') fields.push({ field: 'person_id', message: t('committee.err_seated'), local: true });
-  }
-  if (!fields.length && /maximum/.test(err.detail)) {
-    fields.push({ field: 'position', message: t('committee.full'), local: true });
-  }
-  return fields.length ? { ...err, fields } : err;
+// oneRow turns the errors of a one-row batch (seats[0].person.phone) into the form's fields.
+function oneRow(err) {
+  if (!err.fields) return err;
+  return { ...err, fields: err.fields.map((f) => ({ ...f, field: f.field.replace(/^seats\[0\]\.(person\.)?/, '') })) };
 }

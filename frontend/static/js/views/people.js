@@ -5,9 +5,8 @@
 
 import * as api from '../api.js';
 import { t, num, tn, unitName } from '../i18n.js';
-import { h, put, msg, field, button, moreButton, errorText, formError, clearErrors, unitPicker } from '../ui.js';
+import { h, put, msg, field, button, moreButton, errorText, formError, showErrors, clearErrors, unitPicker } from '../ui.js';
 import { name, other, tags, select, phoneText, personFields } from '../person.js';
-import { showFieldErrors } from '../errors.js';
 import * as enums from '../enums.js';
 
 const PAGE = 50;
@@ -115,7 +114,7 @@ function addSection(scope, ctx) {
     clearErrors(form);
     const { body, errors } = pf.read();
     if (errors.length) {
-      showFieldErrors(form, { status: 422, fields: errors });
+      showErrors(form, { status: 422, fields: errors });
       form.querySelector('[aria-invalid="true"]')?.focus();
       return;
     }
@@ -125,7 +124,7 @@ function addSection(scope, ctx) {
     try {
       p = await api.post('/people', body);
     } catch (err) {
-      showFieldErrors(form, err);
+      showErrors(form, err);
       form.querySelector('[aria-invalid="true"]')?.focus();
       return;
     } finally {

@@ -6,10 +6,9 @@
 
 import * as api from '../api.js';
 import { t, date, unitName } from '../i18n.js';
-import { h, put, msg, dl, button, formError, clearErrors, errorText } from '../ui.js';
+import { h, put, msg, dl, button, formError, showErrors, clearErrors, errorText } from '../ui.js';
 import { name, other, tags, phoneText, personFields } from '../person.js';
 import { canManagePeople } from '../roles.js';
-import { showFieldErrors } from '../errors.js';
 import * as enums from '../enums.js';
 
 // FIELDS are the fields the edit form offers, in the API's names.
@@ -94,7 +93,7 @@ export async function render(root, ctx) {
       put(status);
       const { body, errors } = pf.read();
       if (errors.length) {
-        showFieldErrors(form, { status: 422, fields: errors });
+        showErrors(form, { status: 422, fields: errors });
         return;
       }
       // Only what changed goes out: an emptied field is sent as null (the Hindi name as ''), so
@@ -125,7 +124,7 @@ export async function render(root, ctx) {
           stale.scrollIntoView({ block: 'nearest' });
           return;
         }
-        showFieldErrors(form, err);
+        showErrors(form, err);
         form.querySelector('[aria-invalid="true"]')?.focus();
         return;
       } finally {

@@ -10,6 +10,21 @@ import { h, put, msg, dl, coverage, moreButton, errorText, button } from '../ui.
 import * as committeeView from './committee.js';
 
 const PAGE = 50;
+// MORE is the step of "show more" in a list of children: an assembly's 361 booths are three
+// pages, not eight, and a booth is reached faster still by its number (search).
+const MORE = 200;
+
+// A search of only digits (Latin or Devanagari) is a booth or constituency number.
+const NUMBER = /^[0-9\u0966-\u096F]{1,7}$/;
+const toNumber = (q) => Number(q.replace(/[\u0966-\u096F]/g, (d) => String(d.charCodeAt(0) - 0x0966)));
+
+// reveal scrolls to the first of the items just added and puts the focus on its link, so a
+// phone's reader sees where the new rows begin.
+function reveal(item) {
+  if (!item) return;
+  item.scrollIntoView({ block: 'start' });
+  item.querySelector('a')?.focus({ preventScroll: true });
+}
 
 export async function render(root, ctx) {
   if (ctx.params.id === undefined) {
@@ -159,20 +174,22 @@ function children(unit) {
   const load = async (cursor) => {
     let page;
     try {
-      page = await api.get(`/units/${encodeURIComponent(unit.id)}/children`, { limit: PAGE, cursor });
+      page = await api.get(`/units/${encodeURIComponent(unit.id)}/children`, { limit: cursor ? MORE : PAGE, cursor });
     } catch (e) {
       put(status, msg(errorText(e), 'error'));
       return;
     }
+    const first = list.children.length;
     for (const c of page.items) list.append(unitItem(c));
     put(status, page.next_cursor ? moreButton(() => load(page.next_cursor), { id: 'unit-children-more' }) : '');
+    if (cursor) reveal(list.children[first]);
   };
   load('');
   return section;
 }
 
 function search(unit) {
-  const input = h('input', { type: 'search', id: 'unit-search-q', name: 'q', autocomplete: 'off', enterkeyhint: 'search', placeholder: t('units.search_placeholder'), maxlength: 100 });
+  const input = h('input', { type: 'search', id: 'unit-search-q', name: 'q', autocomplete: 'off', enterkeyhint: 'search', placeholder: t('units.search_or_number'), maxlength: 100 });
   const results = h('ul', { class: 'unit-list', id: 'unit-search-results', 'aria-live': 'polite' });
   const status = h('div', { class: 'list-status' });
   const form = h('form', { class: 'search', id: 'unit-search-form', role: 'search' },
@@ -186,14 +203,22 @@ function search(unit) {
       put(status, msg(t('common.loading')));
     }
     let page;
+    const byNumber = NUMBER.test(q);
     try {
-      page = await api.get('/units', { under: unit.id, q, limit: 20, cursor });
+      page = await api.get('/units', byNumber ? { under: unit.id, number: toNumber(q), limit: 20, cursor } : { under: unit.id, q, limit: 20, cursor });
     } catch (e) {
       if (mine === seq) put(status, msg(errorText(e), 'error'));
       return;
     }
     if (mine !== seq) return;
-    for (const u of page.items) if (String(u.id) !== String(unit.id)) results.append(unitItem(u));
+    const found = page.items.filter((u) => String(u.id) !== String(unit.id));
+    // One unit of that number (booth 361 of this assembly): go straight to it.
+    if (byNumber && !cursor && found.length === 1 && !page.next_cursor) {
+      location.hash = href('units', { id: found[0].id });
+      return;
+    }
+    const first = results.children.length;
+    for (const u of found) results.append(unitItem(u));
     put(status,
       !results.children.length ? msg(t('search.none'), '', { id: 'unit-search-none' }) : '',
       page.next_cursor ? moreButton(() => run(q, page.next_cursor), { id: 'unit-search-more' }) : '',
@@ -203,6 +228,7 @@ function search(unit) {
         put(results);
         put(status);
       } }) : '');
+    reveal(results.children[first]);
   };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
