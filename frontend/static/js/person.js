@@ -6,7 +6,7 @@
 import { t, tn, unitName, otherName } from './i18n.js';
 import { h, field } from './ui.js';
 import { categories, genders, religions } from './enums.js';
-import { watchScripts } from './names.js';
+import { watchScripts } from './wrongscript.js';
 
 const VOTER_ID = /^[A-Z]{3}[0-9]{7}$/;
 
@@ -24,6 +24,10 @@ export function tags(p) {
     p.gender ? h('span', { class: 'tag tag-gender' }, t('gender.' + p.gender, null, p.gender)) : null,
     p.caste ? h('span', { class: 'tag tag-caste' }, p.caste) : null);
 }
+
+// nearOf is the unit whose people a picker lists first (near=): a booth, sector or assembly
+// committee's own unit; none above those, whose people are everywhere alike.
+export const nearOf = (unit) => (['booth', 'sector', 'assembly'].includes(unit.level) ? unit.id : undefined);
 
 // pickFacts is what tells namesakes apart in a person picker: the home unit, the age, the
 // phone's last four digits (only when the answer carries the phone, which depends on the
@@ -101,7 +105,7 @@ export function personFields(prefix) {
     if (v('birth_year') && !Number.isInteger(body.birth_year)) local('birth_year', 'person.err_birth_year');
     return { body, errors };
   };
-  // A name in the wrong script is flagged under its field as it is typed (names.js).
+  // A name in the wrong script is flagged under its field as it is typed (wrongscript.js).
   const checkScripts = watchScripts(inputs.name, inputs.name_hi);
   const reset = () => {
     for (const el of Object.values(inputs)) el.value = '';
