@@ -255,6 +255,10 @@ func matrixRows() []matrixRow {
 			"admin": {s204, s204, s204}, "state": {s204, s204, s404},
 			"dc": {s204, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
 		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/people/" + m.person(loc), nil }},
+		{route: "GET /api/v1/people/:id/seats", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/people/" + m.person(loc) + "/seats", nil }},
 
 		// Committees: read as their unit is; seats are changed only by managers inside their scope.
 		{route: "GET /api/v1/units/:id/committee", locs: inOut, want: byRole{

@@ -147,6 +147,7 @@ func (s *Server) routes() {
 	a.GET("/people/:id", s.getPerson)
 	a.PATCH("/people/:id", json, s.updatePerson)
 	a.DELETE("/people/:id", s.deletePerson)
+	a.GET("/people/:id/seats", s.listPersonSeats)
 
 	a.POST("/users", json, s.createUser)
 	a.GET("/users", s.listUsers)

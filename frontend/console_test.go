@@ -115,7 +115,8 @@ func (c *console) take() []string {
 // TestNoConsoleProblemsOnAnyScreen: a first visit (no session yet) shows the login screen
 // without a single failed request or console message — in particular no refresh that is sure to
 // fail and no CSP warning — and so does every screen an administrator visits afterwards on a
-// phone: the dashboard, the units, a unit, a booth with its committee, people, users and audit;
+// phone: the dashboard, the units, a unit, a booth with its committee, people, a person's page,
+// one's own account, users and audit;
 // a reload resumes the session, and after logging out a reload asks for no refresh.
 func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	a := newApp(t)
@@ -155,6 +156,8 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 		{"#/units/" + a.unitID(t, "UP-AC-171"), `#unit-name[data-code="UP-AC-171"]`},
 		{"#/units/" + a.unitID(t, booth), `#committee-seats .seat`},
 		{"#/people", `#people-list`},
+		{"#/people/" + ram, `#person-current-seats .history-item`},
+		{"#/account", `#account-form`},
 		{"#/users", `#users-list .user-item[data-username="console.admin"]`},
 		{"#/audit", `#audit-list`},
 	}

@@ -105,6 +105,7 @@ func TestHotQueryPlans(t *testing.T) {
 			return err
 		}, 1000},
 		{"a person", func() error { _, err := e.set.People.Get(ctx, dc, member.ID); return err }, 0},
+		{"a person's seats", func() error { _, err := e.set.People.Seats(ctx, dc, member.ID); return err }, 0},
 		{"seat and unseat", func() error {
 			p := e.mustPerson(t, dc, booth)
 			v, err := e.set.Committees.Seat(ctx, dc, booth.ID, p.ID, models.PositionMember)

@@ -14,12 +14,14 @@ import * as unitsView from './views/units.js';
 import * as usersView from './views/users.js';
 import * as auditView from './views/audit.js';
 import * as peopleView from './views/people.js';
+import * as personView from './views/person_page.js';
+import * as accountView from './views/account.js';
 
 // HOME is the first screen after login, for every role: the representation dashboard of the
 // user's area.
 const HOME = '#/dashboard';
 
-const views = { login: loginView, dashboard: dashboardView, units: unitsView, people: peopleView, users: usersView, audit: auditView };
+const views = { login: loginView, dashboard: dashboardView, units: unitsView, people: peopleView, users: usersView, audit: auditView, person: personView, account: accountView };
 
 // session is {user, scope}: user from /me, scope the scope unit (null for an unscoped admin).
 let session = null;
@@ -68,6 +70,7 @@ function renderHeader(route) {
     h('span', { class: 'who-role', id: 'header-role' }, t('role.' + u.role)),
     h('span', { class: 'who-scope', id: 'header-scope' }, session.scope ? unitName(session.scope) : t('scope.everywhere')));
   const userBar = h('div', { class: 'hdr-row user-bar' }, who,
+    h('a', { href: '#/account', id: 'header-account', class: 'btn btn-quiet' }, t('header.account')),
     button(t('header.logout'), { id: 'logout', class: 'btn btn-quiet', onclick: logout }));
   const items = [['dashboard', 'nav.dashboard'], ['units', 'nav.units']];
   if (canManagePeople(u.role)) items.push(['people', 'nav.people']);
@@ -107,6 +110,7 @@ function ctxFor(route, seq) {
       document.title = title ? `${title} · ${t('app.name')}` : t('app.name');
     },
     loggedIn,
+    logout,
   };
 }
 

@@ -6,6 +6,7 @@
 import { t, tn, unitName, otherName } from './i18n.js';
 import { h, field } from './ui.js';
 import { categories, genders, religions } from './enums.js';
+import { watchScripts } from './wrongscript.js';
 
 const VOTER_ID = /^[A-Z]{3}[0-9]{7}$/;
 
@@ -58,8 +59,8 @@ function phoneOK(s) {
   return /^[6-9][0-9]{9}$/.test(d);
 }
 
-// personFields builds the inputs for a new person, their ids starting with prefix (after
-// enums.load()). read()
+// personFields builds the inputs of a person (new, or edited after fill), their ids starting with
+// prefix (after enums.load()). read()
 // returns {body, errors}: the request body and the form's own (translated) field errors.
 export function personFields(prefix) {
   const text = (key, attrs = {}) => h('input', { type: 'text', id: `${prefix}-${key}`, autocomplete: 'off', ...attrs });
@@ -104,8 +105,16 @@ export function personFields(prefix) {
     if (v('birth_year') && !Number.isInteger(body.birth_year)) local('birth_year', 'person.err_birth_year');
     return { body, errors };
   };
+  // A name in the wrong script is flagged under its field as it is typed (wrongscript.js).
+  const checkScripts = watchScripts(inputs.name, inputs.name_hi);
   const reset = () => {
     for (const el of Object.values(inputs)) el.value = '';
+    checkScripts();
   };
-  return { nodes, read, reset, focus: () => inputs.name.focus() };
+  // fill sets the inputs from a person as the API answers it (the edit form).
+  const fill = (p) => {
+    for (const [k, el] of Object.entries(inputs)) el.value = p[k] === null || p[k] === undefined ? '' : String(p[k]);
+    checkScripts();
+  };
+  return { nodes, inputs, read, reset, fill, focus: () => inputs.name.focus() };
 }

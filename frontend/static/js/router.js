@@ -1,5 +1,5 @@
 // router.js maps hash routes to views: #/login, #/dashboard, #/dashboard/{id}, #/units, #/units/{id},
-// #/people, #/users, #/audit.
+// #/people, #/people/{id}, #/account, #/users, #/audit.
 // Hash routes keep the server to static files.
 
 const routes = [
@@ -9,6 +9,8 @@ const routes = [
   { name: 'units', re: /^#\/units$/ },
   { name: 'units', re: /^#\/units\/([^/?#]+)$/, keys: ['id'] },
   { name: 'people', re: /^#\/people$/ },
+  { name: 'person', re: /^#\/people\/([^/?#]+)$/, keys: ['id'] },
+  { name: 'account', re: /^#\/account$/ },
   { name: 'users', re: /^#\/users$/ },
   { name: 'audit', re: /^#\/audit$/ },
 ];
@@ -32,6 +34,7 @@ export function parse(hash) {
 // href builds the hash of a route.
 export function href(name, params = {}) {
   if ((name === 'units' || name === 'dashboard') && params.id !== undefined) return `#/${name}/` + encodeURIComponent(params.id);
+  if (name === 'person') return '#/people/' + encodeURIComponent(params.id);
   return '#/' + name;
 }
 

@@ -1,11 +1,12 @@
 // views/people.js: the register of people (व्यक्ति) inside the user's scope: a list filtered by
-// name (either script), category and gender, fifty at a time; and the CSV import (row errors as
+// name (either script), category and gender, fifty at a time, each person linked to their page
+// (person_page.js); and the CSV import (row errors as
 // a table) and export, both through api.js so the token never goes into a URL.
 
 import * as api from '../api.js';
-import { t, num, tn } from '../i18n.js';
-import { h, put, msg, field, button, moreButton, errorText } from '../ui.js';
-import { name, other, tags, select, phoneText } from '../person.js';
+import { t, num, tn, unitName } from '../i18n.js';
+import { h, put, msg, field, button, moreButton, errorText, formError, showErrors, clearErrors, unitPicker } from '../ui.js';
+import { name, other, tags, select, phoneText, personFields } from '../person.js';
 import * as enums from '../enums.js';
 
 const PAGE = 50;
@@ -37,6 +38,7 @@ export async function render(root, ctx) {
 
   root.append(h('h1', null, t('people.title')),
     h('section', { class: 'card', id: 'people-filter-card' }, form),
+    addSection(scope, ctx),
     csvSection(scope, () => reload()),
     h('section', { class: 'card', id: 'people' }, list, status));
 
@@ -81,10 +83,56 @@ function personItem(p) {
   if (p.birth_year) meta.push(h('span', null, t('people.born', { year: p.birth_year })));
   return h('li', { class: 'person-item', 'data-person-id': p.id },
     h('div', { class: 'item-head' },
-      h('span', { class: 'item-title person-name' }, name(p)),
+      h('a', { class: 'item-title person-name person-link', href: '#/people/' + encodeURIComponent(p.id), id: 'person-link-' + p.id }, name(p)),
       tags(p)),
     o ? h('p', { class: 'item-meta person-other' }, o) : null,
     meta.length ? h('p', { class: 'item-meta person-meta' }, meta.flatMap((m, i) => (i ? [' · ', m] : [m]))) : null);
+}
+
+// addSection is a folded form that adds a person to the register: their details (a name in the
+// wrong script is flagged under its field before saving) and the unit that looks after them,
+// found by name inside the user's scope; without one the person is placed in the user's scope
+// unit. Once saved, the new person's page opens.
+function addSection(scope, ctx) {
+  const pf = personFields('new-p');
+  let home = null;
+  const picker = unitPicker({
+    id: 'new-p-home',
+    search: async (q) => (await api.get('/units', { q, under: scope, limit: 10 })).items,
+    label: (u) => `${unitName(u)} · ${t('level.' + u.level, null, u.level)}`,
+    onPick: (u) => { home = u; },
+  });
+  const top = formError();
+  top.id = 'new-p-error';
+  const save = h('button', { type: 'submit', class: 'btn btn-primary', id: 'new-p-save' }, t('people.add_save'));
+  const form = h('form', { class: 'form', id: 'people-add-form', novalidate: true },
+    top, ...pf.nodes,
+    field('home_unit_id', t('person.home_unit'), picker.input, { control: picker.el, hint: t('people.add_home_hint') }),
+    h('div', { class: 'actions' }, save));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const { body, errors } = pf.read();
+    if (errors.length) {
+      showErrors(form, { status: 422, fields: errors });
+      form.querySelector('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    if (home) body.home_unit_id = home.id;
+    save.disabled = true;
+    let p;
+    try {
+      p = await api.post('/people', body);
+    } catch (err) {
+      showErrors(form, err);
+      form.querySelector('[aria-invalid="true"]')?.focus();
+      return;
+    } finally {
+      save.disabled = false;
+    }
+    ctx.go('#/people/' + encodeURIComponent(p.id));
+  });
+  return h('details', { class: 'card', id: 'people-add' }, h('summary', { id: 'people-add-toggle' }, t('people.add')), form);
 }
 
 // csvSection downloads the register as CSV and uploads a people CSV.
