@@ -106,7 +106,7 @@ var FieldCodes = map[string]string{
 	"more_errors":           "params.count more errors are not shown",
 	"level_not_allowed":     "the unit must be of one of params.levels",
 	"date_future":           "the date lies after today (params.today)",
-	"date_before":           "the date lies before params.min, the date of params.of",
+	"date_before":           "the date lies before params.min, the date in params.field",
 	"convener_not_member":   "the convener must be one of the committee's members",
 }
 

@@ -123,9 +123,9 @@ func cleanMultiline(s string) bool {
 	return cleanText(strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(s))
 }
 
-// dateField checks a date and returns it; today bounds it from above, notBefore (with the name
-// of what it is the date of) from below when set.
-func dateField(f *Fields, field, s string, required bool, today models.Date, notBefore models.Date, beforeName string) models.Date {
+// dateField checks a date and returns it; today bounds it from above, notBefore (the date stored
+// in the field beforeField) from below when set.
+func dateField(f *Fields, field, s string, required bool, today models.Date, notBefore models.Date, beforeField string) models.Date {
 	d := models.Date(strings.TrimSpace(s))
 	switch {
 	case d == "" && required:
@@ -136,7 +136,7 @@ func dateField(f *Fields, field, s string, required bool, today models.Date, not
 	case d > today:
 		f.AddCode(field, "date_future", map[string]any{"today": string(today)}, "must not be after today (%s)", today)
 	case notBefore != "" && d < notBefore:
-		f.AddCode(field, "date_before", map[string]any{"min": string(notBefore), "of": beforeName}, "must not be before %s, the date of %s", notBefore, beforeName)
+		f.AddCode(field, "date_before", map[string]any{"min": string(notBefore), "field": beforeField}, "must not be before %s (%s)", notBefore, beforeField)
 	}
 	return d
 }
@@ -566,7 +566,7 @@ func (s *Incidents) FormCommittee(ctx context.Context, actor Actor, id int64, in
 	return s.advance(ctx, actor, id, in.IfMatch, models.IncidentReported, "form_committee", func(tx *gorm.DB, v IncidentView) error {
 		var f Fields
 		today := models.DateOf(s.now())
-		on := dateField(&f, "formed_on", in.FormedOn, false, today, v.Incident.OccurredOn, "the incident")
+		on := dateField(&f, "formed_on", in.FormedOn, false, today, v.Incident.OccurredOn, "occurred_on")
 		if on == "" {
 			on = today
 		}
@@ -628,12 +628,12 @@ func (s *Incidents) SubmitReport(ctx context.Context, actor Actor, id int64, in 
 		if v.Committee != nil {
 			formed = v.Committee.FormedOn
 		}
-		visited := dateField(&f, "visited_on", in.VisitedOn, true, today, formed, "the committee")
+		visited := dateField(&f, "visited_on", in.VisitedOn, true, today, formed, "formed_on")
 		submittedFloor := visited
 		if !visited.Valid() {
 			submittedFloor = formed
 		}
-		submitted := dateField(&f, "submitted_on", in.SubmittedOn, false, today, submittedFloor, "the visit")
+		submitted := dateField(&f, "submitted_on", in.SubmittedOn, false, today, submittedFloor, "visited_on")
 		if submitted == "" {
 			submitted = today
 		}
@@ -669,7 +669,7 @@ func (s *Incidents) Forward(ctx context.Context, actor Actor, id int64, in Forwa
 		if v.Report != nil {
 			floor = v.Report.SubmittedOn
 		}
-		on := dateField(&f, "forwarded_on", in.ForwardedOn, true, today, floor, "the report")
+		on := dateField(&f, "forwarded_on", in.ForwardedOn, true, today, floor, "submitted_on")
 		fw := models.IncidentForward{IncidentID: id, ForwardedOn: on, LetterRef: strings.TrimSpace(in.LetterRef), IncidentStep: s.step(actor)}
 		if len(in.To) == 0 {
 			f.AddCode("to", "list_empty", nil, "must name administration, governor or both")
@@ -712,7 +712,7 @@ func (s *Incidents) Close(ctx context.Context, actor Actor, id int64, in CloseIn
 		if v.Forward != nil {
 			floor = v.Forward.ForwardedOn
 		}
-		on := dateField(&f, "closed_on", in.ClosedOn, false, today, floor, "the forwarding")
+		on := dateField(&f, "closed_on", in.ClosedOn, false, today, floor, "forwarded_on")
 		if on == "" {
 			on = today
 		}
