@@ -126,7 +126,9 @@ func TestIncidentInvestigationOverHTTP(t *testing.T) {
 	fx := s.fx
 	dc := s.mkUser(t, models.RoleDistrictCoordinator, fx.id("LKO"))
 	state := s.mkUser(t, models.RoleStateOffice, fx.id("UP"))
-	convener := s.mkPerson(t, fx.id("LKO"), func(in *services.PersonInput) { in.Name, in.NameHi = "Ram Prasad Verma", "राम प्रसाद वर्मा" })
+	convener := s.mkPerson(t, fx.id("LKO"), func(in *services.PersonInput) {
+		in.Name, in.NameHi = "Ram Prasad Verma", "राम प्रसाद वर्मा"
+	})
 	member := s.mkPerson(t, fx.id("AGR"))
 
 	rec := s.do(t, http.MethodPost, "/api/v1/incidents", dc.Token, map[string]any{"unit_id": fx.id("LKOW-1"), "occurred_on": "2024-03-10",
