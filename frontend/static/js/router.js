@@ -1,5 +1,5 @@
 // router.js maps hash routes to views: #/login, #/dashboard, #/dashboard/{id}, #/units, #/units/{id},
-// #/people, #/users, #/audit.
+// #/people, #/users, #/audit, #/incidents, #/incidents/{id}.
 // Hash routes keep the server to static files.
 
 const routes = [
@@ -11,6 +11,8 @@ const routes = [
   { name: 'people', re: /^#\/people$/ },
   { name: 'users', re: /^#\/users$/ },
   { name: 'audit', re: /^#\/audit$/ },
+  { name: 'incidents', re: /^#\/incidents$/ },
+  { name: 'incidents', re: /^#\/incidents\/([^/?#]+)$/, keys: ['id'] },
 ];
 
 // parse returns {name, params} for a hash; an empty hash is 'home', anything else unknown 'unknown'.
@@ -31,7 +33,7 @@ export function parse(hash) {
 
 // href builds the hash of a route.
 export function href(name, params = {}) {
-  if ((name === 'units' || name === 'dashboard') && params.id !== undefined) return `#/${name}/` + encodeURIComponent(params.id);
+  if ((name === 'units' || name === 'dashboard' || name === 'incidents') && params.id !== undefined) return `#/${name}/` + encodeURIComponent(params.id);
   return '#/' + name;
 }
 
