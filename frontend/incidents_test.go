@@ -123,3 +123,91 @@ func TestIncidentsScreens(t *testing.T) {
 	assert.False(t, eval[bool](t, ctx3, `!!document.querySelector('#nav-incidents')`), "no incidents in a booth worker's menu")
 	assert.False(t, strings.Contains(bodyText(t, ctx3), "दलित परिवारों"))
 }
+
+// TestStateOfficeRunsAnInvestigationOnAPhone: the state office takes an incident from reported
+// to forwarded through the case page's next-step button: it picks the committee by name (the
+// first picked is the convener), records the report — a visit dated before the committee is
+// refused next to its field, in Hindi — and forwards it to the Governor with the letter's number.
+// A coordinator, who logs incidents but runs no investigation, gets no such button.
+func TestStateOfficeRunsAnInvestigationOnAPhone(t *testing.T) {
+	a := newApp(t)
+	a.user(t, "run.office", models.RoleStateOffice, "UP")
+	a.user(t, "run.coord", models.RoleDistrictCoordinator, "UP-LUCKNOW")
+	ram := a.person(t, "UP-LUCKNOW", services.PersonInput{Name: "Ram Prasad Verma", NameHi: "राम प्रसाद वर्मा", Gender: models.GenderMale, Category: models.CategorySC})
+	sunita := a.person(t, "UP-LUCKNOW", services.PersonInput{Name: "Sunita Devi", NameHi: "सुनीता देवी", Gender: models.GenderFemale, Category: models.CategoryOBC})
+	id := a.incident(t, "UP-AC-171-PS-0002", "दलित परिवारों के घर जलाए गए", 3, 0, "")
+	today := time.Now().UTC().Format("2006-01-02")
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format("2006-01-02")
+
+	ctx := phone(t)
+	loginAt(t, ctx, a.URL+"/#/incidents/"+id, "run.office")
+	stepDone := func(step string) {
+		t.Helper()
+		require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#incident-timeline .incident-step[data-step="`+step+`"]`))), "step %s", step)
+	}
+	pick := func(q, personID string) {
+		t.Helper()
+		require.NoError(t, chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.CSS("#incident-member-search"), q+"\r"),
+			chromedp.Click(chromedp.CSS(`#incident-member-results [data-person-id="`+personID+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#incident-members-chosen [data-person="`+personID+`"]`)),
+		), "pick %s", q)
+	}
+	// The committee.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#incident-next")), chromedp.WaitVisible(chromedp.CSS("#incident-member-search"))))
+	pick("Ram Prasad", ram)
+	pick("Sunita", sunita)
+	noSideScroll(t, ctx, "the committee form")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#incident-step-submit"))))
+	stepDone("committee_formed")
+	assert.Contains(t, text(t, ctx, "#incident-timeline .incident-members"), "राम प्रसाद वर्मा · Ram Prasad Verma — संयोजक")
+	assert.Equal(t, "जांच कमेटी गठित", text(t, ctx, ".incident-status"))
+
+	// The report: first dated before the committee, then right.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#incident-next")),
+		chromedp.WaitVisible(chromedp.CSS("#incident-visited-on")),
+		chromedp.SetValue(chromedp.CSS("#incident-visited-on"), yesterday),
+		chromedp.SendKeys(chromedp.CSS("#incident-findings-input"), "पुलिस ने प्राथमिकी दर्ज नहीं की।"),
+		chromedp.Click(chromedp.CSS("#incident-step-submit")),
+	))
+	waitFor(t, ctx, `(document.querySelector('#incident-visited-on-error') || {}).textContent`)
+	assert.Contains(t, text(t, ctx, "#incident-visited-on-error"), "से पहले की नहीं हो सकती")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#incident-visited-on"), today),
+		chromedp.Click(chromedp.CSS("#incident-step-submit")),
+	))
+	stepDone("report_submitted")
+	assert.Equal(t, "पुलिस ने प्राथमिकी दर्ज नहीं की।", text(t, ctx, "#incident-findings"))
+
+	// The forwarding.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#incident-next")),
+		chromedp.WaitVisible(chromedp.CSS("#incident-forward-governor")),
+		chromedp.Click(chromedp.CSS("#incident-forward-governor")),
+		chromedp.SetValue(chromedp.CSS("#incident-forwarded-on"), today),
+		chromedp.SendKeys(chromedp.CSS("#incident-letter-ref"), "SO/2026/117"),
+		chromedp.Click(chromedp.CSS("#incident-step-submit")),
+	))
+	stepDone("forwarded")
+	assert.Equal(t, "अग्रेषित", text(t, ctx, ".incident-status"))
+	assert.Contains(t, text(t, ctx, `#incident-timeline .incident-step[data-step="forwarded"]`), "राज्यपाल")
+	assert.Contains(t, text(t, ctx, `#incident-timeline .incident-step[data-step="forwarded"]`), "SO/2026/117")
+	v, err := a.set.Incidents.Get(context.Background(), services.System, mustID(t, id))
+	require.NoError(t, err)
+	assert.Equal(t, models.IncidentForwarded, v.Incident.Status)
+	assert.Equal(t, "run.office", v.Forward.ByName)
+
+	// The coordinator reads the case but gets no next-step button.
+	ctx2 := phone(t)
+	loginAt(t, ctx2, a.URL+"/#/incidents/"+id, "run.coord")
+	require.NoError(t, chromedp.Do(ctx2, chromedp.WaitVisible(chromedp.CSS("#incident-timeline"))))
+	assert.False(t, eval[bool](t, ctx2, `!!document.querySelector('#incident-next')`))
+}
+
+func mustID(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	require.NoError(t, err)
+	return n
+}

@@ -6,7 +6,8 @@
 
 import * as api from '../api.js';
 import { t, unitName, date, dateTime, num } from '../i18n.js';
-import { h, put, msg, field, moreButton, errorText, dl } from '../ui.js';
+import { h, put, msg, field, moreButton, errorText, dl, button, formError, showErrors } from '../ui.js';
+import { name as personName, other as otherName, pickFacts } from '../person.js';
 
 const PAGE = 50;
 
@@ -123,6 +124,126 @@ async function casePage(root, ctx, id) {
       ]),
       inc.description ? h('p', { class: 'incident-text', id: 'incident-description' }, inc.description) : null),
     h('section', { class: 'card' }, h('h2', null, t('incident.timeline')), timeline(inc)));
+  const role = ctx.user && ctx.user.role;
+  if ((role === 'admin' || role === 'state_office') && inc.status !== 'closed') {
+    root.append(await nextStep(inc, ctx));
+  }
+}
+
+// NEXT names, for each status, the step that follows it and the path it is posted to.
+const NEXT = { reported: 'committee', committee_formed: 'report', report_submitted: 'forward', forwarded: 'close' };
+
+// nextStep is the button that opens the form of the investigation's next step (the state
+// office's), and the form. The step is sent with the version the page shows, so a step someone
+// else took meanwhile is refused (412) rather than taken twice.
+async function nextStep(inc, ctx) {
+  const step = NEXT[inc.status];
+  const box = h('section', { class: 'card', id: 'incident-next-step' });
+  const form = h('form', { class: 'form', id: 'incident-step-form', hidden: true, 'data-step': step }, formError());
+  const open = button(t('incident_next.' + step), { class: 'btn btn-primary', id: 'incident-next', onclick: () => {
+    open.hidden = true;
+    form.hidden = false;
+  } });
+  const dateInput = (id) => h('input', { type: 'date', id });
+  const area = (id) => h('textarea', { id, rows: 4 });
+  let read;
+  if (step === 'committee') {
+    const chosen = [];
+    const list = h('ul', { class: 'item-list', id: 'incident-members-chosen' });
+    const results = h('ul', { class: 'picker-results', id: 'incident-member-results' });
+    // form: a name of no form, so that Enter in the search box searches and never submits the step.
+    const search = h('input', { type: 'search', id: 'incident-member-search', autocomplete: 'off', enterkeyhint: 'search', form: 'incident-member-search-only' });
+    const drawChosen = () => {
+      put(list, ...chosen.map((p, i) => h('li', { class: 'item', 'data-person': p.id },
+        h('label', null, h('input', { type: 'radio', name: 'convener', value: p.id, checked: i === 0, class: 'incident-convener' }), ' ',
+          personName(p), otherName(p) ? ' · ' + otherName(p) : ''),
+        button(t('incident.remove'), { class: 'btn btn-link', onclick: () => {
+          chosen.splice(chosen.indexOf(p), 1);
+          drawChosen();
+        } }))));
+    };
+    const run = async () => {
+      const q = search.value.trim();
+      if (!q) return put(results);
+      let page;
+      try {
+        page = await api.get('/people', { q, limit: 10 });
+      } catch (e) {
+        return put(results, h('li', { class: 'msg msg-error' }, errorText(e)));
+      }
+      put(results, ...page.items.map((p) => h('li', null, button('', { class: 'btn btn-pick', 'data-person-id': p.id, onclick: () => {
+        if (!chosen.some((c) => c.id === p.id)) chosen.push(p);
+        put(results);
+        search.value = '';
+        drawChosen();
+      } }))));
+      page.items.forEach((p, i) => results.children[i].firstChild.append(
+        h('span', { class: 'pick-name' }, personName(p), otherName(p) ? ' · ' + otherName(p) : ''), ...pickFacts(p).filter(Boolean)));
+      if (!page.items.length) results.append(h('li', { class: 'msg' }, t('search.none')));
+    };
+    search.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        run();
+      }
+    });
+    const formed = dateInput('incident-formed-on');
+    form.append(field('member_ids', t('incident.members'), search, { control: h('div', { class: 'picker' }, search, results), hint: t('incident.members_hint') }),
+      list, field('formed_on', t('incident.formed_on'), formed));
+    read = () => {
+      const convener = form.querySelector('.incident-convener:checked');
+      return { member_ids: chosen.map((p) => p.id), convener_id: convener ? convener.value : null, formed_on: formed.value || undefined };
+    };
+  } else if (step === 'report') {
+    const visited = dateInput('incident-visited-on');
+    const findings = area('incident-findings-input');
+    const recs = area('incident-recommendations-input');
+    const att = area('incident-attachments-input');
+    form.append(field('visited_on', t('incident.visited_on'), visited), field('findings', t('incident.findings'), findings),
+      field('recommendations', t('incident.recommendations'), recs), field('attachments', t('incident.attachments'), att));
+    read = () => ({ visited_on: visited.value, findings: findings.value, recommendations: recs.value, attachments: att.value });
+  } else if (step === 'forward') {
+    const targets = await forwardTargets();
+    const boxes = targets.map((x) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: x, class: 'incident-forward-to', id: 'incident-forward-' + x }), ' ', t('forward_to.' + x, null, x)));
+    const on = dateInput('incident-forwarded-on');
+    const ref = h('input', { type: 'text', id: 'incident-letter-ref', maxlength: 100 });
+    form.append(h('div', { class: 'field' }, h('p', null, t('incident.forward_to')), ...boxes,
+      h('p', { class: 'field-error', 'data-field': 'to', role: 'alert' })),
+    field('forwarded_on', t('incident.forwarded_on'), on), field('letter_ref', t('incident.letter_ref'), ref));
+    read = () => ({ to: Array.from(form.querySelectorAll('.incident-forward-to:checked')).map((c) => c.value), forwarded_on: on.value, letter_ref: ref.value });
+  } else {
+    const outcome = area('incident-outcome');
+    const on = dateInput('incident-closed-on');
+    form.append(field('outcome', t('incident.outcome'), outcome), field('closed_on', t('incident.closed_on'), on));
+    read = () => ({ outcome: outcome.value, closed_on: on.value || undefined });
+  }
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'incident-step-submit' }, t('incident_next.' + step));
+  form.append(h('div', { class: 'actions' }, submit));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    submit.disabled = true;
+    try {
+      await api.postIf('/incidents/' + encodeURIComponent(inc.id) + '/' + step, read(), inc.version);
+    } catch (err) {
+      submit.disabled = false;
+      showErrors(form, err, t('incident.step_failed'));
+      return;
+    }
+    ctx.go('#/incidents/' + encodeURIComponent(inc.id));
+  });
+  box.append(open, form);
+  return box;
+}
+
+let targetList = null;
+
+// forwardTargets are whom a report may go to, as the API publishes them (read once).
+async function forwardTargets() {
+  if (targetList) return targetList;
+  const doc = await api.openapi();
+  const s = (doc && doc.components && doc.components.schemas && doc.components.schemas.ForwardTarget) || {};
+  targetList = (s.enum || []).filter((v) => typeof v === 'string');
+  return targetList;
 }
 
 // timeline lists the steps taken, oldest first.
