@@ -169,7 +169,11 @@ func (s *Server) listPeople(c *gin.Context) {
 	if !ok {
 		return
 	}
-	page, err := s.People.List(c.Request.Context(), actor(c), services.PersonFilter{Under: under, HomeUnitID: home,
+	near, ok := queryID(c, "near")
+	if !ok {
+		return
+	}
+	page, err := s.People.List(c.Request.Context(), actor(c), services.PersonFilter{Under: under, HomeUnitID: home, Near: near,
 		Category: models.Category(c.Query("category")), Gender: models.Gender(c.Query("gender")), Q: c.Query("q"), Page: pr})
 	if err != nil {
 		writeError(c, err)

@@ -78,6 +78,18 @@ type unitRef struct {
 	Code   string `json:"code"`
 	Name   string `json:"name"`
 	NameHi string `json:"name_hi"`
+	// NameHiTransliterated is name written in Devanagari by rule, when name_hi is empty.
+	NameHiTransliterated string `json:"name_hi_transliterated,omitempty"`
+}
+
+// transliterated is the Devanagari the answers add for a unit without a Hindi name (issue 10): an
+// approximate transliteration of name, marked as such by its field. name_hi stays what is
+// stored, so a client that sends an answer back does not save the transliteration.
+func transliterated(name, nameHi string) string {
+	if nameHi != "" {
+		return ""
+	}
+	return models.ToDevanagari(name)
 }
 
 type coverageJSON struct {
@@ -87,21 +99,23 @@ type coverageJSON struct {
 }
 
 type unitResponse struct {
-	ID              string          `json:"id"`
-	Level           string          `json:"level"`
-	ParentID        *string         `json:"parent_id"`
-	Code            string          `json:"code"`
-	Name            string          `json:"name"`
-	NameHi          string          `json:"name_hi"`
-	Number          *int            `json:"number"`
-	Reserved        string          `json:"reserved"`
-	ParliamentaryID *string         `json:"parliamentary_id"`
-	Electors        *int            `json:"electors"`
-	Population      *populationJSON `json:"population"`
-	Depth           int             `json:"depth"`
-	Version         int64           `json:"version"`
-	CreatedAt       time.Time       `json:"created_at"`
-	UpdatedAt       time.Time       `json:"updated_at"`
+	ID       string  `json:"id"`
+	Level    string  `json:"level"`
+	ParentID *string `json:"parent_id"`
+	Code     string  `json:"code"`
+	Name     string  `json:"name"`
+	NameHi   string  `json:"name_hi"`
+	// NameHiTransliterated is name written in Devanagari by rule, when name_hi is empty.
+	NameHiTransliterated string          `json:"name_hi_transliterated,omitempty"`
+	Number               *int            `json:"number"`
+	Reserved             string          `json:"reserved"`
+	ParliamentaryID      *string         `json:"parliamentary_id"`
+	Electors             *int            `json:"electors"`
+	Population           *populationJSON `json:"population"`
+	Depth                int             `json:"depth"`
+	Version              int64           `json:"version"`
+	CreatedAt            time.Time       `json:"created_at"`
+	UpdatedAt            time.Time       `json:"updated_at"`
 }
 
 type unitDetailResponse struct {
@@ -135,7 +149,7 @@ func newList[S, T any](p services.Page[S], conv func(S) T) listResponse[T] {
 
 func toUnitResponse(u models.Unit) unitResponse {
 	r := unitResponse{ID: idString(u.ID), Level: string(u.Level), ParentID: optIDString(u.ParentID), Code: u.Code,
-		Name: u.Name, NameHi: u.NameHi, Number: u.Number, Reserved: u.Reserved, ParliamentaryID: optIDString(u.ParliamentaryID),
+		Name: u.Name, NameHi: u.NameHi, NameHiTransliterated: transliterated(u.Name, u.NameHi), Number: u.Number, Reserved: u.Reserved, ParliamentaryID: optIDString(u.ParliamentaryID),
 		Electors: u.Electors, Depth: u.Depth, Version: u.Version, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 	if p := services.UnitPopulation(u); p != nil {
 		r.Population = &populationJSON{Total: p.Total, SC: p.SC, ST: p.ST, Muslim: p.Muslim, Minority: p.Minority}
@@ -150,7 +164,8 @@ func toCoverage(c services.Coverage) coverageJSON {
 func toUnitDetail(d services.UnitDetail) unitDetailResponse {
 	r := unitDetailResponse{unitResponse: toUnitResponse(d.Unit), ChildrenCount: d.ChildrenCount, Coverage: toCoverage(d.Coverage), Ancestors: []unitRef{}}
 	for _, a := range d.Ancestors {
-		r.Ancestors = append(r.Ancestors, unitRef{ID: idString(a.ID), Level: string(a.Level), Code: a.Code, Name: a.Name, NameHi: a.NameHi})
+		r.Ancestors = append(r.Ancestors, unitRef{ID: idString(a.ID), Level: string(a.Level), Code: a.Code, Name: a.Name, NameHi: a.NameHi,
+			NameHiTransliterated: transliterated(a.Name, a.NameHi)})
 	}
 	return r
 }

@@ -179,7 +179,7 @@ func transfer(t *testing.T, ctx context.Context) (before, all float64) {
 	v := eval[[]float64](t, ctx, `(() => {
 		const nav = performance.getEntriesByType('navigation').reduce((s, e) => s + e.transferSize, 0);
 		const res = performance.getEntriesByType('resource');
-		const shapes = res.find(e => e.name.endsWith('/map/up-ac.json'));
+		const shapes = res.find(e => /\/(map\/up-ac|assets\/up-ac\.[0-9a-f]+)\.json$/.test(e.name)); // by its own path or fingerprinted
 		const cut = shapes ? shapes.startTime : Infinity;
 		const sum = (f) => res.filter(f).reduce((s, e) => s + e.transferSize, 0);
 		return [nav + sum(e => e.startTime < cut), nav + sum(() => true), shapes ? shapes.transferSize : 0];

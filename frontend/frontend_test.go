@@ -3,6 +3,8 @@ package frontend_test
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -14,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -173,8 +176,8 @@ func TestStaticRules(t *testing.T) {
 		for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"} {
 			assert.NotContains(t, s, bad, "%s: text goes in with textContent, never as markup", p)
 		}
-		if p != "static/js/api.js" {
-			assert.NotRegexp(t, `\bfetch\(`, s, "%s: only api.js calls fetch", p)
+		if p != "static/js/api.js" && p != "static/sw.js" {
+			assert.NotRegexp(t, `\bfetch\(`, s, "%s: only api.js (and the service worker, for the UI's own files) calls fetch", p)
 		}
 		assert.NotContains(t, s, "sessionStorage", p)
 		if p != "static/js/i18n.js" && p != "static/js/draft.js" {
@@ -254,4 +257,122 @@ func TestEveryFieldCodeIsWorded(t *testing.T) {
 			assert.NotEmpty(t, table["field_error."+code], "%s.json has no field_error.%s", lang, code)
 		}
 	}
+}
+
+// TestFingerprintedAssets: index.html names the bundle, the CSS and the Hindi table at
+// /assets/ URLs that carry their content's hash and are cached as immutable; the bundle holds
+// every module (no import is left for the browser to discover) and the fingerprinted URLs of
+// the JSON files; index.html, sw.js and the manifest are revalidated on every use; a
+// fingerprint of an earlier release gets today's file, not to be kept.
+func TestFingerprintedAssets(t *testing.T) {
+	srv := httptest.NewServer(frontend.Handler())
+	defer srv.Close()
+	get := func(p string) (*http.Response, string) {
+		t.Helper()
+		res, err := http.Get(srv.URL + p)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return res, string(b)
+	}
+	res, index := get("/")
+	assert.Equal(t, "no-cache", res.Header.Get("Cache-Control"))
+	named := regexp.MustCompile(`(href|src)="(/assets/([a-z-]+)\.([0-9a-f]{12})(\.[a-z]+))"`).FindAllStringSubmatch(index, -1)
+	found := map[string]string{}
+	for _, m := range named {
+		found[m[3]+m[5]] = m[2]
+		res, body := get(m[2])
+		assert.Equal(t, http.StatusOK, res.StatusCode, m[2])
+		assert.Equal(t, "public, max-age=31536000, immutable", res.Header.Get("Cache-Control"), m[2])
+		sum := sha256.Sum256([]byte(body))
+		assert.Equal(t, m[4], hex.EncodeToString(sum[:6]), "%s is named by its content's hash", m[2])
+	}
+	for _, f := range []string{"app.js", "app.css", "hi.json", "favicon.svg"} {
+		assert.Contains(t, found, f, "index.html names the fingerprinted %s", f)
+	}
+	assert.Contains(t, index, `<script type="module" src="`+found["app.js"]+`"></script>`)
+	assert.Contains(t, index, `<link rel="stylesheet" href="`+found["app.css"]+`">`)
+	assert.Contains(t, index, `<link rel="prefetch" href="`+found["hi.json"]+`">`)
+	assert.Contains(t, index, `<link rel="manifest" href="/manifest.webmanifest">`)
+	assert.NotContains(t, index, "/js/app.js")
+
+	_, bundle := get(found["app.js"])
+	assert.NotRegexp(t, `(\bfrom\s*|\bimport\s*\(?\s*)["']\.{1,2}/`, bundle, "the bundle imports nothing")
+	for _, want := range []string{"login-submit", "dash-unit-name", "committee", found["hi.json"], "/assets/en.", "/assets/up-ac."} {
+		assert.Contains(t, bundle, want, "the bundle holds the modules and the JSON files' URLs")
+	}
+	_, hi := get(found["hi.json"])
+	_, plainHi := get("/i18n/hi.json")
+	assert.Equal(t, plainHi, hi)
+
+	res, sw := get("/sw.js")
+	assert.Equal(t, "no-cache", res.Header.Get("Cache-Control"))
+	assert.Equal(t, "text/javascript; charset=utf-8", res.Header.Get("Content-Type"))
+	assert.NotContains(t, sw, "name: 'dev'", "the server fills in the release")
+	assert.Regexp(t, `const RELEASE = \{ name: "[0-9a-f]{12}", shell: \["/",`, sw)
+	for _, u := range []string{found["app.js"], found["app.css"], found["hi.json"], "/manifest.webmanifest", "/icon.svg"} {
+		assert.Contains(t, sw, `"`+u+`"`, "the service worker keeps %s", u)
+	}
+	assert.NotContains(t, sw, `"/assets/up-ac.`, "the map's shapes are not part of the shell")
+
+	res, manifest := get("/manifest.webmanifest")
+	assert.Equal(t, "application/manifest+json", res.Header.Get("Content-Type"))
+	assert.Equal(t, "no-cache", res.Header.Get("Cache-Control"))
+	var m struct {
+		Name       string `json:"name"`
+		StartURL   string `json:"start_url"`
+		Display    string `json:"display"`
+		ThemeColor string `json:"theme_color"`
+		Icons      []struct {
+			Src string `json:"src"`
+		} `json:"icons"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(manifest), &m))
+	assert.Contains(t, m.Name, "संगठन")
+	assert.Contains(t, m.Name, "Sangathan")
+	assert.Equal(t, "/", m.StartURL)
+	assert.Equal(t, "standalone", m.Display)
+	assert.Equal(t, "#0b5c73", m.ThemeColor)
+	require.NotEmpty(t, m.Icons)
+	res, icon := get(m.Icons[0].Src)
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, icon, "<svg")
+
+	// An earlier release's fingerprint: today's file, revalidated; an unknown name: 404.
+	stale := regexp.MustCompile(`[0-9a-f]{12}`).ReplaceAllString(found["hi.json"], "000000000000")
+	res, body := get(stale)
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, "no-cache", res.Header.Get("Cache-Control"))
+	assert.Equal(t, hi, body)
+	for _, p := range []string{"/assets/nothing.000000000000.json", "/assets/app.js", "/assets/", "/assets/js/app.000000000000.js"} {
+		res, _ := get(p)
+		assert.Equal(t, http.StatusNotFound, res.StatusCode, p)
+	}
+}
+
+// TestNewReleaseNewFingerprints: changing one file changes its URL, the bundle's (which names
+// it) and the release, and leaves the others' URLs as they were, so a browser keeps them.
+func TestNewReleaseNewFingerprints(t *testing.T) {
+	a, err := frontend.Build()
+	require.NoError(t, err)
+	tree := fstest.MapFS{}
+	for p, s := range staticFiles(t) {
+		tree[p] = &fstest.MapFile{Data: []byte(s)}
+	}
+	tree["static/i18n/hi.json"].Data = bytes.Replace(tree["static/i18n/hi.json"].Data, []byte(`"संगठन"`), []byte(`"संगठन २"`), 1)
+	b, err := frontend.BuildFrom(tree)
+	require.NoError(t, err)
+	assert.NotEqual(t, a.Release, b.Release)
+	assert.NotEqual(t, a.Shell[1], b.Shell[1], "the bundle names the new table")
+	assert.NotEqual(t, a.Prefetch, b.Prefetch, "the table")
+	same := 0
+	for _, u := range a.Shell {
+		for _, v := range b.Shell {
+			if u == v && strings.HasPrefix(u, "/assets/") {
+				same++
+			}
+		}
+	}
+	assert.Equal(t, 3, same, "the CSS, the English table and the favicon keep their URLs")
 }

@@ -31,13 +31,6 @@ const (
 	sqlActor = `SELECT users.*, units.path AS scope_path FROM "users" LEFT JOIN units ON units.id = users.scope_unit_id WHERE users.id = $1 LIMIT $2`
 	// services/units.go Units.visible: one unit by id (its scope is checked on the path, in Go).
 	sqlUnit = `SELECT * FROM "units" WHERE id = $1 LIMIT $2`
-	// services/people.go People.List with q, no under (people_search, people_search_hi), through
-	// services/scope.go findPage: the next window of the scope in order, filtered by the word;
-	// when that does not fill the page, the whole scope with the word, with plans forced custom
-	// (services/dialect.go customPlanned).
-	sqlPeopleSearchWindow = `SELECT * FROM (SELECT * FROM "people" WHERE people.path >= $1 AND people.path < $2 ORDER BY people.path, people.id LIMIT $3) AS people WHERE people.search_text LIKE $4 ESCAPE '\' ORDER BY people.path, people.id LIMIT $5`
-	sqlPeopleSearch       = `SELECT * FROM "people" WHERE (people.path >= $1 AND people.path < $2) AND people.search_text LIKE $3 ESCAPE '\' ORDER BY people.path, people.id LIMIT $4`
-
 	// services/representation.go Representation.sums: the counts rows, then the birth-year rows,
 	// that a source query ($src: unit_id → k) maps to each k; $level: " AND r.level = $n" or "".
 	sqlRepCounts = `SELECT g.k, sum(r.seats), sum(r.sc), sum(r.st), sum(r.obc), sum(r.gen), sum(r.minority), sum(r.religion_unknown), sum(r.sc_st_obc_minority), sum(r.male), sum(r.female), sum(r.other_gender), sum(r.age_unknown) FROM representation_counts r JOIN ($src) g ON g.unit_id = r.unit_id WHERE 1 = 1$level GROUP BY g.k`
@@ -55,6 +48,60 @@ const (
 	// Representation.Breakdown: each unit of the level under the unit maps its own rows.
 	srcBreakdown = `SELECT id AS unit_id, id AS k FROM units WHERE level = $1 AND path >= $2 AND path < $3`
 )
+
+// services/people.go People.List with q, no under (people_search, people_search_hi), through
+// services/search.go findPhased and services/scope.go findPage: first the people whose names
+// start with the word (as written or as a phonetic key), then the others that contain it; each
+// phase reads the next window of the scope in order, filtered by the word, and when that does not
+// fill the page, the whole scope with the word, with plans forced custom (services/dialect.go
+// customPlanned). q is one word in the load tool (services/search.go parseNameSearch).
+var (
+	sqlPeopleSearchWindow  = searchSQL("people", "people.path, people.id", true, 0)
+	sqlPeopleSearch        = searchSQL("people", "people.path, people.id", false, 0)
+	sqlPeopleSearchWindow2 = searchSQL("people", "people.path, people.id", true, 1)
+	sqlPeopleSearch2       = searchSQL("people", "people.path, people.id", false, 1)
+)
+
+// searchSQL is a statement of findPage for a one-word q: the window (window) or the whole range,
+// in the prefix phase (0) or the other (1).
+func searchSQL(table, order string, window bool, phase int) string {
+	first := 3
+	if window {
+		first = 4
+	}
+	like := func(n int) string { return fmt.Sprintf(`%s.search_text LIKE $%d ESCAPE '\'`, table, n) }
+	cond := like(first)
+	next := first + 1
+	if phase == 1 {
+		cond = fmt.Sprintf("(%s OR %s) AND NOT (%s)", like(first), like(first+1), like(first+2))
+		next = first + 3
+	}
+	if window {
+		return fmt.Sprintf(`SELECT * FROM (SELECT * FROM "%s" WHERE %s.path >= $1 AND %s.path < $2 ORDER BY %s LIMIT $3) AS %s WHERE %s ORDER BY %s LIMIT $%d`,
+			table, table, table, order, table, cond, order, next)
+	}
+	if phase == 1 { // GORM brackets a condition that holds an AND or OR
+		cond = "(" + cond + ")"
+	}
+	return fmt.Sprintf(`SELECT * FROM "%s" WHERE (%s.path >= $1 AND %s.path < $2) AND %s ORDER BY %s LIMIT $%d`, table, table, table, cond, order, next)
+}
+
+// searchArgs are the LIKE patterns of a one-word q in phase 0 (prefix) or 1 (the others), as
+// services/search.go parseNameSearch makes them.
+func searchArgs(q string, phase int) []any {
+	p := likePattern(q)
+	raw := p[1 : len(p)-1]
+	key := models.Key(strings.ToLower(strings.TrimSpace(q)))
+	keyStart := "%" + models.KeyMark + key + "%"
+	keyPattern := keyStart
+	if len(key) >= 3 {
+		keyPattern = "%" + key + "%"
+	}
+	if phase == 0 {
+		return []any{keyStart}
+	}
+	return []any{"%" + raw + "%", keyPattern, keyStart}
+}
 
 // pageLimit is services.DefaultLimit; lists fetch one row more to know whether a next page exists.
 const pageLimit = 50
@@ -183,26 +230,25 @@ var bareSQL = map[string]bareEndpoint{
 
 	// services/people.go People.List with q in Latin script.
 	EpPeopleSearch: {
-		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch, sqlPeopleSeats, sqlPeopleUnits},
+		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch, sqlPeopleSearchWindow2, sqlPeopleSearch2, sqlPeopleSeats, sqlPeopleUnits},
 		run: barePeopleSearch},
 
 	// services/people.go People.List with q in Devanagari.
 	EpPeopleSearchHi: {
-		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch, sqlPeopleSeats, sqlPeopleUnits},
+		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch, sqlPeopleSearchWindow2, sqlPeopleSearch2, sqlPeopleSeats, sqlPeopleUnits},
 		run: barePeopleSearch},
 
 	// services/units.go Units.List with q: units inside the actor's scope whose names match, in
 	// tree order, with plans forced custom (services/dialect.go customPlanned).
 	EpUnitSearch: {
-		sql: []string{sqlActor,
-			`SELECT * FROM (SELECT * FROM "units" WHERE units.path >= $1 AND units.path < $2 ORDER BY units.path LIMIT $3) AS units WHERE units.search_text LIKE $4 ESCAPE '\' ORDER BY units.path LIMIT $5`,
-			`SELECT * FROM "units" WHERE (units.path >= $1 AND units.path < $2) AND units.search_text LIKE $3 ESCAPE '\' ORDER BY units.path LIMIT $4`},
+		sql: []string{sqlActor, searchSQL("units", "units.path", true, 0), searchSQL("units", "units.path", false, 0),
+			searchSQL("units", "units.path", true, 1), searchSQL("units", "units.path", false, 1)},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
 			}
 			lo, hi := models.SubtreeRange(b.scopePath)
-			_, err := b.windowedSearch(ctx, sql[1], sql[2], lo, hi, unitSearchWindow)
+			_, err := b.phasedSearch(ctx, sql[1:5], lo, hi, unitSearchWindow)
 			return err
 		}},
 }
@@ -426,11 +472,29 @@ func barePeopleSearch(ctx context.Context, b *bareCall, sql []string) error {
 		return err
 	}
 	lo, hi := models.SubtreeRange(b.scopePath)
-	page, err := b.windowedSearch(ctx, sql[1], sql[2], lo, hi, peopleSearchWindow)
+	page, err := b.phasedSearch(ctx, sql[1:5], lo, hi, peopleSearchWindow)
 	if err != nil {
 		return err
 	}
 	return b.describePeople(ctx, page)
+}
+
+// phasedSearch is services/search.go findPhased for a one-word q: the prefix phase (sql[0],
+// sql[1]), then, when the page is not full, the others (sql[2], sql[3]).
+func (b *bareCall) phasedSearch(ctx context.Context, sql []string, lo, hi string, window int) (bareRows, error) {
+	page, err := b.windowedSearch(ctx, sql[0], sql[1], lo, hi, window, searchArgs(b.q, 0), pageLimit+1)
+	if err != nil || len(page.vals) >= pageLimit+1 {
+		return page, err
+	}
+	rest, err := b.windowedSearch(ctx, sql[2], sql[3], lo, hi, window, searchArgs(b.q, 1), pageLimit+1-len(page.vals))
+	if err != nil {
+		return page, err
+	}
+	if page.cols == nil {
+		page.cols = rest.cols
+	}
+	page.vals = append(page.vals, rest.vals...)
+	return page, nil
 }
 
 // The home units and current seats of a page of people (services/people.go describePeople).
@@ -459,15 +523,15 @@ func (b *bareCall) describePeople(ctx context.Context, page bareRows) error {
 
 // windowedSearch is services/scope.go findPage for a name search over [lo, hi): the window, and
 // when it does not fill the page, the whole range with plans forced custom. It returns the page.
-func (b *bareCall) windowedSearch(ctx context.Context, window, whole, lo, hi string, rows int) (bareRows, error) {
-	first, err := b.rows(ctx, window, lo, hi, rows, likePattern(b.q), pageLimit+1)
-	if err != nil || len(first.vals) >= pageLimit+1 {
+func (b *bareCall) windowedSearch(ctx context.Context, window, whole, lo, hi string, rows int, likes []any, limit int) (bareRows, error) {
+	first, err := b.rows(ctx, window, append(append([]any{lo, hi, rows}, likes...), limit)...)
+	if err != nil || len(first.vals) >= limit {
 		return first, err
 	}
 	var out bareRows
 	err = b.customPlanned(ctx, func() error {
 		var err error
-		out, err = b.rows(ctx, whole, lo, hi, likePattern(b.q), pageLimit+1)
+		out, err = b.rows(ctx, whole, append(append([]any{lo, hi}, likes...), limit)...)
 		return err
 	})
 	return out, err

@@ -40,7 +40,7 @@ func provider(db *sql.DB, d Dialect) (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	return goose.NewProvider(gd, db, sub)
+	return goose.NewProvider(gd, db, sub, goose.WithGoMigrations(searchKeysMigration(d)))
 }
 
 // Fingerprint is a digest of the dialect's migration files, names and contents: two binaries
@@ -53,6 +53,7 @@ func Fingerprint(d Dialect) string {
 		fmt.Fprintf(h, "%s %d\n", e.Name(), len(b))
 		h.Write(b)
 	}
+	fmt.Fprintf(h, "%s\n", searchKeysVersion) // the Go migrations
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -67,6 +68,18 @@ func Up(ctx context.Context, db *sql.DB, d Dialect) (int, error) {
 		return len(res), fmt.Errorf("migrate up: %w", err)
 	}
 	return len(res), nil
+}
+
+// DownTo rolls back every migration above version (for tests of a migration).
+func DownTo(ctx context.Context, db *sql.DB, d Dialect, version int64) error {
+	p, err := provider(db, d)
+	if err != nil {
+		return err
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate down: %w", err)
+	}
+	return nil
 }
 
 // Status is one migration and whether it has been applied.

@@ -81,7 +81,7 @@ type Unit struct {
 	Code               string
 	Name               string
 	NameHi             string
-	SearchText         string // lower-cased Latin and Devanagari names, for q= in either script
+	SearchText         string // lower-cased Latin and Devanagari names and their phonetic keys, for q= (models.SearchText)
 	Number             *int
 	Reserved           string
 	ParliamentaryID    *int64
@@ -150,11 +150,6 @@ func ChildPath(parent string, id int64) string {
 // Paths hold only digits and '/', and '0' is the byte after '/', so the range is exact.
 func SubtreeRange(path string) (lo, hi string) {
 	return path, path[:len(path)-1] + "0"
-}
-
-// SearchText builds the lower-cased text that q= searches.
-func SearchText(name, nameHi string) string {
-	return strings.ToLower(strings.TrimSpace(name)) + " " + strings.TrimSpace(nameHi)
 }
 
 // RollupColumns are the columns only the rollup code writes; ordinary saves leave them alone.

@@ -71,10 +71,10 @@ var unitFieldColumn = map[string]string{
 // importUnitsStage is the staging table of the units CSV: the values of each row that passed
 // the row checks.
 const importUnitsStage = `line INTEGER PRIMARY KEY, level TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
-	name_hi TEXT NOT NULL, name_lower TEXT NOT NULL, number INTEGER, reserved TEXT NOT NULL, electors INTEGER,
+	name_hi TEXT NOT NULL, search_text TEXT NOT NULL, number INTEGER, reserved TEXT NOT NULL, electors INTEGER,
 	population_total BIGINT, population_sc BIGINT, population_st BIGINT, population_muslim BIGINT, population_minority BIGINT`
 
-var importUnitsCols = []string{"line", "level", "code", "name", "name_hi", "name_lower", "number", "reserved", "electors",
+var importUnitsCols = []string{"line", "level", "code", "name", "name_hi", "search_text", "number", "reserved", "electors",
 	"population_total", "population_sc", "population_st", "population_muslim", "population_minority"}
 
 // unitRow is what the import keeps of one row of a units file.
@@ -226,7 +226,7 @@ func unitRows(st *csvStream, f *unitFile) rowSource {
 			if uf.Population != nil {
 				p = *uf.Population
 			}
-			return []any{line, string(uf.Level), uf.Code, uf.Name, uf.NameHi, strings.ToLower(uf.Name), uf.Number, uf.Reserved,
+			return []any{line, string(uf.Level), uf.Code, uf.Name, uf.NameHi, stagedSearchText(st, uf.Name, uf.NameHi), uf.Number, uf.Reserved,
 				uf.Electors, p.Total, p.SC, p.ST, p.Muslim, p.Minority}, true, nil
 		}
 	}
@@ -583,11 +583,7 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 				set = append(set, col+" = x."+col)
 			}
 		}
-		nameHi := "units.name_hi" // kept as stored, so search must keep finding it
-		if st.has("name_hi") {
-			nameHi = "x.name_hi"
-		}
-		set = append(set, "search_text = x.name_lower || ' ' || "+nameHi)
+		set = append(set, "search_text = "+searchTextExpr(c.pg, st, "x.search_text", "units.search_text"))
 		changed := make([]string, 0, len(set))
 		for _, a := range set {
 			col, expr, _ := strings.Cut(a, " = ")
@@ -615,7 +611,7 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 		if err := tx.Exec(`INSERT INTO units (id, level, parent_id, path, depth, code, name, name_hi, search_text, number, reserved,
 			parliamentary_id, electors, population_total, population_sc, population_st, population_muslim, population_minority,
 			created_at, updated_at, booths)
-		SELECT p.id, s.level, p.parent_id, p.path, p.depth, s.code, s.name, s.name_hi, s.name_lower || ' ' || s.name_hi, s.number,
+		SELECT p.id, s.level, p.parent_id, p.path, p.depth, s.code, s.name, s.name_hi, `+searchTextExpr(c.pg, st, "s.search_text", "")+`, s.number,
 			s.reserved, NULL, s.electors, s.population_total, s.population_sc, s.population_st, s.population_muslim,
 			s.population_minority, `+ts+`, `+ts+`, CASE WHEN s.level = 'booth' THEN 1 ELSE 0 END
 		FROM imp_units_place p JOIN imp_units s ON s.line = p.line WHERE p.is_new = 1 ORDER BY p.depth, p.id`, now, now).Error; err != nil {

@@ -387,23 +387,41 @@ type PersonFilter struct {
 	Category   models.Category
 	Gender     models.Gender
 	Q          string
-	Page       PageRequest
+	// Near ranks people by nearness to a booth, sector or assembly: those looked after there (at
+	// their home unit) first, then those of the same assembly constituency, then the rest.
+	Near *int64
+	Page PageRequest
 }
 
 // List returns the people inside the actor's scope that match the filter, in the order of the
 // path of the unit that looks after them, then id: people of one booth together, and a page
 // that is one range scan of people_path_idx, whatever the size of the rest of the state.
-// Returns Forbidden for viewers, Invalid for bad filters and NotFound when under or
-// home_unit_id is outside scope.
+// With q, those that match at the start of a word come first (search.go); with near, the
+// people of that unit, then of its assembly, then the rest, each group in that order. Returns
+// Forbidden for viewers, Invalid for bad filters and NotFound when under, home_unit_id or near
+// is outside scope.
 func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[PersonView], error) {
 	if !actor.mayReadPeople() {
 		return Page[PersonView]{}, Errorf(EForbidden, "your role may not read people")
 	}
-	limit, after, err := f.Page.pathBounds()
+	search, err := parseNameSearch("people.search_text", f.Q)
 	if err != nil {
 		return Page[PersonView]{}, err
 	}
 	db := s.db.WithContext(ctx)
+	groups, err := s.nearGroups(db, actor, f.Near)
+	if err != nil {
+		return Page[PersonView]{}, err
+	}
+	phases := phasesOf(groups, search)
+	pr, from, err := splitPhase(f.Page, len(phases))
+	if err != nil {
+		return Page[PersonView]{}, err
+	}
+	limit, after, err := pr.pathBounds()
+	if err != nil {
+		return Page[PersonView]{}, err
+	}
 	var where conds
 	// One path range: the subtree asked for, else the actor's scope. A subtree inside the
 	// scope needs no scope condition besides (visible checked it), and a second range on the
@@ -424,8 +442,9 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 		scope, scopeArgs := scopeCond(actor, "people.path")
 		where.add(scope, scopeArgs...)
 	}
+	var afterCond *cond
 	if after.id > 0 {
-		where.add("(people.path > ? OR (people.path = ? AND people.id > ?))", after.path, after.path, after.id)
+		afterCond = &cond{"(people.path > ? OR (people.path = ? AND people.id > ?))", []any{after.path, after.path, after.id}}
 	}
 	if f.HomeUnitID != nil {
 		if _, err := s.units.visible(db, actor, *f.HomeUnitID, "home_unit_id"); err != nil {
@@ -445,17 +464,12 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 		}
 		where.add("gender = ?", f.Gender)
 	}
-	if t := strings.TrimSpace(f.Q); t != "" {
-		if utf8.RuneCountInString(t) > 100 || !cleanText(t) {
-			return Page[PersonView]{}, invalid("q", "too_long", map[string]any{"max": 100}, "must be at most 100 characters of text")
-		}
-		where.addSearch("people.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
-	}
-	var rows []models.Person
-	if err := findPage(ctx, s.db, "people", where, "people.path, people.id", limit+1, peopleSearchWindow, &rows); err != nil {
+	rows, phaseOf, err := findPhased[models.Person](ctx, s.db, "people", where, phases, from, afterCond, "people.path, people.id",
+		limit+1, peopleSearchWindow)
+	if err != nil {
 		return Page[PersonView]{}, dbErr("list people", err)
 	}
-	page := paginateBy(rows, limit, func(p models.Person) string { return encodePathCursor(p.Path, p.ID) })
+	page := paginatePhased(rows, phaseOf, limit, func(p models.Person) string { return encodePathCursor(p.Path, p.ID) })
 	out := Page[PersonView]{Items: make([]PersonView, 0, len(page.Items)), NextCursor: page.NextCursor}
 	for _, p := range page.Items {
 		out.Items = append(out.Items, viewFor(actor, p, p.Path))
@@ -464,6 +478,40 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 		return Page[PersonView]{}, err
 	}
 	return out, nil
+}
+
+// nearGroups are the groups of a list ranked by nearness to the unit near (nil: none): the
+// people looked after in its subtree, then in the rest of its assembly constituency (when near
+// lies below one), then everyone else. Each is a range of people.path or its complement.
+// NotFound when near is outside the actor's scope; Invalid when it is not an assembly, sector or
+// booth.
+func (s *People) nearGroups(db *gorm.DB, actor Actor, near *int64) ([][]cond, error) {
+	if near == nil {
+		return nil, nil
+	}
+	u, err := s.units.visible(db, actor, *near, "near")
+	if err != nil {
+		return nil, asNotFound(err)
+	}
+	levels := []models.Level{models.LevelAssembly, models.LevelSector, models.LevelBooth}
+	if !slices.Contains(levels, u.Level) {
+		var f Fields
+		f.AddCode("near", "one_of", map[string]any{"allowed": levels}, "must be an assembly, sector or booth")
+		return nil, f.Err()
+	}
+	const col = "people.path"
+	lo, hi := models.SubtreeRange(u.Path)
+	groups := [][]cond{{pathRangeIn(col, lo, hi)}}
+	if u.Level != models.LevelAssembly {
+		var ac models.Unit
+		if err := db.Where("id IN ? AND level = ?", u.AncestorIDs(), models.LevelAssembly).Take(&ac).Error; err != nil {
+			return nil, dbErr("near: assembly", err)
+		}
+		alo, ahi := models.SubtreeRange(ac.Path)
+		groups = append(groups, []cond{pathRangeIn(col, alo, ahi), pathRangeOut(col, lo, hi)})
+		lo, hi = alo, ahi
+	}
+	return append(groups, []cond{pathRangeOut(col, lo, hi)}), nil
 }
 
 // UnitRef names a unit.

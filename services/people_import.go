@@ -40,11 +40,11 @@ var PeopleColumns = []string{"name", "name_hi", "gender", "birth_year", "phone",
 
 // importPeopleStage is the staging table of the people CSV: one row per line that passed the
 // row checks, values normalised, empty optional cells NULL.
-const importPeopleStage = `line INTEGER PRIMARY KEY, name TEXT NOT NULL, name_hi TEXT NOT NULL, name_lower TEXT NOT NULL,
+const importPeopleStage = `line INTEGER PRIMARY KEY, name TEXT NOT NULL, name_hi TEXT NOT NULL, search_text TEXT NOT NULL,
 	gender TEXT NOT NULL, birth_year INTEGER, phone TEXT, voter_id TEXT, category TEXT NOT NULL, religion TEXT,
 	caste TEXT NOT NULL, home_code TEXT, comm_code TEXT, position TEXT`
 
-var importPeopleCols = []string{"line", "name", "name_hi", "name_lower", "gender", "birth_year", "phone", "voter_id",
+var importPeopleCols = []string{"line", "name", "name_hi", "search_text", "gender", "birth_year", "phone", "voter_id",
 	"category", "religion", "caste", "home_code", "comm_code", "position"}
 
 // finalLockWait bounds the wait for each of the locks an import takes out of order at its end.
@@ -160,7 +160,7 @@ func personRows(st *csvStream, year int) rowSource {
 			if bad {
 				continue
 			}
-			return []any{line, in.Name, in.NameHi, strings.ToLower(in.Name), string(in.Gender), in.BirthYear, optString(in.Phone),
+			return []any{line, in.Name, in.NameHi, stagedSearchText(st, in.Name, in.NameHi), string(in.Gender), in.BirthYear, optString(in.Phone),
 				optString(in.VoterID), string(in.Category), optString(in.Religion), in.Caste, optString(home), optString(comm),
 				optString(string(position))}, true, nil
 		}
@@ -230,11 +230,7 @@ func (p *peopleTx) resolve() error {
 	comm, ca := scopeCond(p.actor, "c.path")
 	// A stored person changes when a column the file has differs, or the file moves them.
 	has := p.st.has
-	nameHi := "p.name_hi"
-	if has("name_hi") {
-		nameHi = "s.name_hi"
-	}
-	changed := []string{"p.name IS DISTINCT FROM s.name", "p.search_text IS DISTINCT FROM s.name_lower || ' ' || " + nameHi,
+	changed := []string{"p.name IS DISTINCT FROM s.name", "p.search_text IS DISTINCT FROM " + searchTextExpr(p.c.pg, p.st, "s.search_text", "p.search_text"),
 		"p.gender IS DISTINCT FROM s.gender", "p.category IS DISTINCT FROM s.category",
 		"(s.home_code IS NOT NULL AND (p.home_unit_id IS DISTINCT FROM h.id OR p.unit_id IS DISTINCT FROM h.id))"}
 	for _, col := range []string{"name_hi", "birth_year", "phone", "voter_id", "religion", "caste"} {
@@ -546,7 +542,7 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 		// The path of the unit that looks after the person, read under the key-share lock lock took.
 		if err := tx.Exec(`INSERT INTO people (id, name, name_hi, search_text, gender, birth_year, phone, voter_id, category,
 			religion, caste, home_unit_id, unit_id, path, membership_no, public_office, created_at, updated_at)
-		SELECT o.person_id, s.name, s.name_hi, s.name_lower || ' ' || s.name_hi, s.gender, s.birth_year, s.phone, s.voter_id,
+		SELECT o.person_id, s.name, s.name_hi, `+searchTextExpr(p.c.pg, p.st, "s.search_text", "")+`, s.gender, s.birth_year, s.phone, s.voter_id,
 			s.category, s.religion, s.caste, o.home_id, o.owner_id, u.path, '', '', `+ts+`, `+ts+`
 		FROM imp_people_ok o JOIN imp_people s ON s.line = o.line JOIN units u ON u.id = o.owner_id
 		WHERE o.stored_id IS NULL ORDER BY o.person_id`, p.now, p.now).Error; err != nil {
@@ -563,11 +559,7 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 	}
 	if counts.Changed > 0 {
 		// Columns the file leaves out keep their stored values; an unchanged person is not written.
-		nameHi := "people.name_hi"
-		if has("name_hi") {
-			nameHi = "x.name_hi"
-		}
-		set := []string{"name = x.name", "search_text = x.name_lower || ' ' || " + nameHi,
+		set := []string{"name = x.name", "search_text = " + searchTextExpr(p.c.pg, p.st, "x.search_text", "people.search_text"),
 			"gender = x.gender", "category = x.category", "home_unit_id = x.home_id", "unit_id = x.owner_id", "path = x.path"}
 		for _, col := range []string{"name_hi", "birth_year", "phone", "voter_id", "religion", "caste"} {
 			if has(col) {
@@ -576,7 +568,7 @@ func (p *peopleTx) write(res *ImportResult) (int64, error) {
 		}
 		if err := tx.Exec(`UPDATE people SET `+strings.Join(set, ", ")+`, version = version + 1, updated_at = `+ts+`
 		FROM (SELECT o.person_id AS person_id, o.home_id AS home_id, o.owner_id AS owner_id, s.name AS name, s.name_hi AS name_hi,
-			s.name_lower AS name_lower, s.gender AS gender, s.birth_year AS birth_year, s.phone AS phone, s.voter_id AS voter_id,
+			s.search_text AS search_text, s.gender AS gender, s.birth_year AS birth_year, s.phone AS phone, s.voter_id AS voter_id,
 			s.category AS category, s.religion AS religion, s.caste AS caste, u.path AS path
 			FROM imp_people_ok o JOIN imp_people s ON s.line = o.line JOIN units u ON u.id = o.owner_id WHERE o.changed = 1) x
 		WHERE people.id = x.person_id`, p.now).Error; err != nil {

@@ -394,16 +394,24 @@ type UnitFilter struct {
 // when parent_id or under names a unit the actor cannot see.
 func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[models.Unit], error) {
 	byID := f.ParentID != nil
+	search, err := parseNameSearch("units.search_text", f.Q)
+	if err != nil {
+		return Page[models.Unit]{}, err
+	}
+	phases := phasesOf(nil, search)
+	pr, from, err := splitPhase(f.Page, len(phases))
+	if err != nil {
+		return Page[models.Unit]{}, err
+	}
 	var (
 		limit     int
 		afterID   int64
 		afterPath pathCursor
-		err       error
 	)
 	if byID {
-		limit, afterID, err = f.Page.bounds()
+		limit, afterID, err = pr.bounds()
 	} else {
-		limit, afterPath, err = f.Page.pathBounds()
+		limit, afterPath, err = pr.pathBounds()
 	}
 	if err != nil {
 		return Page[models.Unit]{}, err
@@ -447,28 +455,23 @@ func (s *Units) List(ctx context.Context, actor Actor, f UnitFilter) (Page[model
 		scope, scopeArgs := scopeCond(actor, "units.path")
 		where.add(scope, scopeArgs...)
 	}
-	if t := strings.TrimSpace(f.Q); t != "" {
-		if utf8.RuneCountInString(t) > 100 || !cleanText(t) {
-			return Page[models.Unit]{}, invalid("q", "too_long", map[string]any{"max": 100}, "must be at most 100 characters of UTF-8 text")
-		}
-		where.addSearch("units.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(t))+"%")
-	}
 	order := "units.path"
+	var after *cond
 	switch {
 	case byID:
-		where.add("units.id > ?", afterID)
+		after = &cond{"units.id > ?", []any{afterID}}
 		order = "units.id"
 	case afterPath.id > 0:
-		where.add("units.path > ?", afterPath.path)
+		after = &cond{"units.path > ?", []any{afterPath.path}}
 	}
-	var rows []models.Unit
-	if err := findPage(ctx, s.db, "units", where, order, limit+1, unitSearchWindow, &rows); err != nil {
+	rows, phaseOf, err := findPhased[models.Unit](ctx, s.db, "units", where, phases, from, after, order, limit+1, unitSearchWindow)
+	if err != nil {
 		return Page[models.Unit]{}, dbErr("list units", err)
 	}
 	if byID {
-		return paginate(rows, limit, func(u models.Unit) int64 { return u.ID }), nil
+		return paginatePhased(rows, phaseOf, limit, func(u models.Unit) string { return encodeCursor(u.ID) }), nil
 	}
-	return paginateBy(rows, limit, func(u models.Unit) string { return encodePathCursor(u.Path, u.ID) }), nil
+	return paginatePhased(rows, phaseOf, limit, func(u models.Unit) string { return encodePathCursor(u.Path, u.ID) }), nil
 }
 
 // asNotFound turns "no such unit" in a filter into a 404 for the filter's unit.

@@ -185,11 +185,16 @@ export async function openapi() {
   return decode(await send('GET', '/openapi.json', { auth: false }));
 }
 
+// ASSETS maps the UI's own JSON files to their fingerprinted URLs, which a browser keeps for
+// good: the server fills it in when it bundles the modules (frontend.go); unbundled, each file
+// is fetched by its own path.
+const ASSETS = typeof __ASSETS__ === 'undefined' ? {} : __ASSETS__;
+
 // staticJSON loads one of the UI's own JSON files (the translation tables).
 export async function staticJSON(path) {
   let res;
   try {
-    res = await fetch(path, { credentials: 'same-origin' });
+    res = await fetch(ASSETS[path] || path, { credentials: 'same-origin' });
   } catch (e) {
     throw new ApiError(0, 'network');
   }

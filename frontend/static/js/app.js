@@ -178,3 +178,14 @@ async function boot() {
 }
 
 boot();
+
+// The service worker (sw.js) keeps the UI on the phone for the next visit and makes the app
+// installable; it is registered once the page has loaded, so that it does not compete with the
+// first screen for a slow network.
+if ('serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js').catch(() => {
+      // no offline start then; the app works the same
+    });
+  });
+}

@@ -24,6 +24,10 @@ export function tags(p) {
     p.caste ? h('span', { class: 'tag tag-caste' }, p.caste) : null);
 }
 
+// nearOf is the unit whose people a picker lists first (near=): a booth, sector or assembly
+// committee's own unit; none above those, whose people are everywhere alike.
+export const nearOf = (unit) => (['booth', 'sector', 'assembly'].includes(unit.level) ? unit.id : undefined);
+
 // pickFacts is what tells namesakes apart in a person picker: the home unit, the age, the
 // phone's last four digits (only when the answer carries the phone, which depends on the
 // reader's role) and the seats the person holds now, each in its own element.

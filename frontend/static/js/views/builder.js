@@ -11,7 +11,7 @@
 import * as api from '../api.js';
 import { t, current, num, tn } from '../i18n.js';
 import { h, put, msg, button, errorText } from '../ui.js';
-import { name, other, tags, pickFacts } from '../person.js';
+import { name, other, tags, pickFacts, nearOf } from '../person.js';
 import * as enums from '../enums.js';
 import * as drafts from '../draft.js';
 import { fieldMessage } from '../errors.js';
@@ -242,7 +242,7 @@ export function mount(unit, base, { searchUnder, onSaved }) {
       put(results, h('li', { class: 'msg' }, t('common.loading')));
       let page;
       try {
-        page = await api.get('/people', { q: text_, under: searchUnder(unit), near: unit.id, limit: 10 });
+        page = await api.get('/people', { q: text_, under: searchUnder(unit), near: nearOf(unit), limit: 10 });
       } catch (e) {
         if (mine === seq) put(results, h('li', { class: 'msg msg-error' }, errorText(e)));
         return;

@@ -8,7 +8,7 @@ import * as api from '../api.js';
 import { t, num, date, tn } from '../i18n.js';
 import { canManagePeople } from '../roles.js';
 import { h, put, msg, field, formError, showErrors, clearErrors, button, moreButton, errorText } from '../ui.js';
-import { name, other, tags, personFields, phoneText, pickFacts } from '../person.js';
+import { name, other, tags, personFields, phoneText, pickFacts, nearOf } from '../person.js';
 import * as enums from '../enums.js';
 import * as builderView from './builder.js';
 
@@ -239,7 +239,7 @@ function addSection(unit, base, changed) {
     put(results, h('li', { class: 'msg' }, t('common.loading')));
     let page;
     try {
-      page = await api.get('/people', { q: text, under: searchUnder(unit), near: unit.id, limit: 10 });
+      page = await api.get('/people', { q: text, under: searchUnder(unit), near: nearOf(unit), limit: 10 });
     } catch (e) {
       if (mine === seq) put(results, h('li', { class: 'msg msg-error' }, errorText(e)));
       return;

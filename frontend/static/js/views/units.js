@@ -7,6 +7,7 @@ import * as api from '../api.js';
 import { t, num, pct, unitName, otherName, tn } from '../i18n.js';
 import { href } from '../router.js';
 import { h, put, msg, dl, coverage, moreButton, errorText, button } from '../ui.js';
+import { unitName as shownName } from '../names.js';
 import * as committeeView from './committee.js';
 
 const PAGE = 50;
@@ -104,7 +105,7 @@ function breadcrumb(unit, ctx) {
     const i = ancestors.findIndex((a) => String(a.id) === String(scopeID));
     ancestors = i >= 0 ? ancestors.slice(i) : [];
   }
-  const items = ancestors.map((a) => h('li', null, h('a', { href: href('units', { id: a.id }), 'data-unit-id': a.id }, unitName(a))));
+  const items = ancestors.map((a) => h('li', null, h('a', { href: href('units', { id: a.id }), 'data-unit-id': a.id }, shownName(a))));
   if (!scopeID) items.unshift(h('li', null, h('a', { href: '#/units' }, t('units.top'))));
   if (!items.length) return null;
   // The unit itself is the heading right below, so the trail stops above it.
@@ -115,7 +116,7 @@ function head(unit) {
   const other = otherName(unit);
   return h('div', { class: 'unit-head' },
     h('p', { class: 'eyebrow', id: 'unit-level' }, t('level.' + unit.level, null, unit.level)),
-    h('h1', { id: 'unit-name', 'data-code': unit.code }, unitName(unit)),
+    h('h1', { id: 'unit-name', 'data-code': unit.code }, shownName(unit)),
     other ? h('p', { class: 'other-name', id: 'unit-other-name' }, other) : null,
     h('p', null, h('a', { class: 'btn', href: href('dashboard', { id: unit.id }), id: 'unit-dashboard' }, t('units.open_dashboard'))));
 }
@@ -151,7 +152,7 @@ function details(unit) {
 // unitItem is one unit in a list: a link with its number, name and level, and a coverage bar
 // when the answer carries coverage (children do; search results do not).
 function unitItem(u) {
-  const name = (u.number !== null && u.number !== undefined ? num(u.number) + ' · ' : '') + unitName(u);
+  const name = [u.number !== null && u.number !== undefined ? num(u.number) + ' · ' : '', shownName(u)];
   const meta = [t('level.' + u.level, null, u.level), u.code];
   if (u.electors) meta.push(tn('unit.electors_n', u.electors));
   return h('li', { class: 'unit-item', 'data-code': u.code },
