@@ -374,6 +374,40 @@ func matrixRows() []matrixRow {
 		}, req: func(m *matrix, _, loc string) (string, any) {
 			return "/api/v1/exports/representation.csv?under=" + m.unit(loc), nil
 		}},
+		// Incidents: coordinators log and read them in their district; the state office and admin
+		// everywhere in their scope, and they alone take the investigation's steps. Booth workers
+		// and viewers have no part in incidents.
+		{route: "POST /api/v1/incidents", locs: inOut, field: "unit_id", want: byRole{
+			"admin": {s201, s201, s201}, "state": {s201, s201, s422},
+			"dc": {s201, s422, s422}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/incidents", map[string]any{"unit_id": m.unit(loc), "occurred_on": "2024-03-01", "place": "Matrix village",
+				"title": "Matrix incident", "kind": "atrocity", "affected_groups": []string{"SC"}}
+		}},
+		{route: "GET /api/v1/incidents", locs: listInOut, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s403, s403, s403, s403}, "viewer": {s403, s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/incidents" + m.under(loc), nil }},
+		{route: "GET /api/v1/incidents/:id", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/incidents/" + m.incident(loc, models.IncidentReported), nil
+		}},
+		{route: "POST /api/v1/incidents/:id/committee", locs: inOut, want: incidentStepAuthz, req: func(m *matrix, _, loc string) (string, any) {
+			p := m.person(loc)
+			return "/api/v1/incidents/" + m.incident(loc, models.IncidentReported) + "/committee", map[string]any{"member_ids": []string{p}, "convener_id": p}
+		}},
+		{route: "POST /api/v1/incidents/:id/report", locs: inOut, want: incidentStepAuthz, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/incidents/" + m.incident(loc, models.IncidentCommitteeFormed) + "/report", map[string]any{"visited_on": "2024-03-15", "findings": "Matrix findings"}
+		}},
+		{route: "POST /api/v1/incidents/:id/forward", locs: inOut, want: incidentStepAuthz, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/incidents/" + m.incident(loc, models.IncidentReportSubmitted) + "/forward", map[string]any{"to": []string{"governor"}, "forwarded_on": "2024-03-15"}
+		}},
+		{route: "POST /api/v1/incidents/:id/close", locs: inOut, want: incidentStepAuthz, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/incidents/" + m.incident(loc, models.IncidentForwarded) + "/close", map[string]any{"outcome": "Matrix outcome"}
+		}},
+
 		{route: "GET /api/v1/representation/targets", locs: noObject, want: same(s200), req: fixed("/api/v1/representation/targets", nil)},
 		{route: "PUT /api/v1/representation/targets", locs: noObject, want: byRole{
 			"admin": {s200}, "state": {s200}, "dc": {s403}, "worker": {s403}, "viewer": {s403},

@@ -168,6 +168,14 @@ func (s *Server) routes() {
 	a.GET("/representation/targets", s.getTargets)
 	a.PUT("/representation/targets", json, s.putTargets)
 
+	a.POST("/incidents", json, s.createIncident)
+	a.GET("/incidents", s.listIncidents)
+	a.GET("/incidents/:id", s.getIncident)
+	a.POST("/incidents/:id/committee", json, s.formIncidentCommittee)
+	a.POST("/incidents/:id/report", json, s.submitIncidentReport)
+	a.POST("/incidents/:id/forward", json, s.forwardIncident)
+	a.POST("/incidents/:id/close", json, s.closeIncident)
+
 	a.POST("/imports/units", s.importUnits) // importBody applies the import limit
 	a.GET("/exports/units.csv", s.exportUnits)
 	a.POST("/imports/people", s.importPeople)

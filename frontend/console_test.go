@@ -116,7 +116,7 @@ func (c *console) take() []string {
 // without a single failed request or console message — in particular no refresh that is sure to
 // fail and no CSP warning — and so does every screen an administrator visits afterwards on a
 // phone: the dashboard, the units, a unit, a booth with its committee, people, a person's page,
-// one's own account, users and audit;
+// one's own account, users, the incidents with one case, and audit;
 // a reload resumes the session, and after logging out a reload asks for no refresh.
 func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	a := newApp(t)
@@ -124,6 +124,7 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	const booth = "UP-AC-171-PS-0002"
 	ram := a.person(t, booth, services.PersonInput{Name: "Ram Prasad", NameHi: "राम प्रसाद", Gender: models.GenderMale, Category: models.CategoryOBC})
 	a.seat(t, booth, ram, models.PositionPresident)
+	incident := a.incident(t, booth, "Incident", 10, 2, "Findings", ram)
 
 	ctx := phone(t)
 	con := listenConsole(t, ctx)
@@ -159,7 +160,9 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 		{"#/people/" + ram, `#person-current-seats .history-item`},
 		{"#/account", `#account-form`},
 		{"#/users", `#users-list .user-item[data-username="console.admin"]`},
-		{"#/audit", `#audit-list`},
+		{"#/incidents", `#incidents-list .incident-item`},
+		{"#/incidents/" + incident, `#incident-timeline .incident-step[data-step="report_submitted"]`},
+		{"#/audit", `#audit-list`}, // last: the reload below expects it
 	}
 	for _, s := range screens {
 		goHash(t, ctx, s.hash)

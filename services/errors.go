@@ -104,6 +104,10 @@ var FieldCodes = map[string]string{
 	"csv_unreadable":        "the CSV cannot be read here (a stray quote or similar)",
 	"field_count":           "the row has params.got fields where the header has params.want",
 	"more_errors":           "params.count more errors are not shown",
+	"level_not_allowed":     "the unit must be of one of params.levels",
+	"date_future":           "the date lies after today (params.today)",
+	"date_before":           "the date lies before params.min, the date in params.field",
+	"convener_not_member":   "the convener must be one of the committee's members",
 }
 
 // AddCode records that field is wrong under rule code (FieldCodes), with its parameters.

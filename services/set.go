@@ -15,6 +15,8 @@ type Set struct {
 	Committees *Committees
 	// Representation reads and sets the communities' share of the committees.
 	Representation *Representation
+	// Incidents logs incidents and runs their investigations.
+	Incidents *Incidents
 }
 
 // NewSet builds every service.
@@ -35,5 +37,6 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 		Imports:        NewImports(db, now, units),
 		Exports:        NewExports(db, units),
 		Representation: NewRepresentation(db, now, units),
+		Incidents:      NewIncidents(db, now, units),
 	}, nil
 }

@@ -715,6 +715,9 @@ func (s *Units) move(tx *gorm.DB, actor Actor, u *models.Unit, parentID int64) e
 	if err := repathPeople(tx, oldPath, newPath); err != nil {
 		return err
 	}
+	if err := repathIncidents(tx, oldPath, newPath); err != nil {
+		return err
+	}
 	if err := unitMoved(tx, cur, parent.Path); err != nil {
 		return err
 	}

@@ -103,6 +103,8 @@ async function call(method, path, opts = {}) {
 
 export const get = (path, query) => call('GET', path, { query });
 export const post = (path, body) => call('POST', path, { body });
+// postIf is post with If-Match: the version of the record the user acted on (a workflow step).
+export const postIf = (path, body, version) => call('POST', path, { body, version });
 // patch and del take the version the caller loaded (the answer's `version`), when it has one.
 export const patch = (path, body, version) => call('PATCH', path, { body, version });
 // put replaces a whole document (the representation targets).

@@ -19,3 +19,7 @@ export const scopeLevel = (role) => ({ state_office: 'state', district_coordinat
 // canManagePeople reports whether role may change people and committees (and open the people
 // screen); the others only read committees.
 export const canManagePeople = canManageUsers;
+
+// canReadIncidents reports whether role may open the incidents screens: the roles that answer
+// for a district or more (booth workers and viewers have no part in incidents).
+export const canReadIncidents = canManageUsers;

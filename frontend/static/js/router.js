@@ -1,5 +1,5 @@
 // router.js maps hash routes to views: #/login, #/dashboard, #/dashboard/{id}, #/units, #/units/{id},
-// #/people, #/people/{id}, #/account, #/users, #/audit.
+// #/people, #/people/{id}, #/account, #/users, #/audit, #/incidents, #/incidents/{id}.
 // Hash routes keep the server to static files.
 
 const routes = [
@@ -13,6 +13,8 @@ const routes = [
   { name: 'account', re: /^#\/account$/ },
   { name: 'users', re: /^#\/users$/ },
   { name: 'audit', re: /^#\/audit$/ },
+  { name: 'incidents', re: /^#\/incidents$/ },
+  { name: 'incidents', re: /^#\/incidents\/([^/?#]+)$/, keys: ['id'] },
 ];
 
 // parse returns {name, params} for a hash; an empty hash is 'home', anything else unknown 'unknown'.
@@ -33,7 +35,7 @@ export function parse(hash) {
 
 // href builds the hash of a route.
 export function href(name, params = {}) {
-  if ((name === 'units' || name === 'dashboard') && params.id !== undefined) return `#/${name}/` + encodeURIComponent(params.id);
+  if ((name === 'units' || name === 'dashboard' || name === 'incidents') && params.id !== undefined) return `#/${name}/` + encodeURIComponent(params.id);
   if (name === 'person') return '#/people/' + encodeURIComponent(params.id);
   return '#/' + name;
 }
