@@ -46,6 +46,9 @@ type personResponse struct {
 	UpdatedAt    time.Time         `json:"updated_at"`
 	HomeUnit     *unitRef          `json:"home_unit,omitempty"`     // the unit that looks after the person (lists and GET)
 	CurrentSeats *[]personSeatJSON `json:"current_seats,omitempty"` // where they sit now (lists and GET)
+	// SeatsElsewhere counts current seats on committees outside the reader's scope, left out of
+	// current_seats (lists and GET).
+	SeatsElsewhere *int `json:"seats_elsewhere,omitempty"`
 }
 
 func toPersonResponse(v services.PersonView) personResponse {
@@ -72,6 +75,8 @@ func toPersonResponse(v services.PersonView) personResponse {
 				Name: st.Unit.Name, NameHi: st.Unit.NameHi}, Position: string(st.Position)})
 		}
 		r.CurrentSeats = &seats
+		n := v.SeatsElsewhere
+		r.SeatsElsewhere = &n
 	}
 	return r
 }

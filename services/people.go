@@ -171,6 +171,9 @@ type PersonView struct {
 	// that looks after the person and their current seats. Nil when not looked up.
 	Home  *UnitRef
 	Seats []PersonSeat
+	// SeatsElsewhere counts the current seats on committees outside the actor's scope, which
+	// Seats leaves out.
+	SeatsElsewhere int
 	// Profile says whether birth year and category are included, Sensitive whether phone and
 	// voter ID are, Community whether caste and religion are.
 	Profile   bool
@@ -374,7 +377,7 @@ func (s *People) Get(ctx context.Context, actor Actor, id int64) (PersonView, er
 		return PersonView{}, err
 	}
 	vs := []PersonView{viewFor(actor, p, u.Path)}
-	if err := describePeople(db, vs); err != nil {
+	if err := describePeople(db, actor, vs); err != nil {
 		return PersonView{}, err
 	}
 	return vs[0], nil
@@ -474,7 +477,7 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 	for _, p := range page.Items {
 		out.Items = append(out.Items, viewFor(actor, p, p.Path))
 	}
-	if err := describePeople(db, out.Items); err != nil {
+	if err := describePeople(db, actor, out.Items); err != nil {
 		return Page[PersonView]{}, err
 	}
 	return out, nil
@@ -531,7 +534,7 @@ type PersonSeat struct {
 
 // describePeople fills in the home unit and the current seats of each view: two statements for a
 // page, by primary key and by seats_person_idx.
-func describePeople(db *gorm.DB, views []PersonView) error {
+func describePeople(db *gorm.DB, actor Actor, views []PersonView) error {
 	if len(views) == 0 {
 		return nil
 	}
@@ -555,16 +558,28 @@ func describePeople(db *gorm.DB, views []PersonView) error {
 	}
 	slices.Sort(units)
 	units = slices.Compact(units)
-	var us []UnitRef
-	if err := db.Model(&models.Unit{}).Select("id", "level", "code", "name", "name_hi").Where("id IN ?", units).Scan(&us).Error; err != nil {
+	var us []struct {
+		UnitRef
+		Path string
+	}
+	if err := db.Model(&models.Unit{}).Select("id", "level", "code", "name", "name_hi", "path").Where("id IN ?", units).Scan(&us).Error; err != nil {
 		return dbErr("list people: units", err)
 	}
 	byID := make(map[int64]UnitRef, len(us))
+	seen := make(map[int64]bool, len(us))
 	for _, u := range us {
-		byID[u.ID] = u
+		byID[u.ID] = u.UnitRef
+		seen[u.ID] = actor.Sees(u.Path)
 	}
+	// A seat on a committee outside the reader's scope is counted, never named: its unit's id
+	// and name are not the reader's to see.
 	bySeat := map[int64][]PersonSeat{}
+	elsewhere := map[int64]int{}
 	for _, st := range seats {
+		if !seen[st.UnitID] {
+			elsewhere[st.PersonID]++
+			continue
+		}
 		bySeat[st.PersonID] = append(bySeat[st.PersonID], PersonSeat{Unit: byID[st.UnitID], Position: st.Position})
 	}
 	for i := range views {
@@ -572,6 +587,7 @@ func describePeople(db *gorm.DB, views []PersonView) error {
 			views[i].Home = &h
 		}
 		views[i].Seats = bySeat[views[i].Person.ID]
+		views[i].SeatsElsewhere = elsewhere[views[i].Person.ID]
 		if views[i].Seats == nil {
 			views[i].Seats = []PersonSeat{}
 		}

@@ -375,6 +375,40 @@ func TestPeopleErrorsComeTogether(t *testing.T) {
 	wantErr(t, err, services.EInvalid, "birth_year", "phone", "voter_id")
 }
 
+// TestPeopleSeatsOutsideScopeAreCountedNotNamed: a person of district B who also sits on a
+// committee in district A is read by B's coordinator with the B seat named and the A seat only
+// counted; the state office sees both.
+func TestPeopleSeatsOutsideScopeAreCountedNotNamed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tr := e.newTree(t)
+	ctx := context.Background()
+	dcB := scoped(models.RoleDistrictCoordinator, tr.d2)
+	p := e.mustPerson(t, services.System, tr.b4)
+	e.mustSeat(t, services.System, tr.b4, p, models.PositionMember)
+	e.mustSeat(t, services.System, tr.b1, p, models.PositionMember) // district A
+	v, err := e.set.People.Get(ctx, dcB, p.ID)
+	noErr(t, err)
+	if len(v.Seats) != 1 || v.Seats[0].Unit.ID != tr.b4.ID || v.SeatsElsewhere != 1 {
+		t.Fatalf("B's coordinator reads seats %+v and %d elsewhere; want the B seat and 1 elsewhere", v.Seats, v.SeatsElsewhere)
+	}
+	page, err := e.set.People.List(ctx, dcB, services.PersonFilter{Under: &tr.b4.ID})
+	noErr(t, err)
+	for _, it := range page.Items {
+		for _, st := range it.Seats {
+			if st.Unit.ID == tr.b1.ID {
+				t.Fatalf("the list names a seat outside the reader's scope: %+v", st)
+			}
+		}
+	}
+	state := scoped(models.RoleStateOffice, tr.state)
+	v, err = e.set.People.Get(ctx, state, p.ID)
+	noErr(t, err)
+	if len(v.Seats) != 2 || v.SeatsElsewhere != 0 {
+		t.Fatalf("the state office reads seats %+v and %d elsewhere; want both and none", v.Seats, v.SeatsElsewhere)
+	}
+}
+
 func TestPeopleDevanagariRoundTrips(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -40,6 +40,7 @@ export function pickFacts(p) {
     p.birth_year ? h('span', { class: 'pick-age' }, tn('person.age', year - p.birth_year)) : null,
     p.phone ? h('span', { class: 'pick-phone' }, t('person.phone_last4', { digits: String(p.phone).slice(-4) })) : null,
     seats.length ? h('span', { class: 'hint pick-seats' }, t('builder.sits', { seats: seats.join('; ') })) : null,
+    p.seats_elsewhere ? h('span', { class: 'hint pick-elsewhere' }, tn('person.seats_elsewhere', p.seats_elsewhere)) : null,
   ];
 }
 
