@@ -500,7 +500,7 @@ func (b *bareCall) phasedSearch(ctx context.Context, sql []string, lo, hi string
 // The home units and current seats of a page of people (services/people.go describePeople).
 const (
 	sqlPeopleSeats = `SELECT "person_id","position","unit_id" FROM "seats" WHERE person_id IN ($ids) AND ended_at IS NULL ORDER BY person_id, unit_id`
-	sqlPeopleUnits = `SELECT "id","level","code","name","name_hi" FROM "units" WHERE id IN ($ids)`
+	sqlPeopleUnits = `SELECT "id","level","code","name","name_hi","path" FROM "units" WHERE id IN ($ids)` // path: which seats the reader sees
 )
 
 // describePeople is services/people.go describePeople for the people of page (at most one page).
