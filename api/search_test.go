@@ -63,7 +63,7 @@ func TestSearchAcrossScriptsAPI(t *testing.T) {
 	// A booth without a Hindi name carries a transliteration, marked by its field; one with a
 	// Hindi name does not.
 	l := decode[listResponse[unitResponse]](t, s.do(t, http.MethodGet, "/api/v1/units?q=Gudamba", s.admin.Token, nil))
-	if len(l.Items) != 1 || l.Items[0].NameHi != "" || l.Items[0].NameHiTransliterated != "प्रथ्मिक विद्यलय गुदम्बा" {
+	if len(l.Items) != 1 || l.Items[0].NameHi != "" || l.Items[0].NameHiTransliterated != "प्राथमिक विद्यालय गुदम्बा" {
 		t.Errorf("transliterated name: %+v", l.Items)
 	}
 	d := decode[unitDetailResponse](t, s.do(t, http.MethodGet, "/api/v1/units/"+fx.id("LKOW-1"), s.admin.Token, nil))

@@ -370,10 +370,58 @@ var latinVowels = []struct{ lat, indep, sign string }{
 }
 
 // ToDevanagari writes a Latin name in Devanagari, approximately (for display, marked as
-// transliterated): consonant clusters are joined with a virama, a word's final a is ā and its
-// final i ī, as in most Hindi names (Gudamba → गुदम्बा, Tiwari → तिवारी). Digits and other
-// characters are kept.
+// transliterated): the common words of polling station names in their usual Hindi spelling
+// (School → स्कूल, Prathmik → प्राथमिक, Room No → रूम नं.), every other word by sound, consonant
+// clusters joined with a virama, a word's final a as ā and its final i as ī, as in most Hindi
+// names (Gudamba → गुदम्बा). Digits and other characters are kept.
 func ToDevanagari(s string) string {
+	var b strings.Builder
+	lower := strings.ToLower(s)
+	for i := 0; i < len(lower); {
+		j := i
+		for j < len(lower) && isLetter(lower[j]) {
+			j++
+		}
+		if j > i {
+			if w, ok := boothWords[lower[i:j]]; ok {
+				b.WriteString(w)
+			} else {
+				b.WriteString(soundToDevanagari(s[i:j]))
+			}
+			i = j
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		b.WriteRune(r)
+		i += size
+	}
+	return b.String()
+}
+
+// boothWords are the words that recur in the names of polling stations (the ECI's lists for Uttar
+// Pradesh, Bihar and Haryana), in the spelling a Hindi reader expects rather than the one their
+// sound gives (High → हाई, not हिघ).
+var boothWords = map[string]string{
+	"school": "स्कूल", "sch": "स्कूल", "room": "रूम", "no": "नं.", "number": "नंबर", "primary": "प्राइमरी", "primari": "प्राइमरी",
+	"praimari": "प्राइमरी", "praimary": "प्राइमरी", "college": "कॉलेज", "collage": "कॉलेज", "inter": "इंटर", "high": "हाई",
+	"junior": "जूनियर", "jr": "जूनियर", "middle": "मिडिल", "main": "मेन", "east": "ईस्ट", "west": "वेस्ट", "north": "नॉर्थ",
+	"south": "साउथ", "side": "साइड", "wing": "विंग", "public": "पब्लिक", "road": "रोड", "auxiliary": "सहायक", "girls": "गर्ल्स",
+	"boys": "बॉयज़", "new": "न्यू", "colony": "कॉलोनी", "block": "ब्लॉक", "city": "सिटी", "sector": "सेक्टर", "near": "निकट",
+	"centre": "सेंटर", "center": "सेंटर", "hall": "हॉल", "office": "ऑफ़िस", "building": "बिल्डिंग", "part": "भाग", "ward": "वार्ड",
+	"pathshala": "पाठशाला", "pathsala": "पाठशाला", "vidyalaya": "विद्यालय", "vidyalay": "विद्यालय", "vidyalya": "विद्यालय",
+	"vidhalya": "विद्यालय", "vidhalaya": "विद्यालय", "vidhalay": "विद्यालय", "vidhyalaya": "विद्यालय", "prathmik": "प्राथमिक",
+	"prathmic": "प्राथमिक", "pra": "प्रा", "vi": "वि", "kanya": "कन्या", "zila": "ज़िला", "kamra": "कमरा", "parishad": "परिषद",
+	"parisad": "परिषद", "kaksh": "कक्ष", "bhawan": "भवन", "bhavan": "भवन", "khurd": "खुर्द", "kalan": "कलां", "uttari": "उत्तरी",
+	"purvi": "पूर्वी", "dakshini": "दक्षिणी", "paschimi": "पश्चिमी", "mandir": "मंदिर", "panchayat": "पंचायत", "palika": "पालिका",
+	"madhyamik": "माध्यमिक", "balika": "बालिका", "adarsh": "आदर्श", "purv": "पूर्व", "poorv": "पूर्व", "purva": "पूर्व",
+	"purwa": "पुरवा", "shri": "श्री", "uttar": "उत्तर", "devi": "देवी", "naya": "नया", "janta": "जनता", "kasba": "कस्बा",
+	"khas": "ख़ास", "gandhi": "गांधी", "nagla": "नगला", "bujurg": "बुज़ुर्ग", "urf": "उर्फ़", "thana": "थाना", "nagar": "नगर",
+	"nigam": "निगम", "sadan": "सदन", "kendra": "केंद्र", "sanskrit": "संस्कृत", "degree": "डिग्री", "mahavidyalaya": "महाविद्यालय",
+	"model": "मॉडल", "convent": "कॉन्वेंट", "academy": "एकेडमी", "library": "लाइब्रेरी", "hospital": "अस्पताल", "community": "कम्युनिटी",
+}
+
+// soundToDevanagari writes one Latin word in Devanagari by sound (see ToDevanagari).
+func soundToDevanagari(s string) string {
 	var b strings.Builder
 	lower := strings.ToLower(s)
 	i := 0

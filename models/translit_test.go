@@ -157,7 +157,8 @@ func TestToDevanagari(t *testing.T) {
 	for lat, want := range map[string]string{
 		// Approximate: Latin does not tell a from ā inside a word (Kumar → कुमर, not कुमार).
 		"Gudamba": "गुदम्बा", "Tiwari": "तिवरी", "Ramesh": "रमेश", "Kumar": "कुमर", "Chaudhary": "चौधरी",
-		"Booth 12 Gudamba": "बूथ 12 गुदम्बा", "Sharma": "शर्मा", "Siddiqui": "सिद्दिक़ी", "Devi": "देवी", "Singh": "सिंह", "Vidyalaya": "विद्यलय", "Ayodhya": "अयोध्या",
+		"Booth 12 Gudamba": "बूथ 12 गुदम्बा", "Sharma": "शर्मा", "Siddiqui": "सिद्दिक़ी", "Devi": "देवी", "Singh": "सिंह", "Vidyalaya": "विद्यालय", "Ayodhya": "अयोध्या",
+		"JUNIOR HIGH SCHOOL BARAWAN KALA ROOM NO-2": "जूनियर हाई स्कूल बरवन कला रूम नं.-2", "PRA.VI. GUDAMBA": "प्रा.वि. गुदम्बा",
 	} {
 		if got := ToDevanagari(lat); got != want {
 			t.Errorf("ToDevanagari(%s) = %q, want %q", lat, got, want)
