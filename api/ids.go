@@ -102,6 +102,20 @@ func queryInt(c *gin.Context, name string) (*int, bool) {
 	return &n, true
 }
 
+// queryBool reads an optional true/false query parameter; a malformed one is answered 422.
+func queryBool(c *gin.Context, name string) (*bool, bool) {
+	v, ok := c.GetQuery(name)
+	if !ok || v == "" {
+		return nil, true
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: name, Message: "must be true or false", Code: "wrong_type", Params: map[string]any{"type": "boolean"}})
+		return nil, false
+	}
+	return &b, true
+}
+
 // pageRequest reads limit and cursor.
 func pageRequest(c *gin.Context) (services.PageRequest, bool) {
 	pr := services.PageRequest{Cursor: c.Query("cursor")}

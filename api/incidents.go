@@ -186,13 +186,8 @@ func (s *Server) listIncidents(c *gin.Context) {
 	}
 	f := services.IncidentFilter{Under: under, Status: c.Query("status"), Kind: c.Query("kind"), AffectedGroup: c.Query("affected_group"),
 		From: c.Query("from"), To: c.Query("to"), Page: pr}
-	if v := c.Query("overdue"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "overdue", Message: "must be true or false", Code: "wrong_type", Params: map[string]any{"type": "boolean"}})
-			return
-		}
-		f.Overdue = &b
+	if f.Overdue, ok = queryBool(c, "overdue"); !ok {
+		return
 	}
 	page, err := s.Incidents.List(c.Request.Context(), actor(c), f)
 	if err != nil {

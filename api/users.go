@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -86,13 +85,8 @@ func (s *Server) listUsers(c *gin.Context) {
 		return
 	}
 	f := services.UserFilter{Under: under, Role: models.Role(c.Query("role")), Q: c.Query("q"), Page: pr}
-	if v := c.Query("active"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "validation failed", services.FieldError{Field: "active", Message: "must be true or false", Code: "wrong_type", Params: map[string]any{"type": "boolean"}})
-			return
-		}
-		f.Active = &b
+	if f.Active, ok = queryBool(c, "active"); !ok {
+		return
 	}
 	page, err := s.Users.List(c.Request.Context(), actor(c), f)
 	if err != nil {
