@@ -29,6 +29,8 @@ type Incidents struct {
 	db    *gorm.DB
 	now   Clock
 	units *Units
+	// Letterhead heads the memoranda; DefaultLetterhead fills what it leaves empty.
+	Letterhead Letterhead
 }
 
 // NewIncidents returns the incidents service.

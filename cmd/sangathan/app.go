@@ -28,9 +28,10 @@ type config struct {
 	SecureCookies  *bool
 	TrustedProxies []string
 	LogFormat      string
-	MetricsAddr    string // a listener of its own for /metrics; empty: /metrics on Addr, admins only
-	DBMaxConns     int    // PostgreSQL pool size; 0: database.DefaultMaxConns
-	ImportMaxMiB   int64  // the largest import body, and file it decompresses to, over HTTP; 0: api.MaxImportBody
+	MetricsAddr    string              // a listener of its own for /metrics; empty: /metrics on Addr, admins only
+	DBMaxConns     int                 // PostgreSQL pool size; 0: database.DefaultMaxConns
+	ImportMaxMiB   int64               // the largest import body, and file it decompresses to, over HTTP; 0: api.MaxImportBody
+	Letterhead     services.Letterhead // the memoranda's letterhead: SANGATHAN_PARTY_NAME, SANGATHAN_PARTY_ADDRESS
 }
 
 func loadConfig() config {
@@ -43,6 +44,7 @@ func loadConfig() config {
 		AdminPassword: os.Getenv("SANGATHAN_ADMIN_PASSWORD"),
 		LogFormat:     env("SANGATHAN_LOG_FORMAT", "text"),
 		MetricsAddr:   os.Getenv("SANGATHAN_METRICS_ADDR"),
+		Letterhead:    services.Letterhead{Name: os.Getenv("SANGATHAN_PARTY_NAME"), Address: os.Getenv("SANGATHAN_PARTY_ADDRESS")},
 	}
 	if n, err := strconv.Atoi(os.Getenv("SANGATHAN_DB_MAX_CONNS")); err == nil && n > 0 {
 		c.DBMaxConns = n
@@ -110,6 +112,7 @@ func openApp(ctx context.Context, c config) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	svc.Incidents.Letterhead = c.Letterhead
 	return &app{cfg: c, log: log, db: db, Set: svc}, nil
 }
 
