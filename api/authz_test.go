@@ -394,6 +394,12 @@ func matrixRows() []matrixRow {
 		}, req: func(m *matrix, _, loc string) (string, any) {
 			return "/api/v1/incidents/" + m.incident(loc, models.IncidentReported), nil
 		}},
+		{route: "GET /api/v1/incidents/:id/memorandum", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/incidents/" + m.incident(loc, models.IncidentReportSubmitted) + "/memorandum?lang=hi&to=dm", nil
+		}},
 		{route: "POST /api/v1/incidents/:id/committee", locs: inOut, want: incidentStepAuthz, req: func(m *matrix, _, loc string) (string, any) {
 			p := m.person(loc)
 			return "/api/v1/incidents/" + m.incident(loc, models.IncidentReported) + "/committee", map[string]any{"member_ids": []string{p}, "convener_id": p}

@@ -171,6 +171,7 @@ func (s *Server) routes() {
 	a.POST("/incidents", json, s.createIncident)
 	a.GET("/incidents", s.listIncidents)
 	a.GET("/incidents/:id", s.getIncident)
+	a.GET("/incidents/:id/memorandum", s.incidentMemorandum)
 	a.POST("/incidents/:id/committee", json, s.formIncidentCommittee)
 	a.POST("/incidents/:id/report", json, s.submitIncidentReport)
 	a.POST("/incidents/:id/forward", json, s.forwardIncident)
