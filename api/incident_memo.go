@@ -4,11 +4,13 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/sangathan/sangathan/services"
 )
 
-// memoCSP lets the memorandum's own inline style through and nothing else: no scripts, no
-// images, no requests, no forms.
-const memoCSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// memoCSP lets the memorandum's own inline style (by its hash) through and nothing else: no
+// scripts, no images, no requests, no forms.
+var memoCSP = "default-src 'none'; style-src " + services.MemoStyleHash + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // incidentMemorandum answers the memorandum (ज्ञापन) of an incident as a printable HTML page:
 // ?lang=hi|en (default hi), ?to=governor|dm (default governor).

@@ -48,7 +48,7 @@ func TestIncidentMemorandumOverHTTP(t *testing.T) {
 	rec = s.do(t, http.MethodGet, memo+"?lang=hi", dc.Token, nil)
 	wantStatus(t, rec, http.StatusOK)
 	if ct, csp := rec.Header().Get("Content-Type"), rec.Header().Get("Content-Security-Policy"); ct != "text/html; charset=utf-8" ||
-		!strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+		!strings.Contains(csp, "default-src 'none'; style-src "+services.MemoStyleHash+";") || strings.Contains(csp, "unsafe") || strings.Contains(csp, "script-src") {
 		t.Errorf("headers: Content-Type %q CSP %q", ct, csp)
 	}
 	body := rec.Body.String()

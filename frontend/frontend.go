@@ -37,7 +37,10 @@ var files embed.FS
 // ContentSecurityPolicy is sent as a header with every file, index.html included. It is not
 // repeated in a <meta>: there browsers ignore frame-ancestors and warn in the console. The
 // service worker and the web app manifest are same-origin files, which default-src allows.
-const ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+// style-src also allows, by its hash, the one inline stylesheet of the incidents' memorandum
+// (services.MemoStyle): the case page opens the memorandum from a blob: URL, and such a page
+// inherits this policy.
+const ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'sha256-yIuoqS5AO4dMhcNBVg9BmRS4U7iuFUgjOcRevyb52P8='; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
 
 // contentTypes are set by us rather than by the mime package, whose table the host's
 // /etc/mime.types can change (some map .js to application/javascript).

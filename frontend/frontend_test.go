@@ -191,7 +191,9 @@ func TestStaticRules(t *testing.T) {
 	// The policy is a response header on every file: in a <meta>, frame-ancestors is ignored
 	// with a console error, so the page carries none.
 	assert.NotContains(t, strings.ToLower(index), "content-security-policy", "the CSP is a header, not a meta tag")
-	assert.Equal(t, "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'", frontend.ContentSecurityPolicy)
+	assert.Equal(t, "default-src 'self'; img-src 'self' data:; style-src 'self' 'sha256-yIuoqS5AO4dMhcNBVg9BmRS4U7iuFUgjOcRevyb52P8='; script-src 'self'; connect-src 'self'; frame-ancestors 'none'", frontend.ContentSecurityPolicy)
+	// The hash is the memorandum's stylesheet's: change the one, change the other.
+	assert.Contains(t, frontend.ContentSecurityPolicy, "style-src 'self' "+services.MemoStyleHash+";")
 
 	// Both tables have the same keys, and every key the code names exists.
 	var hi, en map[string]string

@@ -3,6 +3,8 @@ package services
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"html/template"
 	"strconv"
 	"strings"
@@ -78,12 +80,9 @@ type memoData struct {
 	Signers                         []memoSigner
 }
 
-var memoTemplate = template.Must(template.New("memo").Parse(`<!DOCTYPE html>
-<html lang="{{.T.Lang}}">
-<head>
-<meta charset="utf-8">
-<title>{{.T.Subject}}: {{.Title}}</title>
-<style>
+// MemoStyle is the memorandum's stylesheet, inline in its <style> element: fixed text, never from
+// the record, so one hash (MemoStyleHash) allows it in a Content-Security-Policy.
+const MemoStyle = `
 @page { size: A4; margin: 20mm 18mm 20mm 22mm; }
 html { font-family: "Noto Sans Devanagari", "Noto Sans", "Mangal", "Nirmala UI", "Lohit Devanagari", sans-serif; font-size: 12pt; line-height: 1.6; color: #000; background: #fff; }
 body { max-width: 170mm; margin: 0 auto; padding: 8mm 0; }
@@ -99,7 +98,22 @@ dd { margin: 0; }
 .signers { margin-top: 14mm; display: flex; flex-wrap: wrap; gap: 10mm 14mm; }
 .signer { min-width: 45mm; border-top: 1px solid #000; padding-top: 1mm; page-break-inside: avoid; break-inside: avoid; }
 @media print { body { padding: 0; } }
-</style>
+`
+
+// MemoStyleHash is the CSP source of MemoStyle: 'sha256-…'. The memorandum's own answer allows
+// that style and nothing else, and the app's CSP allows it too, which a memorandum opened from
+// a blob: URL inherits.
+var MemoStyleHash = func() string {
+	sum := sha256.Sum256([]byte(MemoStyle))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}()
+
+var memoTemplate = template.Must(template.New("memo").Parse(`<!DOCTYPE html>
+<html lang="{{.T.Lang}}">
+<head>
+<meta charset="utf-8">
+<title>{{.T.Subject}}: {{.Title}}</title>
+<style>` + MemoStyle + `</style>
 </head>
 <body>
 <header><h1>{{.Party.Name}}</h1><p>{{.Party.Address}}</p></header>

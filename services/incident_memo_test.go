@@ -49,6 +49,9 @@ func TestIncidentMemorandum(t *testing.T) {
 			t.Errorf("Hindi memorandum lacks %q:\n%s", want, h)
 		}
 	}
+	if !strings.Contains(h, "<style>"+services.MemoStyle+"</style>") {
+		t.Errorf("the stylesheet is not verbatim, so its hash does not allow it")
+	}
 	if strings.Contains(h, "<script") || strings.Contains(h, "<img") || strings.Contains(h, "District Magistrate") {
 		t.Errorf("Hindi memorandum carries raw markup or the wrong addressee:\n%s", h)
 	}
