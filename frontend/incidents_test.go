@@ -102,6 +102,21 @@ func TestIncidentsScreens(t *testing.T) {
 	assert.Contains(t, text(t, ctx, "#incident-facts"), "अनुसूचित जाति (दलित), महिलाएँ")
 	noSideScroll(t, ctx, "#/incidents/"+done)
 
+	// The memorandum: fetched with the bearer token and opened from a blob: URL (window.open is
+	// caught here to read what it was given); the page carries the findings verbatim, escaped.
+	eval[bool](t, ctx, `window.open = (u) => { window.memoURL = u; return {}; };
+		const made = URL.createObjectURL; URL.createObjectURL = (b) => { window.memoBlob = b; return made(b); }; true`)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#memo-governor"))))
+	waitFor(t, ctx, `!!window.memoURL`)
+	assert.True(t, strings.HasPrefix(eval[string](t, ctx, `window.memoURL`), "blob:"), "the memorandum opens from a blob: URL, no token in it")
+	assert.Equal(t, "text/html;charset=utf-8", eval[string](t, ctx, `window.memoBlob.type`))
+	memo := eval[string](t, ctx, `window.memoBlob.text()`, chromedp.EvalAwaitPromise)
+	assert.Contains(t, memo, `<html lang="hi">`)
+	assert.Contains(t, memo, "महामहिम राज्यपाल")
+	assert.Contains(t, memo, "&lt;script&gt;alert(1)&lt;/script&gt; Three houses burnt.")
+	assert.Contains(t, memo, "राम प्रसाद वर्मा")
+	assert.NotContains(t, memo, "<script")
+
 	// English.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#lang-en"))))
 	waitFor(t, ctx, `(document.querySelector('#incident-timeline') || {}).innerText && document.querySelector('#incident-timeline').innerText.includes('Report submitted on')`)

@@ -42,7 +42,7 @@ func TestIncidentMemorandum(t *testing.T) {
 	noErr(t, err)
 	h := string(hi)
 	for _, want := range []string{`<html lang="hi">`, "Noto Sans Devanagari", "@page { size: A4;", "जन अधिकार पार्टी", "महामहिम राज्यपाल",
-		"मारपीट &lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;", "Village Rampur Khas", "20-02-2024", "अनुसूचित जाति, महिलाएं",
+		"मारपीट &lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;", "Village Rampur Khas", "20-02-2024", "अनुसूचित जाति (दलित), महिलाएँ",
 		"पुलिस ने प्राथमिकी दर्ज नहीं की।\n&lt;script&gt;steal()&lt;/script&gt; &#34;quoted&#34;", "<li>दोषियों की गिरफ्तारी</li>", "<li>Compensation to the victims</li>",
 		"He said &#34;leave&#34; &amp; &#39;go&#39; &lt;/p&gt;&lt;img src=x onerror=alert(1)&gt;", iv.members[0].Name, iv.members[1].Name, "संयोजक", "01-03-2024"} {
 		if !strings.Contains(h, want) {

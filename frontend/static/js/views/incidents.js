@@ -5,7 +5,7 @@
 // Every text of the record is set with textContent (h does), never as markup.
 
 import * as api from '../api.js';
-import { t, unitName, date, dateTime, num } from '../i18n.js';
+import { t, unitName, date, dateTime, num, current as currentLang } from '../i18n.js';
 import { h, put, msg, field, moreButton, errorText, dl, button, formError, showErrors } from '../ui.js';
 import { name as personName, other as otherName, pickFacts } from '../person.js';
 
@@ -123,11 +123,41 @@ async function casePage(root, ctx, id) {
         [t('incident.victims'), inc.victims === null ? '—' : num(inc.victims)],
       ]),
       inc.description ? h('p', { class: 'incident-text', id: 'incident-description' }, inc.description) : null),
-    h('section', { class: 'card' }, h('h2', null, t('incident.timeline')), timeline(inc)));
+    h('section', { class: 'card' }, h('h2', null, t('incident.timeline')), timeline(inc)),
+    memorandum(inc));
   const role = ctx.user && ctx.user.role;
   if ((role === 'admin' || role === 'state_office') && inc.status !== 'closed') {
     root.append(await nextStep(inc, ctx));
   }
+}
+
+// memorandum offers, once the committee has reported, the memorandum (ज्ञापन) to the Governor and
+// to the District Magistrate in the current language. It is fetched with the bearer token (never
+// a token in a URL) and opened from a blob: URL in a new tab, to be printed or saved as PDF there;
+// that page inherits the app's CSP, which allows the memorandum's one stylesheet by its hash.
+function memorandum(inc) {
+  if (!inc.report) return null;
+  const status = h('div', { class: 'memo-status', id: 'memo-status' });
+  const open = async (to, btn) => {
+    btn.disabled = true;
+    put(status);
+    try {
+      const blob = await api.file('/incidents/' + encodeURIComponent(inc.id) + '/memorandum', { lang: currentLang(), to });
+      const url = URL.createObjectURL(new Blob([blob], { type: 'text/html;charset=utf-8' }));
+      const w = window.open(url, '_blank');
+      // A blocked pop-up: the same page behind a link the user opens.
+      put(status, w ? null : h('a', { href: url, target: '_blank', id: 'memo-link' }, t('memo.open')));
+      setTimeout(() => URL.revokeObjectURL(url), 5 * 60 * 1000);
+    } catch (e) {
+      put(status, msg(errorText(e), 'error', { id: 'memo-error' }));
+    } finally {
+      btn.disabled = false;
+    }
+  };
+  const governor = button(t('memo.governor'), { class: 'btn', id: 'memo-governor', onclick: () => open('governor', governor) });
+  const dm = button(t('memo.dm'), { class: 'btn', id: 'memo-dm', onclick: () => open('dm', dm) });
+  return h('section', { class: 'card', id: 'incident-memo' }, h('h2', null, t('memo.title')),
+    h('p', { class: 'hint' }, t('memo.hint')), h('div', { class: 'actions' }, governor, dm), status);
 }
 
 // NEXT names, for each status, the step that follows it and the path it is posted to.
