@@ -125,6 +125,9 @@ func (s *Server) routes() {
 	v1.POST("/auth/login", json, s.login)
 	v1.POST("/auth/refresh", json, s.refresh)
 	v1.POST("/auth/logout", json, s.logout)
+	v1.POST("/public/incident-reports", limitBody(MaxPublicBody), s.submitPublicReport)
+	v1.GET("/public/incident-reports/:tracking_code", s.trackPublicReport)
+	v1.GET("/public/districts", s.publicDistricts)
 
 	a := v1.Group("", s.authenticate)
 	a.GET("/me", s.me)
@@ -176,6 +179,9 @@ func (s *Server) routes() {
 	a.POST("/incidents/:id/report", json, s.submitIncidentReport)
 	a.POST("/incidents/:id/forward", json, s.forwardIncident)
 	a.POST("/incidents/:id/close", json, s.closeIncident)
+	a.GET("/incident-reports", s.listPublicReports)
+	a.POST("/incident-reports/:id/accept", json, s.acceptPublicReport)
+	a.POST("/incident-reports/:id/dismiss", json, s.dismissPublicReport)
 
 	a.POST("/imports/units", s.importUnits) // importBody applies the import limit
 	a.GET("/exports/units.csv", s.exportUnits)

@@ -108,6 +108,8 @@ var FieldCodes = map[string]string{
 	"date_future":           "the date lies after today (params.today)",
 	"date_before":           "the date lies before params.min, the date in params.field",
 	"convener_not_member":   "the convener must be one of the committee's members",
+	"date_too_old":          "the date lies more than params.days days back, before params.min",
+	"district_unknown":      "no district has this code",
 }
 
 // AddCode records that field is wrong under rule code (FieldCodes), with its parameters.

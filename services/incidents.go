@@ -187,43 +187,51 @@ func (s *Incidents) Create(ctx context.Context, actor Actor, in IncidentInput) (
 	if !actor.mayReadIncidents() {
 		return IncidentView{}, Errorf(EForbidden, "your role may not log incidents")
 	}
-	now := s.now()
-	f, on, groups := in.validate(models.DateOf(now))
 	var out IncidentView
 	err := runTx(ctx, s.db, func(tx *gorm.DB) error {
-		var unit models.Unit
-		var unitErr error
-		if in.UnitID != nil {
-			// KEY SHARE, as the foreign key takes anyway: a move of the unit either committed
-			// and its path is read here, or waits and then rewrites the path written here.
-			if err := lockRow(tx, "units", *in.UnitID, lockKeyShare); err != nil {
-				return err
-			}
-			unit, unitErr = s.units.visible(tx, actor, *in.UnitID, "unit_id")
-			if unitErr == nil && !slices.Contains(incidentLevels, unit.Level) {
-				unitErr = invalid("unit_id", "level_not_allowed", map[string]any{"levels": incidentLevels},
-					"must be a district or a unit below one, not a %s", unit.Level)
-			}
-		}
-		if err := together(f, unitErr); err != nil {
-			return err
-		}
-		inc := models.Incident{UnitID: unit.ID, Path: unit.Path, OccurredOn: on, Place: in.Place, Title: in.Title,
-			Description: in.Description, Kind: models.IncidentKind(in.Kind), Victims: in.Victims, Status: models.IncidentReported,
-			Version: 1, CreatedBy: actorID(actor), CreatedByName: actorName(actor), CreatedAt: now,
-			UpdatedBy: actorID(actor), UpdatedByName: actorName(actor), UpdatedAt: now}
-		if err := tx.Create(&inc).Error; err != nil {
-			return dbErr("create incident", err)
-		}
-		for _, g := range groups {
-			if err := tx.Create(&models.IncidentGroup{IncidentID: inc.ID, Grp: g}).Error; err != nil {
-				return dbErr("create incident", err)
-			}
-		}
-		out = IncidentView{Incident: inc, Unit: unit, AffectedGroups: groups}
-		return record(tx, now, actor, change{Action: "create", Entity: "incident", EntityID: inc.ID, Unit: &unit, After: incidentAudit(out)})
+		var err error
+		out, err = s.create(tx, actor, in)
+		return err
 	})
 	return out, err
+}
+
+// create is Create inside tx, for Create and for an accepted public report (intake.go), so that
+// both log an incident under the same rules. The caller has checked the role.
+func (s *Incidents) create(tx *gorm.DB, actor Actor, in IncidentInput) (IncidentView, error) {
+	now := s.now()
+	f, on, groups := in.validate(models.DateOf(now))
+	var unit models.Unit
+	var unitErr error
+	if in.UnitID != nil {
+		// KEY SHARE, as the foreign key takes anyway: a move of the unit either committed
+		// and its path is read here, or waits and then rewrites the path written here.
+		if err := lockRow(tx, "units", *in.UnitID, lockKeyShare); err != nil {
+			return IncidentView{}, err
+		}
+		unit, unitErr = s.units.visible(tx, actor, *in.UnitID, "unit_id")
+		if unitErr == nil && !slices.Contains(incidentLevels, unit.Level) {
+			unitErr = invalid("unit_id", "level_not_allowed", map[string]any{"levels": incidentLevels},
+				"must be a district or a unit below one, not a %s", unit.Level)
+		}
+	}
+	if err := together(f, unitErr); err != nil {
+		return IncidentView{}, err
+	}
+	inc := models.Incident{UnitID: unit.ID, Path: unit.Path, OccurredOn: on, Place: in.Place, Title: in.Title,
+		Description: in.Description, Kind: models.IncidentKind(in.Kind), Victims: in.Victims, Status: models.IncidentReported,
+		Version: 1, CreatedBy: actorID(actor), CreatedByName: actorName(actor), CreatedAt: now,
+		UpdatedBy: actorID(actor), UpdatedByName: actorName(actor), UpdatedAt: now}
+	if err := tx.Create(&inc).Error; err != nil {
+		return IncidentView{}, dbErr("create incident", err)
+	}
+	for _, g := range groups {
+		if err := tx.Create(&models.IncidentGroup{IncidentID: inc.ID, Grp: g}).Error; err != nil {
+			return IncidentView{}, dbErr("create incident", err)
+		}
+	}
+	out := IncidentView{Incident: inc, Unit: unit, AffectedGroups: groups}
+	return out, record(tx, now, actor, change{Action: "create", Entity: "incident", EntityID: inc.ID, Unit: &unit, After: incidentAudit(out)})
 }
 
 func actorID(a Actor) *int64 {

@@ -17,6 +17,8 @@ type Set struct {
 	Representation *Representation
 	// Incidents logs incidents and runs their investigations.
 	Incidents *Incidents
+	// Intake takes reports from the public and keeps their review queue.
+	Intake *Intake
 }
 
 // NewSet builds every service.
@@ -26,6 +28,7 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 		return nil, err
 	}
 	units := NewUnits(db, now)
+	incidents := NewIncidents(db, now, units)
 	return &Set{
 		Auth:           auth,
 		Units:          units,
@@ -37,6 +40,7 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 		Imports:        NewImports(db, now, units),
 		Exports:        NewExports(db, units),
 		Representation: NewRepresentation(db, now, units),
-		Incidents:      NewIncidents(db, now, units),
+		Incidents:      incidents,
+		Intake:         NewIntake(db, now, units, incidents),
 	}, nil
 }

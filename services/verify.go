@@ -348,6 +348,16 @@ func recount(tx *gorm.DB) ([]Difference, error) {
 		return nil, err
 	}
 	out = append(out, inc...)
+	intake, err := verifyIntake(tx, func(id int64) (string, string, bool) {
+		if u := byID[id]; u != nil {
+			return u.path, u.Code, true
+		}
+		return "", "", false
+	})
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, intake...)
 	slices.SortStableFunc(out, func(a, b Difference) int { return cmpInt64(a.UnitID, b.UnitID) })
 	return out, nil
 }

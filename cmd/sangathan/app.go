@@ -32,6 +32,9 @@ type config struct {
 	DBMaxConns     int                 // PostgreSQL pool size; 0: database.DefaultMaxConns
 	ImportMaxMiB   int64               // the largest import body, and file it decompresses to, over HTTP; 0: api.MaxImportBody
 	Letterhead     services.Letterhead // the memoranda's letterhead: SANGATHAN_PARTY_NAME, SANGATHAN_PARTY_ADDRESS
+	// IntakeLimits bound the public intake per client address: SANGATHAN_INTAKE_REPORTS_PER_HOUR,
+	// SANGATHAN_INTAKE_LOOKUPS_PER_HOUR; zero: services.DefaultIntakeLimits.
+	IntakeLimits services.IntakeLimits
 }
 
 func loadConfig() config {
@@ -51,6 +54,12 @@ func loadConfig() config {
 	}
 	if v, err := strconv.ParseInt(os.Getenv("SANGATHAN_IMPORT_MAX_MIB"), 10, 64); err == nil && v > 0 && v <= 1<<20 {
 		c.ImportMaxMiB = v
+	}
+	if n, err := strconv.Atoi(os.Getenv("SANGATHAN_INTAKE_REPORTS_PER_HOUR")); err == nil && n > 0 {
+		c.IntakeLimits.Submissions = n
+	}
+	if n, err := strconv.Atoi(os.Getenv("SANGATHAN_INTAKE_LOOKUPS_PER_HOUR")); err == nil && n > 0 {
+		c.IntakeLimits.Lookups = n
 	}
 	if v := os.Getenv("SANGATHAN_SECURE_COOKIES"); v != "" {
 		b := v != "false" && v != "0"
@@ -113,6 +122,7 @@ func openApp(ctx context.Context, c config) (*app, error) {
 		return nil, err
 	}
 	svc.Incidents.Letterhead = c.Letterhead
+	svc.Intake.Limits = c.IntakeLimits
 	return &app{cfg: c, log: log, db: db, Set: svc}, nil
 }
 
