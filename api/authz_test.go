@@ -413,6 +413,34 @@ func matrixRows() []matrixRow {
 		{route: "POST /api/v1/incidents/:id/close", locs: inOut, want: incidentStepAuthz, req: func(m *matrix, _, loc string) (string, any) {
 			return "/api/v1/incidents/" + m.incident(loc, models.IncidentForwarded) + "/close", map[string]any{"outcome": "Matrix outcome"}
 		}},
+		// Public intake: the public routes answer everyone alike (and no token at all:
+		// TestPublicIntakeHTTP); the review queue is the state office's and admin's, inside their
+		// scope, and refuses every other role.
+		{route: "POST /api/v1/public/incident-reports", locs: noObject, want: same(s201), req: func(m *matrix, _, _ string) (string, any) {
+			return "/api/v1/public/incident-reports", map[string]any{"district_code": m.s.fx.code("LKO"), "place": "Matrix village",
+				"occurred_on": "2024-03-14", "description": "Matrix report"}
+		}},
+		{route: "GET /api/v1/public/incident-reports/:tracking_code", locs: inOut, want: same(s200, s200, s200), req: func(m *matrix, _, loc string) (string, any) {
+			_, code := m.s.mkReport(m.t, m.district(loc))
+			return "/api/v1/public/incident-reports/" + code, nil
+		}},
+		{route: "GET /api/v1/public/districts", locs: noObject, want: same(s200), req: fixed("/api/v1/public/districts", nil)},
+		{route: "GET /api/v1/incident-reports", locs: listInOut, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s403, s403, s403, s403}, "worker": {s403, s403, s403, s403}, "viewer": {s403, s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/incident-reports" + m.under(loc), nil }},
+		{route: "POST /api/v1/incident-reports/:id/accept", locs: inOut, want: byRole{
+			"admin": {s201, s201, s201}, "state": {s201, s201, s404},
+			"dc": {s403, s403, s403}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return m.report(loc, "accept"), map[string]any{"title": "Matrix incident", "kind": "atrocity"}
+		}},
+		{route: "POST /api/v1/incident-reports/:id/dismiss", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s403, s403, s403}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return m.report(loc, "dismiss"), map[string]any{"reason": "Matrix dismissal"}
+		}},
 
 		{route: "GET /api/v1/representation/targets", locs: noObject, want: same(s200), req: fixed("/api/v1/representation/targets", nil)},
 		{route: "PUT /api/v1/representation/targets", locs: noObject, want: byRole{

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sangathan/sangathan/models"
@@ -159,5 +160,58 @@ func TestViewerRosterNamesAndPositions(t *testing.T) {
 		wantProblem(t, s.do(t, http.MethodGet, "/api/v1/people", viewer.Token, nil), http.StatusForbidden)
 		wantProblem(t, s.do(t, http.MethodGet, "/api/v1/people?under="+fx.id("LKOW-1"), viewer.Token, nil), http.StatusForbidden)
 		wantProblem(t, s.do(t, http.MethodGet, "/api/v1/people/"+p, viewer.Token, nil), http.StatusForbidden)
+	}
+}
+
+// TestReportContactStaysOutOfLogs: the contact a member of the public leaves with a report —
+// accepted, refused as too long, refused by the rate limit, read back in the review queue,
+// accepted and dismissed — reaches neither the server's log nor the audit log.
+func TestReportContactStaysOutOfLogs(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	s := newLoggedServer(t, logs)
+	state := s.mkUser(t, models.RoleStateOffice, s.fx.id("UP"))
+	contacts := []string{"+91 98765 43210, Ward 7 Rampur", "ramkali.devi@example.org", strings.Repeat("8", 201), "91234 56789 after dark"}
+	for i, c := range contacts {
+		rec := s.do(t, http.MethodPost, "/api/v1/public/incident-reports", "", map[string]any{"district_code": s.fx.code("LKO"),
+			"place": "Rampur", "occurred_on": "2024-03-14", "description": "What happened.", "contact": c})
+		want := []int{http.StatusCreated, http.StatusCreated, http.StatusUnprocessableEntity, http.StatusCreated}[i]
+		wantStatus(t, rec, want)
+	}
+	s.set.Intake.Limits = services.IntakeLimits{Submissions: 1}
+	rec := s.do(t, http.MethodPost, "/api/v1/public/incident-reports", "", map[string]any{"district_code": s.fx.code("LKO"),
+		"place": "Rampur", "occurred_on": "2024-03-14", "description": "What happened.", "contact": "7000000001 limited"})
+	wantStatus(t, rec, http.StatusTooManyRequests)
+	contacts = append(contacts, "7000000001 limited")
+	rec = s.do(t, http.MethodGet, "/api/v1/incident-reports", state.Token, nil)
+	wantStatus(t, rec, http.StatusOK)
+	if !strings.Contains(rec.Body.String(), contacts[0]) {
+		t.Fatalf("the queue does not show the contact: %s", rec.Body)
+	}
+	items := objects(t, rec.Body.Bytes())
+	wantStatus(t, s.do(t, http.MethodPost, "/api/v1/incident-reports/"+jsonString(t, items[0]["id"])+"/accept", state.Token,
+		map[string]any{"title": "Beating", "kind": "atrocity"}), http.StatusCreated)
+	wantStatus(t, s.do(t, http.MethodPost, "/api/v1/incident-reports/"+jsonString(t, items[1]["id"])+"/dismiss", state.Token,
+		map[string]any{"reason": "Duplicate"}), http.StatusOK)
+
+	out := logs.String()
+	if !strings.Contains(out, "/api/v1/public/incident-reports") {
+		t.Fatalf("the requests were not logged at all; log:\n%s", out)
+	}
+	var audit strings.Builder
+	for _, e := range s.auditSince(t, 0) {
+		for _, v := range []*string{e.Before, e.After} {
+			if v != nil {
+				audit.WriteString(*v)
+			}
+		}
+	}
+	for _, part := range append(contacts, "98765 43210", "ramkali.devi") {
+		if strings.Contains(out, part) {
+			t.Errorf("the server's log holds the contact %q", part)
+		}
+		if strings.Contains(audit.String(), part) {
+			t.Errorf("the audit log holds the contact %q", part)
+		}
 	}
 }
