@@ -116,7 +116,8 @@ func (c *console) take() []string {
 // without a single failed request or console message — in particular no refresh that is sure to
 // fail and no CSP warning — and so does every screen an administrator visits afterwards on a
 // phone: the dashboard, the units, a unit, a booth with its committee, people, a person's page,
-// one's own account, users, the incidents with one case, and audit;
+// one's own account, users, the incidents with one case, the public intake's form, tracking
+// page and review queue, and audit;
 // a reload resumes the session, and after logging out a reload asks for no refresh.
 func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	a := newApp(t)
@@ -125,6 +126,7 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	ram := a.person(t, booth, services.PersonInput{Name: "Ram Prasad", NameHi: "राम प्रसाद", Gender: models.GenderMale, Category: models.CategoryOBC})
 	a.seat(t, booth, ram, models.PositionPresident)
 	incident := a.incident(t, booth, "Incident", 10, 2, "Findings", ram)
+	code := a.report(t, "UP-LUCKNOW", "203.0.113.9")
 
 	ctx := phone(t)
 	con := listenConsole(t, ctx)
@@ -162,6 +164,9 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 		{"#/users", `#users-list .user-item[data-username="console.admin"]`},
 		{"#/incidents", `#incidents-list .incident-item`},
 		{"#/incidents/" + incident, `#incident-timeline .incident-step[data-step="report_submitted"]`},
+		{"#/report", `#intake-form`},
+		{"#/track/" + code, `#track-status`},
+		{"#/incident-reports", `#review-list .review-item`},
 		{"#/audit", `#audit-list`}, // last: the reload below expects it
 	}
 	for _, s := range screens {

@@ -6,7 +6,7 @@ import * as draft from './draft.js';
 import * as i18n from './i18n.js';
 import { t, unitName } from './i18n.js';
 import * as router from './router.js';
-import { canManageUsers, canManagePeople, canReadIncidents } from './roles.js';
+import { canManageUsers, canManagePeople, canReadIncidents, canReviewReports } from './roles.js';
 import { h, put, button, msg, errorText } from './ui.js';
 import * as loginView from './views/login.js';
 import * as dashboardView from './views/dashboard.js';
@@ -17,12 +17,18 @@ import * as peopleView from './views/people.js';
 import * as personView from './views/person_page.js';
 import * as accountView from './views/account.js';
 import * as incidentsView from './views/incidents.js';
+import { reportView, trackView } from './views/intake.js';
+import * as reviewView from './views/review.js';
 
 // HOME is the first screen after login, for every role: the representation dashboard of the
 // user's area.
 const HOME = '#/dashboard';
 
-const views = { login: loginView, dashboard: dashboardView, units: unitsView, people: peopleView, users: usersView, audit: auditView, person: personView, account: accountView, incidents: incidentsView };
+const views = { login: loginView, dashboard: dashboardView, units: unitsView, people: peopleView, users: usersView, audit: auditView, person: personView, account: accountView, incidents: incidentsView,
+  report: reportView, track: trackView, 'incident-reports': reviewView };
+
+// PUBLIC are the routes that need no login: the public intake of incidents.
+const PUBLIC = new Set(['report', 'track']);
 
 // session is {user, scope}: user from /me, scope the scope unit (null for an unscoped admin).
 let session = null;
@@ -77,6 +83,7 @@ function renderHeader(route) {
   if (canManagePeople(u.role)) items.push(['people', 'nav.people']);
   if (canManageUsers(u.role)) items.push(['users', 'nav.users'], ['audit', 'nav.audit']);
   if (canReadIncidents(u.role)) items.push(['incidents', 'nav.incidents']);
+  if (canReviewReports(u.role)) items.push(['incident-reports', 'nav.incident_reports']);
   const nav = h('nav', { class: 'nav', id: 'app-nav', 'aria-label': t('nav.label') },
     ...items.map(([name, key]) => h('a', {
       href: '#/' + name,
@@ -126,7 +133,7 @@ async function loggedIn() {
 function onRoute(route) {
   currentRoute = route;
   const seq = ++renderSeq;
-  if (!session && route.name !== 'login') {
+  if (!session && route.name !== 'login' && !PUBLIC.has(route.name)) {
     nextHash = route.name === 'home' || route.name === 'unknown' ? '' : route.hash;
     router.go('#/login', { replace: true });
     return;
@@ -138,7 +145,8 @@ function onRoute(route) {
   renderHeader(route);
   const root = h('section', { class: 'view view-' + route.name, id: 'view-' + route.name });
   put(main, root);
-  const allowed = { users: canManageUsers, audit: canManageUsers, people: canManagePeople, incidents: canReadIncidents }[route.name];
+  const allowed = { users: canManageUsers, audit: canManageUsers, people: canManagePeople, incidents: canReadIncidents,
+    'incident-reports': canReviewReports }[route.name];
   if (allowed && !allowed(session.user.role)) {
     root.append(msg(t('error.forbidden'), 'error', { id: 'forbidden' }), backHome());
     return;

@@ -23,3 +23,7 @@ export const canManagePeople = canManageUsers;
 // canReadIncidents reports whether role may open the incidents screens: the roles that answer
 // for a district or more (booth workers and viewers have no part in incidents).
 export const canReadIncidents = canManageUsers;
+
+// canReviewReports reports whether role may open the review queue of reports from the public:
+// the state office and admins.
+export const canReviewReports = (role) => role === 'admin' || role === 'state_office';

@@ -1,5 +1,6 @@
 // router.js maps hash routes to views: #/login, #/dashboard, #/dashboard/{id}, #/units, #/units/{id},
-// #/people, #/people/{id}, #/account, #/users, #/audit, #/incidents, #/incidents/{id}.
+// #/people, #/people/{id}, #/account, #/users, #/audit, #/incidents, #/incidents/{id}, and the
+// public intake: #/report, #/track, #/track/{code} (no login) and the review queue #/incident-reports.
 // Hash routes keep the server to static files.
 
 const routes = [
@@ -15,6 +16,10 @@ const routes = [
   { name: 'audit', re: /^#\/audit$/ },
   { name: 'incidents', re: /^#\/incidents$/ },
   { name: 'incidents', re: /^#\/incidents\/([^/?#]+)$/, keys: ['id'] },
+  { name: 'report', re: /^#\/report$/ },
+  { name: 'track', re: /^#\/track$/ },
+  { name: 'track', re: /^#\/track\/([^/?#]+)$/, keys: ['code'] },
+  { name: 'incident-reports', re: /^#\/incident-reports$/ },
 ];
 
 // parse returns {name, params} for a hash; an empty hash is 'home', anything else unknown 'unknown'.
@@ -37,6 +42,7 @@ export function parse(hash) {
 export function href(name, params = {}) {
   if ((name === 'units' || name === 'dashboard' || name === 'incidents') && params.id !== undefined) return `#/${name}/` + encodeURIComponent(params.id);
   if (name === 'person') return '#/people/' + encodeURIComponent(params.id);
+  if (name === 'track' && params.code !== undefined) return '#/track/' + encodeURIComponent(params.code);
   return '#/' + name;
 }
 

@@ -45,7 +45,12 @@ export function render(root, ctx) {
       password.focus();
     }
   });
-  root.append(h('div', { class: 'login-wrap' }, form));
+  // The public intake needs no login: a member of the public starts here as often as anywhere.
+  const publicLinks = h('div', { class: 'card login-public', id: 'login-public' },
+    h('div', { class: 'actions' },
+      h('a', { class: 'btn', href: '#/report', id: 'login-report' }, t('login.report_incident')),
+      h('a', { class: 'btn', href: '#/track', id: 'login-track' }, t('login.track_report'))));
+  root.append(h('div', { class: 'login-wrap' }, form, publicLinks));
   username.focus();
 }
 
