@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sangathan/sangathan/models"
@@ -15,7 +16,7 @@ import (
 
 // addrSeq gives each report made by mkReport an address of its own, so that fixtures never meet
 // the per-address limits that the tests of the limits count on.
-var addrSeq int
+var addrSeq atomic.Int64
 
 // mkReport files a report from the public at the district districtID (an API id) through the
 // service, from an address of its own, and returns its API id and tracking code.
@@ -25,8 +26,8 @@ func (s *testServer) mkReport(t *testing.T, districtID string) (id, code string)
 	if err := s.db.Raw("SELECT code FROM units WHERE id = ?", districtID).Scan(&dcode).Error; err != nil || dcode == "" {
 		t.Fatalf("mkReport: district %s: %v", districtID, err)
 	}
-	addrSeq++
-	code, err := s.set.Intake.Submit(context.Background(), "10.9."+strconv.Itoa(addrSeq/250)+"."+strconv.Itoa(addrSeq%250),
+	n := int(addrSeq.Add(1))
+	code, err := s.set.Intake.Submit(context.Background(), "10.9."+strconv.Itoa(n/250)+"."+strconv.Itoa(n%250),
 		services.PublicReportInput{DistrictCode: dcode, Place: "Village", OccurredOn: "2024-03-10", Description: "What happened.", Contact: "9876543210"})
 	if err != nil {
 		t.Fatalf("mkReport: %v", err)
