@@ -17,6 +17,8 @@ type Set struct {
 	Representation *Representation
 	// Incidents logs incidents and runs their investigations.
 	Incidents *Incidents
+	// Programs plans programs at the units and records how they went.
+	Programs *Programs
 }
 
 // NewSet builds every service.
@@ -38,5 +40,6 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 		Exports:        NewExports(db, units),
 		Representation: NewRepresentation(db, now, units),
 		Incidents:      NewIncidents(db, now, units),
+		Programs:       NewPrograms(db, now, units),
 	}, nil
 }
