@@ -116,7 +116,7 @@ func (c *console) take() []string {
 // without a single failed request or console message — in particular no refresh that is sure to
 // fail and no CSP warning — and so does every screen an administrator visits afterwards on a
 // phone: the dashboard, the units, a unit, a booth with its committee, people, a person's page,
-// one's own account, users, the incidents with one case, and audit;
+// one's own account, users, the incidents with one case, the programs (list, form, one program), and audit;
 // a reload resumes the session, and after logging out a reload asks for no refresh.
 func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	a := newApp(t)
@@ -125,6 +125,8 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	ram := a.person(t, booth, services.PersonInput{Name: "Ram Prasad", NameHi: "राम प्रसाद", Gender: models.GenderMale, Category: models.CategoryOBC})
 	a.seat(t, booth, ram, models.PositionPresident)
 	incident := a.incident(t, booth, "Incident", 10, 2, "Findings", ram)
+	program := a.program(t, booth, "Program", time.Now().Add(-24*time.Hour))
+	a.program(t, booth, "Coming program", time.Now().Add(24*time.Hour))
 
 	ctx := phone(t)
 	con := listenConsole(t, ctx)
@@ -162,6 +164,10 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 		{"#/users", `#users-list .user-item[data-username="console.admin"]`},
 		{"#/incidents", `#incidents-list .incident-item`},
 		{"#/incidents/" + incident, `#incident-timeline .incident-step[data-step="report_submitted"]`},
+		{"#/programs", `#programs-list .program-item, #programs-counts-table`},
+		{"#/programs/new", `#program-form`},
+		{"#/programs/new?incident=" + incident, `#program-incident`},
+		{"#/programs/" + program, `#program-facts`},
 		{"#/audit", `#audit-list`}, // last: the reload below expects it
 	}
 	for _, s := range screens {

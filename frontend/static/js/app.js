@@ -17,12 +17,13 @@ import * as peopleView from './views/people.js';
 import * as personView from './views/person_page.js';
 import * as accountView from './views/account.js';
 import * as incidentsView from './views/incidents.js';
+import * as programsView from './views/programs.js';
 
 // HOME is the first screen after login, for every role: the representation dashboard of the
 // user's area.
 const HOME = '#/dashboard';
 
-const views = { login: loginView, dashboard: dashboardView, units: unitsView, people: peopleView, users: usersView, audit: auditView, person: personView, account: accountView, incidents: incidentsView };
+const views = { login: loginView, dashboard: dashboardView, units: unitsView, people: peopleView, users: usersView, audit: auditView, person: personView, account: accountView, incidents: incidentsView, programs: programsView };
 
 // session is {user, scope}: user from /me, scope the scope unit (null for an unscoped admin).
 let session = null;
@@ -77,6 +78,7 @@ function renderHeader(route) {
   if (canManagePeople(u.role)) items.push(['people', 'nav.people']);
   if (canManageUsers(u.role)) items.push(['users', 'nav.users'], ['audit', 'nav.audit']);
   if (canReadIncidents(u.role)) items.push(['incidents', 'nav.incidents']);
+  items.push(['programs', 'nav.programs']); // every role reads the programs of its area
   const nav = h('nav', { class: 'nav', id: 'app-nav', 'aria-label': t('nav.label') },
     ...items.map(([name, key]) => h('a', {
       href: '#/' + name,

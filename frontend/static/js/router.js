@@ -1,5 +1,6 @@
 // router.js maps hash routes to views: #/login, #/dashboard, #/dashboard/{id}, #/units, #/units/{id},
-// #/people, #/people/{id}, #/account, #/users, #/audit, #/incidents, #/incidents/{id}.
+// #/people, #/people/{id}, #/account, #/users, #/audit, #/incidents, #/incidents/{id}, #/programs,
+// #/programs/new[?incident={id}], #/programs/{id}, #/programs/{id}/edit.
 // Hash routes keep the server to static files.
 
 const routes = [
@@ -15,6 +16,10 @@ const routes = [
   { name: 'audit', re: /^#\/audit$/ },
   { name: 'incidents', re: /^#\/incidents$/ },
   { name: 'incidents', re: /^#\/incidents\/([^/?#]+)$/, keys: ['id'] },
+  { name: 'programs', re: /^#\/programs$/ },
+  { name: 'programs', re: /^#\/programs\/(new)\??([^#]*)$/, keys: ['id', 'query'] },
+  { name: 'programs', re: /^#\/programs\/([^/?#]+)\/(edit)$/, keys: ['id', 'edit'] },
+  { name: 'programs', re: /^#\/programs\/([^/?#]+)$/, keys: ['id'] },
 ];
 
 // parse returns {name, params} for a hash; an empty hash is 'home', anything else unknown 'unknown'.
