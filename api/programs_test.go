@@ -22,7 +22,9 @@ var programReadList = byRole{
 }
 
 // program is a new program, begun the day before the test clock's day, at the unit at loc.
-func (m *matrix) program(loc string) string { return m.s.mkProgram(m.t, m.unit(loc), "2024-03-14T10:00:00+05:30") }
+func (m *matrix) program(loc string) string {
+	return m.s.mkProgram(m.t, m.unit(loc), "2024-03-14T10:00:00+05:30")
+}
 
 // mkProgram plans a program at the unit unitID (an API id) through the service as the
 // installation; it returns the program's API id.
