@@ -2,6 +2,7 @@ package frontend_test
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"testing"
 	"time"
@@ -118,4 +119,34 @@ func TestBoothWorkerReportsAProgram(t *testing.T) {
 	assert.Equal(t, "1", text(t, ctx, aw), "the coming awareness campaign counts as planned")
 	noSideScroll(t, ctx, "#/programs with counts")
 	browsertest.Screenshot(t, ctx, "programs-hi")
+}
+
+// TestProgramAuditSentences: the audit screen says a program's rows as sentences — planned, and
+// reported held — in Hindi and in English, with the status translated.
+func TestProgramAuditSentences(t *testing.T) {
+	a := newApp(t)
+	const booth = "UP-AC-171-PS-0002"
+	a.user(t, "prog.office", models.RoleStateOffice, "UP")
+	a.user(t, "prog.dc", models.RoleDistrictCoordinator, "UP-LUCKNOW")
+	token := a.token(t, "prog.dc")
+	var p struct {
+		ID      string `json:"id"`
+		Version int64  `json:"version"`
+	}
+	auditSend(t, a, token, http.MethodPost, "/api/v1/programs", map[string]any{"unit_id": a.unitID(t, booth), "kind": "protest",
+		"title": "धरना: दोषियों की गिरफ़्तारी", "starts_at": time.Now().Add(-time.Hour).Format(time.RFC3339)}, &p)
+	auditSend(t, a, token, http.MethodPatch, "/api/v1/programs/"+p.ID, map[string]any{"status": "held", "attendance": 340}, nil)
+
+	ctx := phone(t)
+	loginAt(t, ctx, a.URL+"/#/audit", "prog.office")
+	row := func(action string) string { return `#audit-list li[data-entity="program"][data-action="` + action + `"]` }
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(row("report")+" .audit-sentence"))))
+	assert.Contains(t, text(t, ctx, row("create")+" .audit-sentence"), "में कार्यक्रम “धरना: दोषियों की गिरफ़्तारी” तय किया")
+	assert.Contains(t, text(t, ctx, row("report")+" .audit-sentence"), "के कार्यक्रम “धरना: दोषियों की गिरफ़्तारी” को हुआ दर्ज किया")
+	assert.Contains(t, text(t, ctx, row("report")+` .audit-change[data-field="attendance"]`), "उपस्थिति")
+	noSideScroll(t, ctx, "audit with programs (hi)")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#lang-en"))))
+	waitFor(t, ctx, `document.documentElement.lang === 'en' && !!document.querySelector('`+row("report")+` .audit-sentence')`)
+	assert.Contains(t, text(t, ctx, row("report")+" .audit-sentence"), "reported the program “धरना: दोषियों की गिरफ़्तारी” at")
+	assert.Contains(t, text(t, ctx, row("report")+" .audit-sentence"), "as Held")
 }

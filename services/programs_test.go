@@ -574,3 +574,34 @@ func TestProgramFollowsItsUnit(t *testing.T) {
 		t.Errorf("after fix: %v", d)
 	}
 }
+
+// TestProgramAuditView: the audit screen names a program by its title at the unit it is filed
+// under, and lists the reported fields as changes; another district's coordinator reads none of it.
+func TestProgramAuditView(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tr := e.newTree(t)
+	ctx := context.Background()
+	dc := scoped(models.RoleDistrictCoordinator, tr.d1)
+	mark := e.auditMark(t)
+	p := e.newProgram(t, dc, tr.b1, func(in *services.ProgramInput) { in.StartsAt = pastStart }).Program
+	_, err := e.set.Programs.Update(ctx, dc, p.ID, services.ProgramPatch{Status: ptr("held"), Attendance: services.Nullable[int]{Set: true, Value: ptr(70)}})
+	noErr(t, err)
+	rows := e.auditRows(t, dc, mark)
+	for _, action := range []string{"create", "report"} {
+		r := auditRow(t, rows, action, "program", p.ID)
+		if r.Target.Name != p.Title || r.Target.Unit == nil || r.Target.Unit.ID != tr.b1.ID || r.Target.Unit.Hidden {
+			t.Errorf("%s: target %+v", action, r.Target)
+		}
+	}
+	r := auditRow(t, rows, "report", "program", p.ID)
+	if c := changeOf(r, "status"); c == nil || c.Before != "planned" || c.After != "held" {
+		t.Errorf("status change: %+v", c)
+	}
+	if c := changeOf(r, "attendance"); c == nil || c.After == nil {
+		t.Errorf("attendance change: %+v", c)
+	}
+	if other := e.auditRows(t, scoped(models.RoleDistrictCoordinator, tr.d2), mark); len(other) != 0 {
+		t.Errorf("another district's coordinator reads %d rows", len(other))
+	}
+}
