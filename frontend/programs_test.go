@@ -139,7 +139,9 @@ func TestProgramAuditSentences(t *testing.T) {
 
 	ctx := phone(t)
 	loginAt(t, ctx, a.URL+"/#/audit", "prog.office")
-	row := func(action string) string { return `#audit-list li[data-entity="program"][data-action="` + action + `"]` }
+	row := func(action string) string {
+		return `#audit-list li[data-entity="program"][data-action="` + action + `"]`
+	}
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(row("report")+" .audit-sentence"))))
 	assert.Contains(t, text(t, ctx, row("create")+" .audit-sentence"), "में कार्यक्रम “धरना: दोषियों की गिरफ़्तारी” तय किया")
 	assert.Contains(t, text(t, ctx, row("report")+" .audit-sentence"), "के कार्यक्रम “धरना: दोषियों की गिरफ़्तारी” को हुआ दर्ज किया")
