@@ -442,6 +442,38 @@ func matrixRows() []matrixRow {
 			return m.report(loc, "dismiss"), map[string]any{"reason": "Matrix dismissal"}
 		}},
 
+		// Programs: every role reads in its scope; the viewer writes nothing; a booth worker plans
+		// and reports at their booth (A's booth) only, and deletes nothing.
+		{route: "POST /api/v1/programs", locs: inOut, field: "unit_id", want: byRole{
+			"admin": {s201, s201, s201}, "state": {s201, s201, s422},
+			"dc": {s201, s422, s422}, "worker": {s201, s422, s422}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/programs", map[string]any{"unit_id": m.unit(loc), "kind": "awareness", "title": "Matrix program", "starts_at": "2024-03-20T10:00:00+05:30"}
+		}},
+		{route: "GET /api/v1/programs", locs: listInOut, want: programReadList, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/programs" + m.under(loc), nil
+		}},
+		{route: "GET /api/v1/programs/calendar", locs: listInOut, want: programReadList, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/programs/calendar" + m.under(loc), nil
+		}},
+		{route: "GET /api/v1/programs/counts", locs: listInOut, want: programReadList, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/programs/counts" + m.under(loc), nil
+		}},
+		{route: "GET /api/v1/programs/:id", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/programs/" + m.program(loc), nil }},
+		{route: "PATCH /api/v1/programs/:id", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s200, s404, s404}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/programs/" + m.program(loc), map[string]any{"status": "held", "attendance": 40, "outcome": "Matrix outcome"}
+		}},
+		{route: "DELETE /api/v1/programs/:id", locs: inOut, want: byRole{
+			"admin": {s204, s204, s204}, "state": {s204, s204, s404},
+			"dc": {s204, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/programs/" + m.program(loc), nil }},
+
 		{route: "GET /api/v1/representation/targets", locs: noObject, want: same(s200), req: fixed("/api/v1/representation/targets", nil)},
 		{route: "PUT /api/v1/representation/targets", locs: noObject, want: byRole{
 			"admin": {s200}, "state": {s200}, "dc": {s403}, "worker": {s403}, "viewer": {s403},

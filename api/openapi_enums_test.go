@@ -31,14 +31,16 @@ func modelEnums() map[string][]string {
 		}
 	}
 	return map[string][]string{
-		"Gender":       stringsOf(models.Genders),
-		"Category":     stringsOf(models.Categories),
-		"Religion":     models.Religions,
-		"Position":     stringsOf(models.Positions),
-		"PublicOffice": models.PublicOffices,
-		"Role":         stringsOf(models.Roles),
-		"Level":        stringsOf(models.Levels),
-		"single":       single,
+		"Gender":        stringsOf(models.Genders),
+		"Category":      stringsOf(models.Categories),
+		"Religion":      models.Religions,
+		"Position":      stringsOf(models.Positions),
+		"PublicOffice":  models.PublicOffices,
+		"Role":          stringsOf(models.Roles),
+		"Level":         stringsOf(models.Levels),
+		"ProgramKind":   stringsOf(models.ProgramKinds),
+		"ProgramStatus": stringsOf(models.ProgramStatuses),
+		"single":        single,
 	}
 }
 
@@ -80,7 +82,7 @@ func TestOpenAPIEnumsMatchModels(t *testing.T) {
 		return out
 	}
 	want := modelEnums()
-	for _, name := range []string{"Gender", "Category", "Religion", "Position", "PublicOffice", "Role", "Level"} {
+	for _, name := range []string{"Gender", "Category", "Religion", "Position", "PublicOffice", "Role", "Level", "ProgramKind", "ProgramStatus"} {
 		raw, ok := doc.Components.Schemas[name]
 		if !ok {
 			t.Errorf("components.schemas.%s is missing", name)

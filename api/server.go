@@ -183,6 +183,14 @@ func (s *Server) routes() {
 	a.POST("/incident-reports/:id/accept", json, s.acceptPublicReport)
 	a.POST("/incident-reports/:id/dismiss", json, s.dismissPublicReport)
 
+	a.POST("/programs", json, s.createProgram)
+	a.GET("/programs", s.listPrograms)
+	a.GET("/programs/calendar", s.programCalendar)
+	a.GET("/programs/counts", s.programCounts)
+	a.GET("/programs/:id", s.getProgram)
+	a.PATCH("/programs/:id", json, s.updateProgram)
+	a.DELETE("/programs/:id", s.deleteProgram)
+
 	a.POST("/imports/units", s.importUnits) // importBody applies the import limit
 	a.GET("/exports/units.csv", s.exportUnits)
 	a.POST("/imports/people", s.importPeople)

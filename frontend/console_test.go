@@ -117,7 +117,7 @@ func (c *console) take() []string {
 // fail and no CSP warning — and so does every screen an administrator visits afterwards on a
 // phone: the dashboard, the units, a unit, a booth with its committee, people, a person's page,
 // one's own account, users, the incidents with one case, the public intake's form, tracking
-// page and review queue, and audit;
+// page and review queue, the programs (list, form, one program), and audit;
 // a reload resumes the session, and after logging out a reload asks for no refresh.
 func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	a := newApp(t)
@@ -127,6 +127,8 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	a.seat(t, booth, ram, models.PositionPresident)
 	incident := a.incident(t, booth, "Incident", 10, 2, "Findings", ram)
 	code := a.report(t, "UP-LUCKNOW", "203.0.113.9")
+	program := a.program(t, booth, "Program", time.Now().Add(-24*time.Hour))
+	a.program(t, booth, "Coming program", time.Now().Add(24*time.Hour))
 
 	ctx := phone(t)
 	con := listenConsole(t, ctx)
@@ -167,6 +169,10 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 		{"#/report", `#intake-form`},
 		{"#/track/" + code, `#track-status`},
 		{"#/incident-reports", `#review-list .review-item`},
+		{"#/programs", `#programs-list .program-item, #programs-counts-table`},
+		{"#/programs/new", `#program-form`},
+		{"#/programs/new?incident=" + incident, `#program-incident`},
+		{"#/programs/" + program, `#program-facts`},
 		{"#/audit", `#audit-list`}, // last: the reload below expects it
 	}
 	for _, s := range screens {

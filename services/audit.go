@@ -513,6 +513,13 @@ func (n *auditNames) view(e models.AuditEntry, before, after map[string]any) Aud
 			t.ID = id
 		}
 		t.Name, _ = snap["name"].(string)
+	case "program":
+		// Named by its title at the time, at the unit the row is filed under.
+		if hasID {
+			t.ID = id
+		}
+		t.Name, _ = snap["title"].(string)
+		t.Unit = n.unitOf(e)
 	}
 	count := func(v any) *int {
 		var c int

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -851,4 +852,12 @@ func lockTableWriters(tx *gorm.DB, table string) error {
 		return nil
 	}
 	return dbErr("lock "+table, tx.Exec("LOCK TABLE "+table+" IN SHARE ROW EXCLUSIVE MODE").Error)
+}
+
+// monthOf is the expression of the month ("YYYY-MM") in India time of the timestamp column col.
+func monthOf(db *gorm.DB, col string) string {
+	if isPostgres(db) {
+		return "to_char(" + col + " AT TIME ZONE '" + programMonthZone + "', 'YYYY-MM')"
+	}
+	return "strftime('%Y-%m', " + col + ", '+" + strconv.Itoa(int(programMonthShift/time.Minute)) + " minutes')"
 }

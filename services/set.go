@@ -19,6 +19,8 @@ type Set struct {
 	Incidents *Incidents
 	// Intake takes reports from the public and keeps their review queue.
 	Intake *Intake
+	// Programs plans programs at the units and records how they went.
+	Programs *Programs
 }
 
 // NewSet builds every service.
@@ -42,5 +44,6 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 		Representation: NewRepresentation(db, now, units),
 		Incidents:      incidents,
 		Intake:         NewIntake(db, now, units, incidents),
+		Programs:       NewPrograms(db, now, units),
 	}, nil
 }

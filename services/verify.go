@@ -28,7 +28,7 @@ func NewVerifier(db *gorm.DB, now Clock) *Verifier { return &Verifier{db: db, no
 type Difference struct {
 	UnitID    int64
 	Code      string
-	Field     string // path, depth, seats, committee_complete, booths, booths_complete, people.path, incidents.path or incident <id> …
+	Field     string // path, depth, seats, committee_complete, booths, booths_complete, people.path, incidents.path, programs.path, incident <id> or program <id> …
 	Stored    string
 	Recounted string
 	value     any // the recounted value, for the fix; nil when it cannot be fixed
@@ -114,6 +114,12 @@ func (v *Verifier) Fix(ctx context.Context, actor Actor) ([]Difference, error) {
 			if path, ok := byUnit[id]["incidents.path"]; ok {
 				delete(byUnit[id], "incidents.path")
 				if err := tx.Model(&models.Incident{}).Where("unit_id = ?", id).UpdateColumn("path", path).Error; err != nil {
+					return dbErr("verify: fix", err)
+				}
+			}
+			if path, ok := byUnit[id]["programs.path"]; ok {
+				delete(byUnit[id], "programs.path")
+				if err := tx.Model(&models.Program{}).Where("unit_id = ?", id).UpdateColumn("path", path).Error; err != nil {
 					return dbErr("verify: fix", err)
 				}
 			}
@@ -338,26 +344,27 @@ func recount(tx *gorm.DB) ([]Difference, error) {
 		return nil, err
 	}
 	out = append(out, rep...)
-	inc, err := verifyIncidents(tx, func(id int64) (string, string, bool) {
+	unitOf := func(id int64) (string, string, bool) {
 		if u := byID[id]; u != nil {
 			return u.path, u.Code, true
 		}
 		return "", "", false
-	})
+	}
+	inc, err := verifyIncidents(tx, unitOf)
 	if err != nil {
 		return nil, err
 	}
 	out = append(out, inc...)
-	intake, err := verifyIntake(tx, func(id int64) (string, string, bool) {
-		if u := byID[id]; u != nil {
-			return u.path, u.Code, true
-		}
-		return "", "", false
-	})
+	intake, err := verifyIntake(tx, unitOf)
 	if err != nil {
 		return nil, err
 	}
 	out = append(out, intake...)
+	prog, err := verifyPrograms(tx, unitOf)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, prog...)
 	slices.SortStableFunc(out, func(a, b Difference) int { return cmpInt64(a.UnitID, b.UnitID) })
 	return out, nil
 }

@@ -19,13 +19,15 @@ import * as accountView from './views/account.js';
 import * as incidentsView from './views/incidents.js';
 import { reportView, trackView } from './views/intake.js';
 import * as reviewView from './views/review.js';
+import * as programsView from './views/programs.js';
 
 // HOME is the first screen after login, for every role: the representation dashboard of the
 // user's area.
 const HOME = '#/dashboard';
 
 const views = { login: loginView, dashboard: dashboardView, units: unitsView, people: peopleView, users: usersView, audit: auditView, person: personView, account: accountView, incidents: incidentsView,
-  report: reportView, track: trackView, 'incident-reports': reviewView };
+  report: reportView, track: trackView, 'incident-reports': reviewView,
+  programs: programsView };
 
 // PUBLIC are the routes that need no login: the public intake of incidents.
 const PUBLIC = new Set(['report', 'track']);
@@ -84,6 +86,7 @@ function renderHeader(route) {
   if (canManageUsers(u.role)) items.push(['users', 'nav.users'], ['audit', 'nav.audit']);
   if (canReadIncidents(u.role)) items.push(['incidents', 'nav.incidents']);
   if (canReviewReports(u.role)) items.push(['incident-reports', 'nav.incident_reports']);
+  items.push(['programs', 'nav.programs']); // every role reads the programs of its area
   const nav = h('nav', { class: 'nav', id: 'app-nav', 'aria-label': t('nav.label') },
     ...items.map(([name, key]) => h('a', {
       href: '#/' + name,

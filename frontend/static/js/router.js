@@ -1,6 +1,7 @@
 // router.js maps hash routes to views: #/login, #/dashboard, #/dashboard/{id}, #/units, #/units/{id},
-// #/people, #/people/{id}, #/account, #/users, #/audit, #/incidents, #/incidents/{id}, and the
-// public intake: #/report, #/track, #/track/{code} (no login) and the review queue #/incident-reports.
+// #/people, #/people/{id}, #/account, #/users, #/audit, #/incidents, #/incidents/{id}, #/programs,
+// #/programs/new[?incident={id}], #/programs/{id}, #/programs/{id}/edit, and the public intake:
+// #/report, #/track, #/track/{code} (no login) and the review queue #/incident-reports.
 // Hash routes keep the server to static files.
 
 const routes = [
@@ -20,6 +21,10 @@ const routes = [
   { name: 'track', re: /^#\/track$/ },
   { name: 'track', re: /^#\/track\/([^/?#]+)$/, keys: ['code'] },
   { name: 'incident-reports', re: /^#\/incident-reports$/ },
+  { name: 'programs', re: /^#\/programs$/ },
+  { name: 'programs', re: /^#\/programs\/(new)\??([^#]*)$/, keys: ['id', 'query'] },
+  { name: 'programs', re: /^#\/programs\/([^/?#]+)\/(edit)$/, keys: ['id', 'edit'] },
+  { name: 'programs', re: /^#\/programs\/([^/?#]+)$/, keys: ['id'] },
 ];
 
 // parse returns {name, params} for a hash; an empty hash is 'home', anything else unknown 'unknown'.

@@ -126,6 +126,15 @@ function refWords(r) {
   return r.hidden ? t('audit.hidden.other') : unitName(r) || '—';
 }
 
+// snapshot is a row's stored record as an object ({} when there is none).
+function snapshot(v) {
+  try {
+    return (typeof v === 'string' ? JSON.parse(v) : v) || {};
+  } catch (e) {
+    return {};
+  }
+}
+
 // sentence says the row in the reader's language.
 function sentence(it) {
   const tg = it.target || { kind: it.entity };
@@ -154,6 +163,10 @@ function sentence(it) {
       return t('audit_sentence.' + key, p);
     case 'seat.import':
       return tn('audit_sentence.seat.import', tg.created || 0, p);
+    case 'program.create': case 'program.update': case 'program.delete':
+      return t('audit_sentence.' + key, p);
+    case 'program.report':
+      return t('audit_sentence.program.report', { ...p, status: t('program_status.' + snapshot(it.after).status, null, '') });
   }
   if (it.action === 'seed') return t('audit_sentence.seed', p);
   return t('audit_sentence.other', { ...p, action: t('action.' + it.action, null, it.action), entity: t('entity.' + it.entity, null, it.entity) });
