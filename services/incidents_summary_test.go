@@ -117,9 +117,9 @@ func TestIncidentSummary(t *testing.T) {
 		d3.ID:    {},
 	}
 	for name, got := range map[string]map[int64]counts{
-		"state office":          summary(iv.state, nil),
-		"state office, state":   summary(iv.state, &tr.state.ID),
-		"admin, state":          summary(services.System, &tr.state.ID),
+		"state office":        summary(iv.state, nil),
+		"state office, state": summary(iv.state, &tr.state.ID),
+		"admin, state":        summary(services.System, &tr.state.ID),
 	} {
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("%s (-want +got):\n%s", name, d)
