@@ -388,6 +388,21 @@ func matrixRows() []matrixRow {
 			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
 			"dc": {s200, s200, s404, s404}, "worker": {s403, s403, s403, s403}, "viewer": {s403, s403, s403, s403},
 		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/incidents" + m.under(loc), nil }},
+		{route: "GET /api/v1/incidents/summary", locs: listInOut, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s403, s403, s403, s403}, "viewer": {s403, s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			if loc == locNone {
+				return "/api/v1/incidents/summary", nil
+			}
+			return "/api/v1/incidents/summary?under=" + m.district(loc), nil
+		}},
+		{route: "GET /api/v1/exports/incidents.csv", locs: listInOut, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s403, s403, s403, s403}, "viewer": {s403, s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/exports/incidents.csv" + m.under(loc), nil
+		}},
 		{route: "GET /api/v1/incidents/:id", locs: inOut, want: byRole{
 			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
 			"dc": {s200, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},

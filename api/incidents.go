@@ -1,6 +1,7 @@
 package api
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -180,15 +181,11 @@ func (s *Server) listIncidents(c *gin.Context) {
 	if !ok {
 		return
 	}
-	under, ok := queryID(c, "under")
+	f, ok := incidentFilter(c)
 	if !ok {
 		return
 	}
-	f := services.IncidentFilter{Under: under, Status: c.Query("status"), Kind: c.Query("kind"), AffectedGroup: c.Query("affected_group"),
-		From: c.Query("from"), To: c.Query("to"), Page: pr}
-	if f.Overdue, ok = queryBool(c, "overdue"); !ok {
-		return
-	}
+	f.Page = pr
 	page, err := s.Incidents.List(c.Request.Context(), actor(c), f)
 	if err != nil {
 		writeError(c, err)
@@ -275,4 +272,70 @@ func (s *Server) closeIncident(c *gin.Context) {
 	incidentStep(c, func(id int64, version *int64, req closeRequest) (services.IncidentView, error) {
 		return s.Incidents.Close(c.Request.Context(), actor(c), id, services.CloseInput{Outcome: req.Outcome, ClosedOn: req.ClosedOn, IfMatch: version})
 	})
+}
+
+// districtSummaryJSON is where the incidents of one district stand.
+type districtSummaryJSON struct {
+	UnitID               string `json:"unit_id"`
+	Code                 string `json:"code"`
+	Name                 string `json:"name"`
+	NameHi               string `json:"name_hi"`
+	NameHiTransliterated string `json:"name_hi_transliterated,omitempty"`
+	Open                 int64  `json:"open"`
+	Overdue              int64  `json:"overdue"`
+	ForwardedThisMonth   int64  `json:"forwarded_this_month"`
+	Reported             int64  `json:"reported"`
+	CommitteeFormed      int64  `json:"committee_formed"`
+	ReportSubmitted      int64  `json:"report_submitted"`
+	Forwarded            int64  `json:"forwarded"`
+	Closed               int64  `json:"closed"`
+}
+
+func toDistrictSummary(d services.DistrictSummary) districtSummaryJSON {
+	return districtSummaryJSON{UnitID: idString(d.Unit.ID), Code: d.Unit.Code, Name: d.Unit.Name, NameHi: d.Unit.NameHi,
+		NameHiTransliterated: transliterated(d.Unit.Name, d.Unit.NameHi), Open: d.Open, Overdue: d.Overdue,
+		ForwardedThisMonth: d.ForwardedThisMonth, Reported: d.Reported, CommitteeFormed: d.CommitteeFormed,
+		ReportSubmitted: d.ReportSubmitted, Forwarded: d.Forwarded, Closed: d.Closed}
+}
+
+// incidentSummary answers a row per district under under=, all in one page.
+func (s *Server) incidentSummary(c *gin.Context) {
+	under, ok := queryID(c, "under")
+	if !ok {
+		return
+	}
+	rows, err := s.Incidents.Summary(c.Request.Context(), actor(c), under)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newList(services.Page[services.DistrictSummary]{Items: rows}, toDistrictSummary))
+}
+
+// incidentFilter reads the list's filters (not its paging) from the query.
+func incidentFilter(c *gin.Context) (services.IncidentFilter, bool) {
+	under, ok := queryID(c, "under")
+	if !ok {
+		return services.IncidentFilter{}, false
+	}
+	f := services.IncidentFilter{Under: under, Status: c.Query("status"), Kind: c.Query("kind"), AffectedGroup: c.Query("affected_group"),
+		From: c.Query("from"), To: c.Query("to")}
+	if f.Overdue, ok = queryBool(c, "overdue"); !ok {
+		return services.IncidentFilter{}, false
+	}
+	return f, true
+}
+
+// exportIncidents streams the incidents the list would show, with the same filters, as CSV.
+func (s *Server) exportIncidents(c *gin.Context) {
+	f, ok := incidentFilter(c)
+	if !ok {
+		return
+	}
+	sel, err := s.Incidents.Select(c.Request.Context(), actor(c), f)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	streamCSV(c, "incidents.csv", func(w io.Writer) error { return s.Incidents.ExportCSV(c.Request.Context(), sel, w) })
 }

@@ -173,6 +173,7 @@ func (s *Server) routes() {
 
 	a.POST("/incidents", json, s.createIncident)
 	a.GET("/incidents", s.listIncidents)
+	a.GET("/incidents/summary", s.incidentSummary)
 	a.GET("/incidents/:id", s.getIncident)
 	a.GET("/incidents/:id/memorandum", s.incidentMemorandum)
 	a.POST("/incidents/:id/committee", json, s.formIncidentCommittee)
@@ -195,6 +196,7 @@ func (s *Server) routes() {
 	a.GET("/exports/units.csv", s.exportUnits)
 	a.POST("/imports/people", s.importPeople)
 	a.GET("/exports/people.csv", s.exportPeople)
+	a.GET("/exports/incidents.csv", s.exportIncidents)
 }
 
 func (s *Server) healthz(c *gin.Context) {

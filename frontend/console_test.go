@@ -116,8 +116,9 @@ func (c *console) take() []string {
 // without a single failed request or console message — in particular no refresh that is sure to
 // fail and no CSP warning — and so does every screen an administrator visits afterwards on a
 // phone: the dashboard, the units, a unit, a booth with its committee, people, a person's page,
-// one's own account, users, the incidents with one case, the public intake's form, tracking
-// page and review queue, the programs (list, form, one program), and audit;
+// one's own account, users, the incidents with one case, the new-incident form, the summary per
+// district, the public intake's form, tracking page and review queue, the programs (list, form,
+// one program), and audit;
 // a reload resumes the session, and after logging out a reload asks for no refresh.
 func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	a := newApp(t)
@@ -166,6 +167,8 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 		{"#/users", `#users-list .user-item[data-username="console.admin"]`},
 		{"#/incidents", `#incidents-list .incident-item`},
 		{"#/incidents/" + incident, `#incident-timeline .incident-step[data-step="report_submitted"]`},
+		{"#/incidents/new", `#incident-form #incident-kinds .incident-kind`},
+		{"#/incidents/summary", `#summary-table .summary-row`},
 		{"#/report", `#intake-form`},
 		{"#/track/" + code, `#track-status`},
 		{"#/incident-reports", `#review-list .review-item`},

@@ -79,12 +79,17 @@ func TestIncidentsScreens(t *testing.T) {
 	assert.Equal(t, []string{late}, overdue, "only the committee 44 days without a report is overdue")
 	noSideScroll(t, ctx, "#/incidents")
 
-	// Filter by status.
+	// Filter by status: a chip; the filter goes into the address, so a reload keeps it.
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.SetValue(chromedp.CSS("#incidents-status"), "report_submitted"),
+		chromedp.Click(chromedp.CSS(`#incidents-status-chips [data-status="report_submitted"]`)),
 		chromedp.Click(chromedp.CSS("#incidents-apply")),
 	))
-	waitFor(t, ctx, `document.querySelectorAll('#incidents-list .incident-item').length === 1 && document.querySelector('#incidents-list .incident-item').dataset.id === `+strconv.Quote(done))
+	onlyDone := `document.querySelectorAll('#incidents-list .incident-item').length === 1 && document.querySelector('#incidents-list .incident-item').dataset.id === ` + strconv.Quote(done)
+	waitFor(t, ctx, onlyDone)
+	assert.Equal(t, "#/incidents?status=report_submitted", eval[string](t, ctx, `location.hash`))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Reload()))
+	waitFor(t, ctx, onlyDone)
+	assert.Equal(t, "true", eval[string](t, ctx, `document.querySelector('#incidents-status-chips [data-status="report_submitted"]').getAttribute('aria-pressed')`))
 
 	// The case page.
 	require.NoError(t, chromedp.Do(ctx,

@@ -152,3 +152,42 @@ func TestProgramAuditSentences(t *testing.T) {
 	assert.Contains(t, text(t, ctx, row("report")+" .audit-sentence"), "reported the program “धरना: दोषियों की गिरफ़्तारी” at")
 	assert.Contains(t, text(t, ctx, row("report")+" .audit-sentence"), "as Held")
 }
+
+// TestCasePageListsItsPrograms: an incident's case page lists the programs held about it, and its
+// "plan a program" link opens the program form with that incident chosen.
+func TestCasePageListsItsPrograms(t *testing.T) {
+	a := newApp(t)
+	const booth = "UP-AC-171-PS-0002"
+	a.user(t, "about.state", models.RoleStateOffice, "UP")
+	incident := a.incident(t, booth, "गुडम्बा की घटना", 5, 0, "")
+	other := a.incident(t, booth, "दूसरी घटना", 5, 0, "")
+	incID, err := strconv.ParseInt(incident, 10, 64)
+	require.NoError(t, err)
+	u, err := a.set.Units.UnitByCode(context.Background(), services.System, booth)
+	require.NoError(t, err)
+	v, err := a.set.Programs.Create(context.Background(), services.System, services.ProgramInput{UnitID: &u.ID, IncidentID: &incID,
+		Kind: "protest", Title: "धरना-प्रदर्शन गुडम्बा", StartsAt: time.Now().Add(48 * time.Hour).Format(time.RFC3339)})
+	require.NoError(t, err)
+	about := strconv.FormatInt(v.Program.ID, 10)
+	unrelated := a.program(t, booth, "असंबंधित कार्यक्रम", time.Now().Add(24*time.Hour))
+
+	ctx := phone(t)
+	loginAt(t, ctx, a.URL+"/#/incidents/"+incident, "about.state")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#incident-programs-list .program-item[data-id="`+about+`"]`))))
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#incident-programs-list .program-item').length`))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "only the program about this incident is listed, not %s", unrelated)
+	noSideScroll(t, ctx, "the case page with its programs")
+
+	// The other incident has none, and says so.
+	goHash(t, ctx, "#/incidents/"+other)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#incident-programs-empty`))))
+
+	goHash(t, ctx, "#/incidents/"+incident)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#incident-plan-program`))), "the case page offers to plan a program")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#incident-plan-program`)), chromedp.WaitVisible(chromedp.CSS(`#program-form`))), "the link opens the program form")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitReady(chromedp.CSS(`#program-incident option[value="`+incident+`"]`))), "the form offers the incident")
+	chosen, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#program-incident').value`))
+	require.NoError(t, err)
+	assert.Equal(t, incident, chosen, "the form opens with the incident chosen")
+}

@@ -189,7 +189,7 @@ func (s *Incidents) Memorandum(ctx context.Context, actor Actor, id int64, lang,
 		head.Address = DefaultLetterhead.Address
 	}
 	inc := v.Incident
-	d := memoData{T: t, Party: head, Today: memoDate(models.DateOf(s.now())), Title: inc.Title,
+	d := memoData{T: t, Party: head, Today: memoDate(s.today()), Title: inc.Title,
 		OccurredOn: memoDate(inc.OccurredOn), Place: inc.Place, Kind: t.Kinds[inc.Kind], Victims: t.None, Description: inc.Description,
 		VisitedOn: memoDate(v.Report.VisitedOn), Findings: v.Report.Findings, Recommends: v.Report.Recommendations}
 	if inc.Victims != nil {

@@ -200,7 +200,7 @@ func (s *Incidents) Create(ctx context.Context, actor Actor, in IncidentInput) (
 // both log an incident under the same rules. The caller has checked the role.
 func (s *Incidents) create(tx *gorm.DB, actor Actor, in IncidentInput) (IncidentView, error) {
 	now := s.now()
-	f, on, groups := in.validate(models.DateOf(now))
+	f, on, groups := in.validate(models.DateOf(now.In(IST)))
 	var unit models.Unit
 	var unitErr error
 	if in.UnitID != nil {
@@ -395,7 +395,7 @@ func (s *Incidents) describe(db *gorm.DB, incs []models.Incident) ([]IncidentVie
 
 // overdueCutoff is the date before which a committee that has not reported is overdue.
 func (s *Incidents) overdueCutoff() models.Date {
-	return models.DateOf(s.now()).AddDays(-OverdueDays)
+	return s.today().AddDays(-OverdueDays)
 }
 
 // Get returns one incident with its investigation. Returns Forbidden for booth workers and
@@ -429,6 +429,30 @@ func (s *Incidents) List(ctx context.Context, actor Actor, f IncidentFilter) (Pa
 	if err != nil {
 		return Page[IncidentView]{}, err
 	}
+	sel, err := s.Select(ctx, actor, f)
+	if err != nil {
+		return Page[IncidentView]{}, err
+	}
+	return s.page(ctx, sel, limit, after)
+}
+
+// IncidentSelection is a checked incident filter: the actor's scope, the unit asked for and the
+// filter's conditions, ready to be read as a page or an export.
+type IncidentSelection struct {
+	actor Actor
+	under *models.Unit
+	conds conds
+	f     IncidentFilter
+}
+
+// Select checks an incident filter against the actor's role and scope, so that callers (the
+// list, the CSV export) can refuse a bad request before they answer. Returns Forbidden for booth
+// workers and viewers, Invalid for a bad filter and NotFound when under names a unit the actor
+// cannot see.
+func (s *Incidents) Select(ctx context.Context, actor Actor, f IncidentFilter) (IncidentSelection, error) {
+	if !actor.mayReadIncidents() {
+		return IncidentSelection{}, Errorf(EForbidden, "your role may not read incidents")
+	}
 	var fe Fields
 	if f.Status != "" && !models.IncidentStatus(f.Status).Valid() {
 		fe.AddCode("status", "one_of", map[string]any{"allowed": models.IncidentStatuses}, "must be %s", oneOf(models.IncidentStatuses))
@@ -447,43 +471,51 @@ func (s *Incidents) List(ctx context.Context, actor Actor, f IncidentFilter) (Pa
 		fe.AddCode("to", "date_invalid", nil, "must be a date, YYYY-MM-DD")
 	}
 	if err := fe.Err(); err != nil {
-		return Page[IncidentView]{}, err
+		return IncidentSelection{}, err
 	}
+	sel := IncidentSelection{actor: actor, f: f}
 	db := s.db.WithContext(ctx)
-	q := db.Model(&models.Incident{})
 	if f.Under != nil {
 		under, err := s.units.visible(db, actor, *f.Under, "under")
 		if err != nil {
-			return Page[IncidentView]{}, asNotFound(err)
+			return IncidentSelection{}, asNotFound(err)
 		}
-		cond, args := subtreeCond("incidents.path", under)
-		q = q.Where(cond, args...)
+		sel.under = &under
+		c, args := subtreeCond("incidents.path", under)
+		sel.conds.add(c, args...)
 	}
 	scope, scopeArgs := scopeCond(actor, "incidents.path")
-	q = q.Where(scope, scopeArgs...)
+	sel.conds.add(scope, scopeArgs...)
 	if f.Status != "" {
-		q = q.Where("incidents.status = ?", f.Status)
+		sel.conds.add("incidents.status = ?", f.Status)
 	}
 	if f.Kind != "" {
-		q = q.Where("incidents.kind = ?", f.Kind)
+		sel.conds.add("incidents.kind = ?", f.Kind)
 	}
 	if f.AffectedGroup != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM incident_groups g WHERE g.incident_id = incidents.id AND g.grp = ?)", f.AffectedGroup)
+		sel.conds.add("EXISTS (SELECT 1 FROM incident_groups g WHERE g.incident_id = incidents.id AND g.grp = ?)", f.AffectedGroup)
 	}
 	if from != "" {
-		q = q.Where("incidents.occurred_on >= ?", from)
+		sel.conds.add("incidents.occurred_on >= ?", from)
 	}
 	if to != "" {
-		q = q.Where("incidents.occurred_on <= ?", to)
+		sel.conds.add("incidents.occurred_on <= ?", to)
 	}
 	if f.Overdue != nil {
 		overdue := "incidents.status = 'committee_formed' AND EXISTS (SELECT 1 FROM incident_committees c WHERE c.incident_id = incidents.id AND c.formed_on < ?)"
 		if *f.Overdue {
-			q = q.Where(overdue, s.overdueCutoff())
+			sel.conds.add(overdue, s.overdueCutoff())
 		} else {
-			q = q.Where("NOT ("+overdue+")", s.overdueCutoff())
+			sel.conds.add("NOT ("+overdue+")", s.overdueCutoff())
 		}
 	}
+	return sel, nil
+}
+
+// page reads one page of a selection, newest first, after the id after (0: from the start).
+func (s *Incidents) page(ctx context.Context, sel IncidentSelection, limit int, after int64) (Page[IncidentView], error) {
+	db := s.db.WithContext(ctx)
+	q := sel.conds.apply(db.Model(&models.Incident{}))
 	if after > 0 {
 		q = q.Where("incidents.id < ?", after)
 	}
@@ -575,7 +607,7 @@ type CommitteeInput struct {
 func (s *Incidents) FormCommittee(ctx context.Context, actor Actor, id int64, in CommitteeInput) (IncidentView, error) {
 	return s.advance(ctx, actor, id, in.IfMatch, models.IncidentReported, "form_committee", func(tx *gorm.DB, v IncidentView) error {
 		var f Fields
-		today := models.DateOf(s.now())
+		today := s.today()
 		on := dateField(&f, "formed_on", in.FormedOn, false, today, v.Incident.OccurredOn, "occurred_on")
 		if on == "" {
 			on = today
@@ -633,7 +665,7 @@ type ReportInput struct {
 func (s *Incidents) SubmitReport(ctx context.Context, actor Actor, id int64, in ReportInput) (IncidentView, error) {
 	return s.advance(ctx, actor, id, in.IfMatch, models.IncidentCommitteeFormed, "submit_report", func(tx *gorm.DB, v IncidentView) error {
 		var f Fields
-		today := models.DateOf(s.now())
+		today := s.today()
 		formed := models.Date("")
 		if v.Committee != nil {
 			formed = v.Committee.FormedOn
@@ -674,7 +706,7 @@ type ForwardInput struct {
 func (s *Incidents) Forward(ctx context.Context, actor Actor, id int64, in ForwardInput) (IncidentView, error) {
 	return s.advance(ctx, actor, id, in.IfMatch, models.IncidentReportSubmitted, "forward", func(tx *gorm.DB, v IncidentView) error {
 		var f Fields
-		today := models.DateOf(s.now())
+		today := s.today()
 		floor := models.Date("")
 		if v.Report != nil {
 			floor = v.Report.SubmittedOn
@@ -717,7 +749,7 @@ type CloseInput struct {
 func (s *Incidents) Close(ctx context.Context, actor Actor, id int64, in CloseInput) (IncidentView, error) {
 	return s.advance(ctx, actor, id, in.IfMatch, models.IncidentForwarded, "close", func(tx *gorm.DB, v IncidentView) error {
 		var f Fields
-		today := models.DateOf(s.now())
+		today := s.today()
 		floor := models.Date("")
 		if v.Forward != nil {
 			floor = v.Forward.ForwardedOn

@@ -50,9 +50,6 @@ const (
 	programMonthShift = 330 * time.Minute // India Standard Time: UTC+05:30, no daylight saving
 )
 
-// IST is India Standard Time, in which a program's day and month are told.
-var IST = time.FixedZone("IST", int(programMonthShift/time.Second))
-
 // mayPlanPrograms: every role but the viewer plans programs (a booth worker at their booth).
 func (a Actor) mayPlanPrograms() bool {
 	switch a.Role {

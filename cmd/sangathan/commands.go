@@ -155,8 +155,8 @@ func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || (pos[0] != "units" && pos[0] != "people") {
-		return fmt.Errorf("%w: export units|people", errUsage)
+	if len(pos) != 1 || (pos[0] != "units" && pos[0] != "people" && pos[0] != "incidents") {
+		return fmt.Errorf("%w: export units|people|incidents", errUsage)
 	}
 	a, err := openApp(ctx, loadConfig())
 	if err != nil {
@@ -171,7 +171,13 @@ func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		underID = &u.ID
 	}
-	sel, err := a.Exports.CheckUnits(ctx, services.System, underID)
+	var sel services.UnitSelection
+	var incidents services.IncidentSelection
+	if pos[0] == "incidents" {
+		incidents, err = a.Incidents.Select(ctx, services.System, services.IncidentFilter{Under: underID})
+	} else {
+		sel, err = a.Exports.CheckUnits(ctx, services.System, underID)
+	}
 	if err != nil {
 		return err
 	}
@@ -186,8 +192,11 @@ func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	write := func() error { return a.Exports.Units(ctx, sel, bw) }
-	if pos[0] == "people" {
+	switch pos[0] {
+	case "people":
 		write = func() error { return a.Exports.People(ctx, services.System, sel, bw) }
+	case "incidents":
+		write = func() error { return a.Incidents.ExportCSV(ctx, incidents, bw) }
 	}
 	if err := write(); err != nil {
 		return err

@@ -3,7 +3,7 @@
 //	sangathan serve [--demo] [--addr :8080]
 //	sangathan migrate [up|status]
 //	sangathan import units|people FILE.csv[.gz] [--mode all_or_nothing|valid_rows] [--max-mib 512]
-//	sangathan export units|people [--under CODE] [--out FILE]
+//	sangathan export units|people|incidents [--under CODE] [--out FILE]
 //	sangathan user create --username U --password P --role R [--scope CODE]
 //	sangathan verify [--fix]
 //	sangathan seed [--scale district|state] [--districts N] [--seed N] [--password P]
@@ -29,7 +29,7 @@ Usage:
   sangathan import units|people FILE [--mode M] [--max-mib 512]
                                                load a units or people CSV (.csv or .csv.gz, - for stdin),
                                                refusing one larger than --max-mib after decompression
-  sangathan export units|people [--under CODE] [--out FILE]
+  sangathan export units|people|incidents [--under CODE] [--out FILE]
                                                write units or people as CSV (stdout by default)
   sangathan user create --username U --password P --role R [--scope CODE]
                                                create an account

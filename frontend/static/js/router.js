@@ -1,7 +1,9 @@
 // router.js maps hash routes to views: #/login, #/dashboard, #/dashboard/{id}, #/units, #/units/{id},
-// #/people, #/people/{id}, #/account, #/users, #/audit, #/incidents, #/incidents/{id}, #/programs,
-// #/programs/new[?incident={id}], #/programs/{id}, #/programs/{id}/edit, and the public intake:
-// #/report, #/track, #/track/{code} (no login) and the review queue #/incident-reports.
+// #/people, #/people/{id}, #/account, #/users, #/audit, #/incidents, #/incidents/new,
+// #/incidents/summary, #/incidents/{id}, #/programs, #/programs/new[?incident={id}], #/programs/{id},
+// #/programs/{id}/edit, and the public intake: #/report, #/track, #/track/{code} (no login) and the
+// review queue #/incident-reports. A hash may end in a query (#/incidents?status=closed): parse
+// gives it as params.query, so that a screen's filters outlive a reload.
 // Hash routes keep the server to static files.
 
 const routes = [
@@ -16,31 +18,35 @@ const routes = [
   { name: 'users', re: /^#\/users$/ },
   { name: 'audit', re: /^#\/audit$/ },
   { name: 'incidents', re: /^#\/incidents$/ },
+  { name: 'incidents', re: /^#\/incidents\/(new|summary)$/, keys: ['page'] },
   { name: 'incidents', re: /^#\/incidents\/([^/?#]+)$/, keys: ['id'] },
   { name: 'report', re: /^#\/report$/ },
   { name: 'track', re: /^#\/track$/ },
   { name: 'track', re: /^#\/track\/([^/?#]+)$/, keys: ['code'] },
   { name: 'incident-reports', re: /^#\/incident-reports$/ },
   { name: 'programs', re: /^#\/programs$/ },
-  { name: 'programs', re: /^#\/programs\/(new)\??([^#]*)$/, keys: ['id', 'query'] },
+  { name: 'programs', re: /^#\/programs\/(new)$/, keys: ['id'] },
   { name: 'programs', re: /^#\/programs\/([^/?#]+)\/(edit)$/, keys: ['id', 'edit'] },
   { name: 'programs', re: /^#\/programs\/([^/?#]+)$/, keys: ['id'] },
 ];
 
 // parse returns {name, params} for a hash; an empty hash is 'home', anything else unknown 'unknown'.
 export function parse(hash) {
-  const h = hash || '';
+  const full = hash || '';
+  const at = full.indexOf('?');
+  const h = at < 0 ? full : full.slice(0, at);
+  const query = at < 0 ? {} : Object.fromEntries(new URLSearchParams(full.slice(at + 1)));
   for (const r of routes) {
     const m = h.match(r.re);
     if (m) {
-      const params = {};
+      const params = { query };
       (r.keys || []).forEach((k, i) => {
         params[k] = decodeURIComponent(m[i + 1]);
       });
-      return { name: r.name, params, hash: h };
+      return { name: r.name, params, hash: full };
     }
   }
-  return { name: h === '' || h === '#' || h === '#/' ? 'home' : 'unknown', params: {}, hash: h };
+  return { name: h === '' || h === '#' || h === '#/' ? 'home' : 'unknown', params: { query }, hash: full };
 }
 
 // href builds the hash of a route.

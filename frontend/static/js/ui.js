@@ -190,6 +190,22 @@ export function moreButton(onMore, attrs = {}) {
   return b;
 }
 
+// enterSearches makes Enter in a search box run search and never send the form around it.
+// Cancelling keydown is not enough: a browser (or a remote-controlled one) that delivers the
+// character as a keypress of its own still submits the form implicitly on it, so the keypress
+// of Enter is cancelled too.
+export function enterSearches(input, search) {
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.isComposing) {
+      e.preventDefault();
+      search();
+    }
+  });
+  input.addEventListener('keypress', (e) => {
+    if (e.key === 'Enter') e.preventDefault();
+  });
+}
+
 // unitPicker is a search box that lists matching units to pick one. search(q) returns the
 // API's items; label(u) names a unit; onPick(u) gets the choice (null when cleared).
 export function unitPicker({ id, search, label, onPick, placeholder }) {
@@ -238,12 +254,9 @@ export function unitPicker({ id, search, label, onPick, placeholder }) {
     clearTimeout(timer);
     timer = setTimeout(run, 250);
   });
-  input.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') {
-      e.preventDefault();
-      clearTimeout(timer);
-      run();
-    }
+  enterSearches(input, () => {
+    clearTimeout(timer);
+    run();
   });
   const el = h('div', { class: 'picker' }, input, chosen, results);
   el.pick = pick;

@@ -158,7 +158,7 @@ function sentence(it) {
     case 'seat.create': case 'seat.end':
     case 'user.create': case 'user.update': case 'user.deactivate':
     case 'api_token.create': case 'api_token.revoke':
-    case 'people.export': case 'representation_targets.update': case 'rollups.verify_fix':
+    case 'people.export': case 'incidents.export': case 'representation_targets.update': case 'rollups.verify_fix':
     case 'unit.import': case 'person.import':
       return t('audit_sentence.' + key, p);
     case 'seat.import':

@@ -7,7 +7,7 @@
 import * as api from '../api.js';
 import { t, num, date, tn } from '../i18n.js';
 import { canManagePeople } from '../roles.js';
-import { h, put, msg, field, formError, showErrors, clearErrors, button, moreButton, errorText } from '../ui.js';
+import { h, put, msg, field, formError, showErrors, clearErrors, button, moreButton, errorText, enterSearches } from '../ui.js';
 import { name, other, tags, personFields, phoneText, pickFacts, nearOf } from '../person.js';
 import * as enums from '../enums.js';
 import * as builderView from './builder.js';
@@ -259,13 +259,10 @@ function addSection(unit, base, changed) {
     clearTimeout(timer);
     timer = setTimeout(find, 300);
   });
-  q.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') {
-      // Enter searches; it must not send the form.
-      e.preventDefault();
-      clearTimeout(timer);
-      find();
-    }
+  // Enter searches; it must not send the form.
+  enterSearches(q, () => {
+    clearTimeout(timer);
+    find();
   });
   const pick = (p) => {
     chosen = p;

@@ -38,7 +38,7 @@ async function lists() {
 
 export async function render(root, ctx) {
   const id = ctx.params.id;
-  if (id === 'new') return formPage(root, ctx, null, new URLSearchParams(ctx.params.query || ''));
+  if (id === 'new') return formPage(root, ctx, null, new URLSearchParams(ctx.params.query || {}));
   if (id !== undefined && ctx.params.edit) return editPage(root, ctx, id);
   if (id !== undefined) return programPage(root, ctx, id);
   return listPage(root, ctx);
