@@ -192,6 +192,20 @@ func (s *Server) routes() {
 	a.PATCH("/programs/:id", json, s.updateProgram)
 	a.DELETE("/programs/:id", s.deleteProgram)
 
+	a.POST("/parties", json, s.createParty)
+	a.GET("/parties", s.listParties)
+	a.GET("/parties/:id", s.getParty)
+	a.PATCH("/parties/:id", json, s.updateParty)
+	a.DELETE("/parties/:id", s.deleteParty)
+	a.POST("/seat-shares", json, s.createSeatShare)
+	a.GET("/seat-shares", s.listSeatShares)
+	a.GET("/seat-shares/summary", s.seatShareSummary)
+	a.GET("/seat-shares/seats", s.listSeats)
+	a.GET("/seat-shares/:id", s.getSeatShare)
+	a.PATCH("/seat-shares/:id", json, s.moveSeatShare)
+	a.DELETE("/seat-shares/:id", s.deleteSeatShare)
+	a.GET("/exports/seat-shares.csv", s.exportSeatShares)
+
 	a.POST("/imports/units", s.importUnits) // importBody applies the import limit
 	a.GET("/exports/units.csv", s.exportUnits)
 	a.POST("/imports/people", s.importPeople)

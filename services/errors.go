@@ -115,6 +115,11 @@ var FieldCodes = map[string]string{
 	"not_started":               "a program is held only once it has started (params.starts_at)",
 	"incident_not_in_scope":     "no such incident in the reader's scope",
 	"outside_incident_district": "the unit lies outside the district of the incident (params.district)",
+	"party_taken":               "another party already has this name or short name",
+	"party_has_seats":           "the party holds params.seats seat shares; move or delete them first",
+	"party_unknown":             "no such party",
+	"seat_taken":                "the seat is already allotted to params.short_name for this election",
+	"election_format":           "an election's name ends in its year, such as \"Lok Sabha 2029\"",
 }
 
 // AddCode records that field is wrong under rule code (FieldCodes), with its parameters.

@@ -28,7 +28,7 @@ func NewVerifier(db *gorm.DB, now Clock) *Verifier { return &Verifier{db: db, no
 type Difference struct {
 	UnitID    int64
 	Code      string
-	Field     string // path, depth, seats, committee_complete, booths, booths_complete, people.path, incidents.path, programs.path, incident <id> or program <id> …
+	Field     string // path, depth, seats, committee_complete, booths, booths_complete, people.path, incidents.path, programs.path, seat_shares.path, incident <id>, program <id> or seat share <id> …
 	Stored    string
 	Recounted string
 	value     any // the recounted value, for the fix; nil when it cannot be fixed
@@ -120,6 +120,12 @@ func (v *Verifier) Fix(ctx context.Context, actor Actor) ([]Difference, error) {
 			if path, ok := byUnit[id]["programs.path"]; ok {
 				delete(byUnit[id], "programs.path")
 				if err := tx.Model(&models.Program{}).Where("unit_id = ?", id).UpdateColumn("path", path).Error; err != nil {
+					return dbErr("verify: fix", err)
+				}
+			}
+			if path, ok := byUnit[id]["seat_shares.path"]; ok {
+				delete(byUnit[id], "seat_shares.path")
+				if err := tx.Model(&models.SeatShare{}).Where("unit_id = ?", id).UpdateColumn("path", path).Error; err != nil {
 					return dbErr("verify: fix", err)
 				}
 			}
@@ -365,6 +371,11 @@ func recount(tx *gorm.DB) ([]Difference, error) {
 		return nil, err
 	}
 	out = append(out, prog...)
+	shares, err := verifySeatShares(tx, unitOf)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, shares...)
 	slices.SortStableFunc(out, func(a, b Difference) int { return cmpInt64(a.UnitID, b.UnitID) })
 	return out, nil
 }
