@@ -489,6 +489,54 @@ func matrixRows() []matrixRow {
 			"dc": {s204, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
 		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/programs/" + m.program(loc), nil }},
 
+		// Alliances: every role reads the whole table (public party information); only admin and
+		// the state office write, the state office inside its state.
+		{route: "POST /api/v1/parties", locs: noObject, want: allianceWrite(s201), req: func(m *matrix, _, _ string) (string, any) {
+			return "/api/v1/parties", map[string]any{"name": m.unique("Party"), "short_name": m.unique("P")}
+		}},
+		{route: "GET /api/v1/parties", locs: noObject, want: same(s200), req: fixed("/api/v1/parties", nil)},
+		{route: "GET /api/v1/parties/:id", locs: noObject, want: same(s200), req: func(m *matrix, _, _ string) (string, any) {
+			return "/api/v1/parties/" + m.party(), nil
+		}},
+		{route: "PATCH /api/v1/parties/:id", locs: noObject, want: allianceWrite(s200), req: func(m *matrix, _, _ string) (string, any) {
+			return "/api/v1/parties/" + m.party(), map[string]any{"symbol": "साइकिल"}
+		}},
+		{route: "DELETE /api/v1/parties/:id", locs: noObject, want: allianceWrite(s204), req: func(m *matrix, _, _ string) (string, any) {
+			return "/api/v1/parties/" + m.party(), nil
+		}},
+		{route: "POST /api/v1/seat-shares", locs: inOut, field: "unit_id", want: byRole{
+			"admin": {s201, s201, s201}, "state": {s201, s201, s422},
+			"dc": {s403, s403, s403}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			a, _ := m.assembly(loc)
+			return "/api/v1/seat-shares", map[string]any{"election": m.election(), "unit_id": a, "party_id": m.party()}
+		}},
+		{route: "GET /api/v1/seat-shares", locs: listInOut, want: same(s200, s200, s200, s200), req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/seat-shares" + m.under(loc), nil
+		}},
+		{route: "GET /api/v1/seat-shares/summary", locs: listInOut, want: same(s200, s200, s200, s200), req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/seat-shares/summary?election=Lok+Sabha+2029&" + strings.TrimPrefix(m.under(loc), "?"), nil
+		}},
+		{route: "GET /api/v1/seat-shares/seats", locs: listInOut, want: same(s200, s200, s200, s200), req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/seat-shares/seats?election=Lok+Sabha+2029&" + strings.TrimPrefix(m.under(loc), "?"), nil
+		}},
+		{route: "GET /api/v1/seat-shares/:id", locs: inOut, want: same(s200, s200, s200), req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/seat-shares/" + m.share(loc), nil
+		}},
+		{route: "PATCH /api/v1/seat-shares/:id", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s403, s403, s403}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/seat-shares/" + m.share(loc), map[string]any{"party_id": m.party()}
+		}},
+		{route: "DELETE /api/v1/seat-shares/:id", locs: inOut, want: byRole{
+			"admin": {s204, s204, s204}, "state": {s204, s204, s404},
+			"dc": {s403, s403, s403}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/seat-shares/" + m.share(loc), nil }},
+		{route: "GET /api/v1/exports/seat-shares.csv", locs: listInOut, want: same(s200, s200, s200, s200), req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/exports/seat-shares.csv?election=Lok+Sabha+2029&" + strings.TrimPrefix(m.under(loc), "?"), nil
+		}},
+
 		{route: "GET /api/v1/representation/targets", locs: noObject, want: same(s200), req: fixed("/api/v1/representation/targets", nil)},
 		{route: "PUT /api/v1/representation/targets", locs: noObject, want: byRole{
 			"admin": {s200}, "state": {s200}, "dc": {s403}, "worker": {s403}, "viewer": {s403},
