@@ -527,14 +527,13 @@ func (n *auditNames) view(e models.AuditEntry, before, after map[string]any) Aud
 		}
 		t.Name, _ = snap["short_name"].(string)
 	case "seat_share":
-		// Named by the election; the seat is the unit the row is filed under, the party by its
-		// short name at the time.
+		// Named by the election; the seat is the unit the row is filed under (the party, by its
+		// short name at the time, is in the row's before and after).
 		if hasID {
 			t.ID = id
 		}
 		t.Name, _ = snap["election"].(string)
 		t.Unit = n.unitOf(e)
-		t.Position, _ = snap["party"].(string)
 	}
 	count := func(v any) *int {
 		var c int

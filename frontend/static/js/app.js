@@ -20,6 +20,7 @@ import * as incidentsView from './views/incidents.js';
 import { reportView, trackView } from './views/intake.js';
 import * as reviewView from './views/review.js';
 import * as programsView from './views/programs.js';
+import * as alliancesView from './views/alliances.js';
 
 // HOME is the first screen after login, for every role: the representation dashboard of the
 // user's area.
@@ -27,7 +28,7 @@ const HOME = '#/dashboard';
 
 const views = { login: loginView, dashboard: dashboardView, units: unitsView, people: peopleView, users: usersView, audit: auditView, person: personView, account: accountView, incidents: incidentsView,
   report: reportView, track: trackView, 'incident-reports': reviewView,
-  programs: programsView };
+  programs: programsView, alliances: alliancesView };
 
 // PUBLIC are the routes that need no login: the public intake of incidents.
 const PUBLIC = new Set(['report', 'track']);
@@ -87,6 +88,7 @@ function renderHeader(route) {
   if (canReadIncidents(u.role)) items.push(['incidents', 'nav.incidents']);
   if (canReviewReports(u.role)) items.push(['incident-reports', 'nav.incident_reports']);
   items.push(['programs', 'nav.programs']); // every role reads the programs of its area
+  items.push(['alliances', 'nav.alliances']); // every role reads the seat sharing
   const nav = h('nav', { class: 'nav', id: 'app-nav', 'aria-label': t('nav.label') },
     ...items.map(([name, key]) => h('a', {
       href: '#/' + name,

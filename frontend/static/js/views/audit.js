@@ -167,6 +167,15 @@ function sentence(it) {
       return t('audit_sentence.' + key, p);
     case 'program.report':
       return t('audit_sentence.program.report', { ...p, status: t('program_status.' + snapshot(it.after).status, null, '') });
+    case 'party.create': case 'party.update': case 'party.delete':
+      return t('audit_sentence.' + key, p);
+    case 'seat_share.create': case 'seat_share.update': case 'seat_share.delete': {
+      const before = snapshot(it.before), after = snapshot(it.after);
+      return t('audit_sentence.' + key, { ...p, election: tg.name || after.election || before.election || '',
+        party: (key === 'seat_share.delete' ? before.party : after.party) || '', from: before.party || '' });
+    }
+    case 'seat_shares.export':
+      return t('audit_sentence.seat_shares.export', { ...p, election: snapshot(it.after).election || '' });
   }
   if (it.action === 'seed') return t('audit_sentence.seed', p);
   return t('audit_sentence.other', { ...p, action: t('action.' + it.action, null, it.action), entity: t('entity.' + it.entity, null, it.entity) });
