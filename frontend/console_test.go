@@ -176,6 +176,7 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 		{"#/programs/new", `#program-form`},
 		{"#/programs/new?incident=" + incident, `#program-incident`},
 		{"#/programs/" + program, `#program-facts`},
+		{"#/alliances", `#seat-list .seat-item`},
 		{"#/audit", `#audit-list`}, // last: the reload below expects it
 	}
 	for _, s := range screens {
