@@ -945,3 +945,40 @@ func (s *Alliances) streamSeats(ctx context.Context, sel SeatSelection, cw *csv.
 		}
 	}
 }
+
+// EnsureOwnParty adds the party itself (is_own) named name — DefaultLetterhead's name when
+// empty — unless a party is already the own one; `sangathan seed` calls it so that the demo's
+// seat table can allot the party's own seats. The short name is the initials of a name of several
+// words, else the name (at most maxShortName characters). Returns the own party and whether it
+// was added now.
+func (s *Alliances) EnsureOwnParty(ctx context.Context, actor Actor, name string) (models.Party, bool, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" {
+		name = DefaultLetterhead.Name
+	}
+	var own []models.Party
+	if err := s.db.WithContext(ctx).Where("is_own").Limit(1).Find(&own).Error; err != nil {
+		return models.Party{}, false, dbErr("load own party", err)
+	}
+	if len(own) == 1 {
+		return own[0], false, nil
+	}
+	short := []rune(name)
+	if words := strings.Fields(name); len(words) > 1 {
+		short = nil
+		for _, w := range words {
+			short = append(short, []rune(strings.ToUpper(w))[0])
+		}
+	}
+	if len(short) > maxShortName {
+		short = short[:maxShortName]
+	}
+	in := PartyInput{Name: &name, ShortName: ptrTo(string(short)), IsOwn: ptrTo(true)}
+	if !strings.ContainsFunc(name, func(r rune) bool { return r < 0x80 }) {
+		in.NameHi = &name
+	}
+	p, err := s.CreateParty(ctx, actor, in)
+	return p, err == nil, err
+}
+
+func ptrTo[T any](v T) *T { return &v }

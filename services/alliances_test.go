@@ -331,3 +331,27 @@ func TestSeatShareVerify(t *testing.T) {
 		t.Fatalf("verify after the fix: %v", diffs)
 	}
 }
+
+// TestEnsureOwnParty: the seed adds the party itself once, named from the configuration (or the
+// default), with initials for a short name.
+func TestEnsureOwnParty(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	p, added, err := e.set.Alliances.EnsureOwnParty(ctx, services.System, " Rashtriya  Sangathan Party ")
+	noErr(t, err)
+	if !added || !p.IsOwn || p.Name != "Rashtriya Sangathan Party" || p.ShortName != "RSP" {
+		t.Fatalf("own party: %+v added %v", p, added)
+	}
+	again, added, err := e.set.Alliances.EnsureOwnParty(ctx, services.System, "Other")
+	noErr(t, err)
+	if added || again.ID != p.ID {
+		t.Fatalf("second call: %+v added %v", again, added)
+	}
+	e2 := newEnv(t)
+	d, _, err := e2.set.Alliances.EnsureOwnParty(ctx, services.System, "")
+	noErr(t, err)
+	if d.Name != services.DefaultLetterhead.Name || d.ShortName != d.Name || d.NameHi != d.Name {
+		t.Fatalf("default: %+v", d)
+	}
+}

@@ -89,6 +89,13 @@ func cmdSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "Seeded %d units, %d people and %d seats (%d rows) in %s, %.0f rows/s; rollups recounted, statistics refreshed.\n",
 		res.Units, res.People, res.Seats, res.Rows(), took.Round(time.Millisecond), float64(res.Rows())/took.Seconds())
 
+	// The party itself, so that the seat sharing (सीट बंटवारा) can allot its own seats.
+	if own, added, err := a.Alliances.EnsureOwnParty(ctx, services.System, a.cfg.Letterhead.Name); err != nil {
+		return err
+	} else if added {
+		fmt.Fprintf(stdout, "Party: %s (%s), the party's own row of the alliance.\n", own.Name, own.ShortName)
+	}
+
 	accounts, err := seeder.Accounts(ctx, services.System, plan, pw)
 	if err != nil {
 		return err

@@ -44,6 +44,7 @@ func TestSeedCommand(t *testing.T) {
 	assert.Regexp(t, regexp.MustCompile(`Seeding 1 of 75 districts \(seed 3\): \d+ rows\n`), out)
 	assert.Regexp(t, regexp.MustCompile(`Seeded \d+ units, \d+ people and \d+ seats`), out)
 	assert.Contains(t, out, "Accounts: 4 made, 0 already there")
+	assert.Contains(t, out, "Party: संगठन (संगठन), the party's own row of the alliance.")
 	assert.Contains(t, out, "the one in SANGATHAN_SEED_PASSWORD")
 
 	out, err = runCmd(t, "verify")
