@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
@@ -220,4 +221,54 @@ func mustInt(t *testing.T, s string) int64 {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestSeatShareRaceOverHTTP: 16 state-office clients at once each give the same seat to another
+// party for the same election: exactly one 201, every other 409 naming the winner; verify then
+// finds nothing.
+func TestSeatShareRaceOverHTTP(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	fx := s.fx
+	state := s.mkUser(t, models.RoleStateOffice, fx.id("UP"))
+	const n = 16
+	parties := make([]string, n)
+	for i := range parties {
+		parties[i] = s.mkParty(t, fmt.Sprintf("%s-P%d", fx.prefix, i))
+	}
+	codes := make([]int, n)
+	bodies := make([]string, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			rec := s.do(t, http.MethodPost, "/api/v1/seat-shares", state.Token, map[string]any{"election": "Lok Sabha 2029", "unit_id": fx.id("PC"), "party_id": parties[i]})
+			codes[i], bodies[i] = rec.Code, rec.Body.String()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	count := map[int]int{}
+	winner := ""
+	for i, c := range codes {
+		count[c]++
+		if c == http.StatusCreated {
+			winner = parties[i]
+		}
+	}
+	if d := gocmp.Diff(map[int]int{http.StatusCreated: 1, http.StatusConflict: n - 1}, count); d != "" {
+		t.Fatalf("statuses (-want +got):\n%s", d)
+	}
+	for i, c := range codes {
+		if c == http.StatusConflict && !strings.Contains(bodies[i], `"party_id":"`+winner+`"`) {
+			t.Errorf("a loser's answer does not name the winner %s: %s", winner, bodies[i])
+		}
+	}
+	diffs, err := services.NewVerifier(s.db.DB, services.SystemClock).Check(context.Background(), services.System)
+	if err != nil || len(diffs) != 0 {
+		t.Fatalf("verify: %v %v", diffs, err)
+	}
 }
