@@ -98,6 +98,13 @@ func TestStateOfficeSharesASeat(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "alliances-hi")
 	noSideScroll(t, ctx, "#/alliances after the allotment")
 
+	// The audit log says it in Hindi.
+	goHash(t, ctx, "#/audit")
+	waitFor(t, ctx, `[...document.querySelectorAll('#audit-list .audit-sentence')].some((e) => e.textContent.includes('RLD को आवंटित की'))`)
+	sentence := eval[string](t, ctx, `[...document.querySelectorAll('#audit-list .audit-sentence')].find((e) => e.textContent.includes('RLD को आवंटित की')).textContent`)
+	assert.Contains(t, sentence, "ने UP Vidhan Sabha 2027 के लिए")
+	assert.Contains(t, sentence, "लखनऊ पश्चिम")
+
 	// A district coordinator reads the same table and changes nothing.
 	dc := phone(t)
 	loginAt(t, dc, a.URL+"/#/alliances", "al.dc")
