@@ -101,8 +101,8 @@ type Unit struct {
 	// TermStartedOn is the day the committee's current term started (India time): the unit's
 	// creation, or its last reconstitution. The term's length is its level's norm (CommitteeNorm).
 	TermStartedOn Date `gorm:"default:(-)"`
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // AncestorIDs returns the ids on the unit's path, root first, the unit itself last.

@@ -24,7 +24,7 @@ func (e *env) setToday(t *testing.T, day string) {
 	t.Helper()
 	d, err := time.Parse(models.DateLayout, day)
 	noErr(t, err)
-	e.clock.Advance(d.Add(10*time.Hour).Sub(e.clock.Now()))
+	e.clock.Advance(d.Add(10 * time.Hour).Sub(e.clock.Now()))
 }
 
 func dueCodes(p services.Page[services.DueCommittee]) []string {
