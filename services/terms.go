@@ -15,6 +15,7 @@ package services
 import (
 	"context"
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,8 +97,43 @@ func lapsedBooths(db *gorm.DB, today models.Date, units []models.Unit) (map[int6
 	}
 	cutoff := lapseCutoff(n, today)
 	const q = "SELECT count(*) FROM units WHERE level = 'booth' AND committee_complete AND path >= ? AND path < ? AND term_started_on <= ?"
+	// Many units at once (a breakdown's rows, a page of children): read the lapsed booths of the
+	// range around them once, when there are not too many, and count each unit's by binary search.
+	var lapsed []string
+	ranged := false
+	if len(units) > 1 {
+		lo, hi := "", ""
+		for _, u := range units {
+			if u.Level == models.LevelParliamentary || u.Path == "" {
+				continue
+			}
+			l, h := models.SubtreeRange(u.Path)
+			if lo == "" || l < lo {
+				lo = l
+			}
+			if h > hi {
+				hi = h
+			}
+		}
+		if lo != "" {
+			if err := db.Raw("SELECT path FROM units WHERE level = 'booth' AND committee_complete AND path >= ? AND path < ? AND term_started_on <= ? LIMIT ?",
+				lo, hi, cutoff, lapsedReadMax+1).Scan(&lapsed).Error; err != nil {
+				return nil, dbErr("coverage: lapsed terms", err)
+			}
+			if ranged = len(lapsed) <= lapsedReadMax; ranged {
+				slices.Sort(lapsed)
+			}
+		}
+	}
 	for _, u := range units {
 		var c int64
+		if ranged && u.Level != models.LevelParliamentary && u.Path != "" {
+			l, h := models.SubtreeRange(u.Path)
+			a, _ := slices.BinarySearch(lapsed, l)
+			b, _ := slices.BinarySearch(lapsed, h)
+			out[u.ID] = int64(b - a)
+			continue
+		}
 		if u.Level == models.LevelParliamentary {
 			if err := db.Raw("SELECT count(*) FROM units a JOIN units b ON b.level = 'booth' AND b.committee_complete "+
 				"AND b.path >= a.path AND b.path < substr(a.path, 1, length(a.path) - 1) || '0' AND b.term_started_on <= ? "+
@@ -114,6 +150,9 @@ func lapsedBooths(db *gorm.DB, today models.Date, units []models.Unit) (map[int6
 	}
 	return out, nil
 }
+
+// lapsedReadMax is how many lapsed booths lapsedBooths reads at once before it counts unit by unit.
+const lapsedReadMax = 20000
 
 // DueCommittee is a committee whose term has ended or ends within the window asked for.
 type DueCommittee struct {

@@ -302,6 +302,25 @@ func TestCoveragePastTerm(t *testing.T) {
 		}
 	}
 	e.setToday(t, "2027-06-01")
+	// Read many at once (a page of children, a breakdown's rows): the same counts.
+	kids, err := e.units.Children(ctx, services.System, tr.s1.ID, services.PageRequest{})
+	noErr(t, err)
+	gotKids := map[string]services.Coverage{}
+	for _, k := range kids.Items {
+		gotKids[k.Unit.Code] = k.Coverage
+	}
+	if d := cmp.Diff(map[string]services.Coverage{tr.b1.Code: {Booths: 1, PastTerm: 1}, tr.b2.Code: {Booths: 1}}, gotKids); d != "" {
+		t.Errorf("children of the sector (-want +got):\n%s", d)
+	}
+	rows, err := e.set.Representation.Breakdown(ctx, services.System, tr.state.ID, services.BreakdownRequest{By: models.LevelDistrict})
+	noErr(t, err)
+	gotRows := map[string]services.Coverage{}
+	for _, f := range rows.Items {
+		gotRows[f.Unit.Code] = f.Coverage
+	}
+	if d := cmp.Diff(map[string]services.Coverage{tr.d1.Code: {Booths: 3, PastTerm: 1}, tr.d2.Code: {Booths: 1, Complete: 1}}, gotRows); d != "" {
+		t.Errorf("breakdown by district (-want +got):\n%s", d)
+	}
 	if c := e.coverageOf(t, tr.state); c.PastTerm != 1 || c.Booths != 4 {
 		t.Errorf("state coverage: %+v, want 4 booths, 1 past its term", c)
 	}
@@ -309,7 +328,7 @@ func TestCoveragePastTerm(t *testing.T) {
 
 	// A longer grace period, set by the state office, brings b1 back; coordinators may not set it.
 	office := scoped(models.RoleStateOffice, tr.state)
-	_, err := e.set.Committees.SetNorm(ctx, scoped(models.RoleDistrictCoordinator, tr.d1), models.LevelBooth, services.NormPatch{GraceDays: ptr(400)})
+	_, err = e.set.Committees.SetNorm(ctx, scoped(models.RoleDistrictCoordinator, tr.d1), models.LevelBooth, services.NormPatch{GraceDays: ptr(400)})
 	wantErr(t, err, services.EForbidden)
 	_, err = e.set.Committees.SetNorm(ctx, office, models.LevelBooth, services.NormPatch{GraceDays: ptr(-1), TermMonths: ptr(0)})
 	wantErr(t, err, services.EInvalid, "grace_days", "term_months")
