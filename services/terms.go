@@ -60,9 +60,9 @@ func termLapsed(n models.CommitteeNorm, start, today models.Date) bool {
 	return TermEnds(n, start).AddDays(n.GraceDays) < today
 }
 
-// lapseCutoff is the last term start that has lapsed on today under n (termLapsed is true for a
+// LapseCutoff is the last term start that has lapsed on today under n (termLapsed is true for a
 // start on or before it and false after it, since a later start never ends earlier).
-func lapseCutoff(n models.CommitteeNorm, today models.Date) models.Date {
+func LapseCutoff(n models.CommitteeNorm, today models.Date) models.Date {
 	c := AddMonths(today.AddDays(-n.GraceDays), -n.TermMonths)
 	for termLapsed(n, c.AddDays(1), today) {
 		c = c.AddDays(1)
@@ -95,7 +95,7 @@ func lapsedBooths(db *gorm.DB, today models.Date, units []models.Unit) (map[int6
 	if err != nil {
 		return nil, err
 	}
-	cutoff := lapseCutoff(n, today)
+	cutoff := LapseCutoff(n, today)
 	const q = "SELECT count(*) FROM units WHERE level = 'booth' AND committee_complete AND path >= ? AND path < ? AND term_started_on <= ?"
 	// Many units at once (a breakdown's rows, a page of children): read the lapsed booths of the
 	// range around them once, when there are not too many, and count each unit's by binary search.
@@ -117,10 +117,10 @@ func lapsedBooths(db *gorm.DB, today models.Date, units []models.Unit) (map[int6
 		}
 		if lo != "" {
 			if err := db.Raw("SELECT path FROM units WHERE level = 'booth' AND committee_complete AND path >= ? AND path < ? AND term_started_on <= ? LIMIT ?",
-				lo, hi, cutoff, lapsedReadMax+1).Scan(&lapsed).Error; err != nil {
+				lo, hi, cutoff, LapsedReadMax+1).Scan(&lapsed).Error; err != nil {
 				return nil, dbErr("coverage: lapsed terms", err)
 			}
-			if ranged = len(lapsed) <= lapsedReadMax; ranged {
+			if ranged = len(lapsed) <= LapsedReadMax; ranged {
 				slices.Sort(lapsed)
 			}
 		}
@@ -151,8 +151,8 @@ func lapsedBooths(db *gorm.DB, today models.Date, units []models.Unit) (map[int6
 	return out, nil
 }
 
-// lapsedReadMax is how many lapsed booths lapsedBooths reads at once before it counts unit by unit.
-const lapsedReadMax = 20000
+// LapsedReadMax is how many lapsed booths lapsedBooths reads at once before it counts unit by unit.
+const LapsedReadMax = 20000
 
 // DueCommittee is a committee whose term has ended or ends within the window asked for.
 type DueCommittee struct {
@@ -496,7 +496,7 @@ func verifyTerms(tx *gorm.DB, today models.Date) ([]Difference, error) {
 	if err != nil {
 		return nil, err
 	}
-	cutoff := lapseCutoff(n, today)
+	cutoff := LapseCutoff(n, today)
 	var rows []struct {
 		ID            int64
 		Code          string
