@@ -296,6 +296,24 @@ func matrixRows() []matrixRow {
 			return "/api/v1/units/" + unit + "/committee/seats/" + m.s.mkSeat(m.t, unit, m.person(loc), models.PositionMember), nil
 		}},
 
+		// Committee terms: everyone lists the due committees in scope; managers reconstitute inside
+		// their scope (a fresh booth each cell, on the test clock's day); admins and the state
+		// office alone set the term per level.
+		{route: "GET /api/v1/committees/due", locs: listInOut, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s200, s200, s404, s404}, "viewer": {s200, s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/committees/due" + m.under(loc), nil }},
+		{route: "POST /api/v1/units/:id/committee/reconstitute", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/units/" + m.freshBooth(loc) + "/committee/reconstitute", map[string]any{"on": "2024-03-15"}
+		}},
+		{route: "GET /api/v1/committee-norms", locs: noObject, want: same(s200), req: fixed("/api/v1/committee-norms", nil)},
+		{route: "PATCH /api/v1/committee-norms/:level", locs: noObject, want: byRole{
+			"admin": {s200}, "state": {s200}, "dc": {s403}, "worker": {s403}, "viewer": {s403},
+		}, req: fixed("/api/v1/committee-norms/booth", map[string]any{"term_months": 36, "grace_days": 90})},
+
 		// Users: only managers, only inside their scope; everyone may read their own account
 		// and change their own password, nobody their own role or active flag.
 		{route: "POST /api/v1/users", locs: inOut, field: "scope_unit_id", want: byRole{

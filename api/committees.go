@@ -46,6 +46,7 @@ type committeeResponse struct {
 	Norm        normResponse        `json:"norm"`
 	Seats       []seatResponse      `json:"seats"`
 	Composition compositionResponse `json:"composition"`
+	Term        termResponse        `json:"term"`
 }
 
 func toSeatResponse(v services.SeatView) seatResponse {
@@ -57,7 +58,8 @@ func toCommitteeResponse(v services.CommitteeView) committeeResponse {
 	r := committeeResponse{UnitID: idString(v.Unit.ID), Complete: v.Complete, Seats: make([]seatResponse, 0, len(v.Seats)),
 		Norm: normResponse{MinSeats: v.Norm.MinSeats, MaxSeats: v.Norm.MaxSeats, RequiredPositions: splitList(v.Norm.RequiredPositions)},
 		Composition: compositionResponse{Seats: v.Composition.Seats, Minority: v.Composition.Minority,
-			ByCategory: map[string]int{}, ByGender: map[string]int{}}}
+			ByCategory: map[string]int{}, ByGender: map[string]int{}},
+		Term: toTermResponse(v.Term)}
 	for _, st := range v.Seats {
 		r.Seats = append(r.Seats, toSeatResponse(st))
 	}

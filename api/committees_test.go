@@ -46,7 +46,7 @@ func TestGetCommittee(t *testing.T) {
 	rec := s.do(t, http.MethodGet, committeePath(booth), s.admin.Token, nil)
 	wantStatus(t, rec, http.StatusOK)
 	m := rawFields(t, rec)
-	if d := cmp.Diff([]string{"complete", "composition", "norm", "seats", "unit_id"}, objectKeys(m)); d != "" {
+	if d := cmp.Diff([]string{"complete", "composition", "norm", "seats", "term", "unit_id"}, objectKeys(m)); d != "" {
 		t.Errorf("committee keys (-want +got):\n%s", d)
 	}
 	if string(m["seats"]) != "[]" || string(m["unit_id"]) != `"`+booth+`"` || string(m["complete"]) != "false" {

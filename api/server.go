@@ -144,6 +144,10 @@ func (s *Server) routes() {
 	a.POST("/units/:id/committee/batch", json, s.createSeatBatch)
 	a.DELETE("/units/:id/committee/seats/:seat_id", s.deleteSeat)
 	a.GET("/units/:id/committee/history", s.committeeHistory)
+	a.POST("/units/:id/committee/reconstitute", json, s.reconstituteCommittee)
+	a.GET("/committees/due", s.dueCommittees)
+	a.GET("/committee-norms", s.listCommitteeNorms)
+	a.PATCH("/committee-norms/:level", json, s.updateCommitteeNorm)
 
 	a.POST("/people", json, s.createPerson)
 	a.GET("/people", s.listPeople)

@@ -96,6 +96,9 @@ type coverageJSON struct {
 	Booths   int64   `json:"booths"`
 	Complete int64   `json:"complete"`
 	Share    float64 `json:"share"`
+	// PastTerm is how many complete booth committees past their term and grace were counted as
+	// incomplete (already taken out of complete).
+	PastTerm int64 `json:"past_term"`
 }
 
 type unitResponse struct {
@@ -114,6 +117,7 @@ type unitResponse struct {
 	Population           *populationJSON `json:"population"`
 	Depth                int             `json:"depth"`
 	Version              int64           `json:"version"`
+	TermStartedOn        string          `json:"term_started_on"`
 	CreatedAt            time.Time       `json:"created_at"`
 	UpdatedAt            time.Time       `json:"updated_at"`
 }
@@ -150,7 +154,7 @@ func newList[S, T any](p services.Page[S], conv func(S) T) listResponse[T] {
 func toUnitResponse(u models.Unit) unitResponse {
 	r := unitResponse{ID: idString(u.ID), Level: string(u.Level), ParentID: optIDString(u.ParentID), Code: u.Code,
 		Name: u.Name, NameHi: u.NameHi, NameHiTransliterated: transliterated(u.Name, u.NameHi), Number: u.Number, Reserved: u.Reserved, ParliamentaryID: optIDString(u.ParliamentaryID),
-		Electors: u.Electors, Depth: u.Depth, Version: u.Version, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		Electors: u.Electors, Depth: u.Depth, Version: u.Version, TermStartedOn: string(u.TermStartedOn), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 	if p := services.UnitPopulation(u); p != nil {
 		r.Population = &populationJSON{Total: p.Total, SC: p.SC, ST: p.ST, Muslim: p.Muslim, Minority: p.Minority}
 	}
@@ -158,7 +162,7 @@ func toUnitResponse(u models.Unit) unitResponse {
 }
 
 func toCoverage(c services.Coverage) coverageJSON {
-	return coverageJSON{Booths: c.Booths, Complete: c.Complete, Share: c.Share()}
+	return coverageJSON{Booths: c.Booths, Complete: c.Complete, Share: c.Share(), PastTerm: c.PastTerm}
 }
 
 func toUnitDetail(d services.UnitDetail) unitDetailResponse {

@@ -118,7 +118,7 @@ func (c *console) take() []string {
 // phone: the dashboard, the units, a unit, a booth with its committee, people, a person's page,
 // one's own account, users, the incidents with one case, the new-incident form, the summary per
 // district, the public intake's form, tracking page and review queue, the programs (list, form,
-// one program), and audit;
+// one program), the committees due for reconstitution, and audit;
 // a reload resumes the session, and after logging out a reload asks for no refresh.
 func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	a := newApp(t)
@@ -177,6 +177,7 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 		{"#/programs/new?incident=" + incident, `#program-incident`},
 		{"#/programs/" + program, `#program-facts`},
 		{"#/alliances", `#seat-list .seat-item`},
+		{"#/committees/due", `#terms-list .term-item, #terms-empty`},
 		{"#/audit", `#audit-list`}, // last: the reload below expects it
 	}
 	for _, s := range screens {

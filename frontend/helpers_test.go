@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
 
 	"github.com/sangathan/sangathan/api"
 	"github.com/sangathan/sangathan/database/dbtest"
@@ -37,6 +38,7 @@ const password = "booth-level-organisation-2024"
 type app struct {
 	URL string
 	set *services.Set
+	db  *gorm.DB // for setting up data older than the test (a committee's term start)
 }
 
 type appOptions struct {
@@ -69,7 +71,7 @@ func newApp(t *testing.T, opts ...func(*appOptions)) *app {
 	require.NoError(t, err)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &app{URL: hs.URL, set: set}
+	return &app{URL: hs.URL, set: set, db: db.DB}
 }
 
 // unitID returns the id of the unit with code, as the API spells it.

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sangathan/sangathan/models"
+	"github.com/sangathan/sangathan/services"
 )
 
 // The bare-SQL baseline: for each read endpoint, the statements the server issues for it, in
@@ -138,12 +139,13 @@ var bareSQL = map[string]bareEndpoint{
 		sql: []string{sqlActor,
 			sqlUnit,
 			`SELECT * FROM "units" WHERE id IN ($ids) ORDER BY depth`,
-			`SELECT count(*) FROM "units" WHERE parent_id = $1`},
+			`SELECT count(*) FROM "units" WHERE parent_id = $1`,
+			sqlTermNorm, sqlLapsed},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
 			}
-			path, _, err := b.visible(ctx, sql[1], b.unitID)
+			path, level, err := b.visible(ctx, sql[1], b.unitID)
 			if err != nil {
 				return err
 			}
@@ -152,8 +154,10 @@ var bareSQL = map[string]bareEndpoint{
 					return err
 				}
 			}
-			_, err = b.rows(ctx, sql[3], b.unitID)
-			return err
+			if _, err = b.rows(ctx, sql[3], b.unitID); err != nil {
+				return err
+			}
+			return b.lapsed(ctx, []string{path}, []string{level}, []int64{b.unitID})
 		}},
 
 	// services/units.go Units.Children → Units.List with parent_id: the parent, then its
@@ -161,7 +165,8 @@ var bareSQL = map[string]bareEndpoint{
 	EpChildren: {
 		sql: []string{sqlActor,
 			sqlUnit,
-			`SELECT * FROM "units" WHERE parent_id = $1 AND units.id > $2 ORDER BY units.id LIMIT $3`},
+			`SELECT * FROM "units" WHERE parent_id = $1 AND units.id > $2 ORDER BY units.id LIMIT $3`,
+			sqlTermNorm, sqlLapsed},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
@@ -169,8 +174,13 @@ var bareSQL = map[string]bareEndpoint{
 			if _, _, err := b.visible(ctx, sql[1], b.unitID); err != nil {
 				return err
 			}
-			_, err := b.rows(ctx, sql[2], b.unitID, 0, pageLimit+1)
-			return err
+			page, err := b.rows(ctx, sql[2], b.unitID, 0, pageLimit+1)
+			if err != nil {
+				return err
+			}
+			n := min(len(page.vals), pageLimit)
+			page.vals = page.vals[:n]
+			return b.lapsed(ctx, page.strs("path"), page.strs("level"), page.int64s("id", n))
 		}},
 
 	// services/committees.go Committees.Get: the unit, its norm, its current seats and their
@@ -259,20 +269,20 @@ func init() {
 		// services/representation.go Representation.Figures; the statements of a district and
 		// below (sql), a Lok Sabha constituency (alt[0]) and a unit above a district (alt[1]) differ
 		// in their source only.
-		sql: []string{sqlActor, sqlUnit, repSQL(sqlRepCounts, srcOwn, ""), repSQL(sqlRepAges, srcOwn, ""), sqlRepTargets, sqlRepCensus},
+		sql: []string{sqlActor, sqlUnit, repSQL(sqlRepCounts, srcOwn, ""), repSQL(sqlRepAges, srcOwn, ""), sqlRepTargets, sqlTermNorm, sqlLapsed, sqlRepCensus},
 		run: bareFigures,
 	}
 	bareSQL[EpRepresentationBooth] = bareEndpoint{
-		sql: []string{sqlActor, sqlUnit, repSQL(sqlRepCounts, srcOwn, "r"), repSQL(sqlRepAges, srcOwn, "a"), sqlRepTargets, sqlRepCensus},
+		sql: []string{sqlActor, sqlUnit, repSQL(sqlRepCounts, srcOwn, "r"), repSQL(sqlRepAges, srcOwn, "a"), sqlRepTargets, sqlTermNorm, sqlLapsed, sqlRepCensus},
 		run: bareFigures,
 	}
 	// Representation.Breakdown: the units of the level, their sums, the targets and census.
 	bareSQL[EpBreakdown] = bareEndpoint{
-		sql: []string{sqlActor, sqlUnit, sqlBreakdownUnits, repSQL(sqlRepCounts, srcBreakdown, ""), repSQL(sqlRepAges, srcBreakdown, ""), sqlRepTargets, sqlRepCensus},
+		sql: []string{sqlActor, sqlUnit, sqlBreakdownUnits, repSQL(sqlRepCounts, srcBreakdown, ""), repSQL(sqlRepAges, srcBreakdown, ""), sqlRepTargets, sqlTermNorm, sqlLapsed, sqlRepCensus},
 		run: bareBreakdown,
 	}
 	bareSQL[EpBreakdownBooth] = bareEndpoint{
-		sql: []string{sqlActor, sqlUnit, sqlBreakdownUnits, repSQL(sqlRepCounts, srcBreakdown, "r"), repSQL(sqlRepAges, srcBreakdown, "a"), sqlRepTargets, sqlRepCensus},
+		sql: []string{sqlActor, sqlUnit, sqlBreakdownUnits, repSQL(sqlRepCounts, srcBreakdown, "r"), repSQL(sqlRepAges, srcBreakdown, "a"), sqlRepTargets, sqlTermNorm, sqlLapsed, sqlRepCensus},
 		run: bareBreakdown,
 	}
 	// Representation.Gaps: the level's norm, the committees of the level under the unit with
@@ -281,7 +291,7 @@ func init() {
 		sql: []string{sqlActor, sqlUnit,
 			`SELECT * FROM "committee_norms" WHERE level = $1 LIMIT $2`,
 			`SELECT u.id, u.level, u.code, u.name, u.name_hi, u.number, u.path, r.seats, r.sc, r.st, r.obc, r.gen, r.minority, r.religion_unknown, r.sc_st_obc_minority, r.male, r.female, r.other_gender, r.age_unknown FROM units u JOIN representation_counts r ON r.unit_id = u.id AND r.level = u.level WHERE u.level = $1 AND u.path >= $2 AND u.path < $3 ORDER BY u.path`,
-			sqlRepTargets, sqlRepCensus},
+			sqlRepTargets, sqlTermNorm, sqlLapsed, sqlRepCensus},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
@@ -299,7 +309,7 @@ func init() {
 				if err != nil {
 					return err
 				}
-				return b.figureContext(ctx, sql[4], sql[5], cs.strs("path"), nil, nil)
+				return b.figureContext(ctx, sql[4], sql[7], cs.strs("path"), nil, nil)
 			})
 		}}
 }
@@ -310,6 +320,72 @@ const (
 	sqlCoverageAbove = `SELECT COALESCE(sum(booths), 0) AS booths, COALESCE(sum(booths_complete), 0) AS complete FROM units WHERE level = 'district' AND path >= $1 AND path < $2`
 	sqlCoveragePC    = `SELECT parliamentary_id, sum(booths) AS booths, sum(booths_complete) AS complete FROM units WHERE parliamentary_id IN ($ids) AND level = 'assembly' GROUP BY parliamentary_id`
 )
+
+// Committees past their term (services/terms.go lapsedBooths): the booth norm, then the complete
+// booths past term and grace, counted per unit, or read once for many units.
+const (
+	sqlTermNorm    = `SELECT * FROM "committee_norms" WHERE level = $1 LIMIT $2`
+	sqlLapsed      = `SELECT count(*) FROM units WHERE level = 'booth' AND committee_complete AND path >= $1 AND path < $2 AND term_started_on <= $3`
+	sqlLapsedRange = `SELECT path FROM units WHERE level = 'booth' AND committee_complete AND path >= $1 AND path < $2 AND term_started_on <= $3 LIMIT $4`
+	sqlLapsedPC    = `SELECT count(*) FROM units a JOIN units b ON b.level = 'booth' AND b.committee_complete AND b.path >= a.path AND b.path < substr(a.path, 1, length(a.path) - 1) || '0' AND b.term_started_on <= $1 WHERE a.parliamentary_id = $2 AND a.level = 'assembly'`
+)
+
+// lapsed is lapsedBooths for the units of paths (levels and ids may be nil: booths).
+func (b *bareCall) lapsed(ctx context.Context, paths, levels []string, ids []int64) error {
+	if len(paths) == 0 {
+		return nil
+	}
+	norm, err := b.rows(ctx, sqlTermNorm, "booth", 1)
+	if err != nil || len(norm.vals) == 0 {
+		return err
+	}
+	n := models.CommitteeNorm{TermMonths: int(norm.int64s("term_months", 1)[0]), GraceDays: int(norm.int64s("grace_days", 1)[0])}
+	cutoff := string(services.LapseCutoff(n, models.DateOf(time.Now().In(services.IST))))
+	levelAt := func(i int) string {
+		if i < len(levels) {
+			return levels[i]
+		}
+		return "booth"
+	}
+	ranged := false
+	if len(paths) > 1 {
+		lo, hi := "", ""
+		for i, p := range paths {
+			if levelAt(i) == "parliamentary" || p == "" {
+				continue
+			}
+			l, h := models.SubtreeRange(p)
+			if lo == "" || l < lo {
+				lo = l
+			}
+			if h > hi {
+				hi = h
+			}
+		}
+		if lo != "" {
+			r, err := b.rows(ctx, sqlLapsedRange, lo, hi, cutoff, services.LapsedReadMax+1)
+			if err != nil {
+				return err
+			}
+			ranged = len(r.vals) <= services.LapsedReadMax
+		}
+	}
+	for i, p := range paths {
+		switch {
+		case levelAt(i) == "parliamentary":
+			if _, err := b.rows(ctx, sqlLapsedPC, cutoff, ids[i]); err != nil {
+				return err
+			}
+		case ranged || p == "":
+		default:
+			lo, hi := models.SubtreeRange(p)
+			if _, err := b.rows(ctx, sqlLapsed, lo, hi, cutoff); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 const sqlBreakdownUnits = `SELECT * FROM "units" WHERE level = $1 AND path >= $2 AND path < $3 ORDER BY path`
 
@@ -393,6 +469,9 @@ func (b *bareCall) figureContext(ctx context.Context, targets, census string, pa
 			return err
 		}
 	}
+	if err := b.lapsed(ctx, paths, levels, unitIDs); err != nil {
+		return err
+	}
 	var ids []int64
 	for _, p := range paths {
 		ids = append(ids, models.PathIDs(p)...)
@@ -433,7 +512,7 @@ func bareFigures(ctx context.Context, b *bareCall, sql []string) error {
 		if err := b.sums(ctx, counts, ages, src); err != nil {
 			return err
 		}
-		return b.figureContext(ctx, sql[4], sql[5], []string{path}, []string{level}, []int64{b.unitID})
+		return b.figureContext(ctx, sql[4], sql[7], []string{path}, []string{level}, []int64{b.unitID})
 	})
 }
 
@@ -463,7 +542,7 @@ func bareBreakdown(ctx context.Context, b *bareCall, sql []string) error {
 		if err := b.sums(ctx, sql[3], sql[4], []any{b.by, lo, hi}); err != nil {
 			return err
 		}
-		return b.figureContext(ctx, sql[5], sql[6], units.strs("path"), units.strs("level"), units.int64s("id", len(units.vals)))
+		return b.figureContext(ctx, sql[5], sql[8], units.strs("path"), units.strs("level"), units.int64s("id", len(units.vals)))
 	})
 }
 

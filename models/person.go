@@ -138,4 +138,6 @@ type CommitteeNorm struct {
 	MinSeats          int
 	MaxSeats          int
 	RequiredPositions string // comma-separated
+	TermMonths        int    // the length of a committee's term at this level
+	GraceDays         int    // how long past its term a booth committee still counts as complete in coverage
 }

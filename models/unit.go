@@ -98,8 +98,11 @@ type Unit struct {
 	Booths            int64
 	BoothsComplete    int64
 	Version           int64 `gorm:"default:1"` // one more on every write of the unit's own fields, for If-Match
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// TermStartedOn is the day the committee's current term started (India time): the unit's
+	// creation, or its last reconstitution. The term's length is its level's norm (CommitteeNorm).
+	TermStartedOn Date `gorm:"default:(-)"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // AncestorIDs returns the ids on the unit's path, root first, the unit itself last.

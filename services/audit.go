@@ -513,6 +513,15 @@ func (n *auditNames) view(e models.AuditEntry, before, after map[string]any) Aud
 			t.ID = id
 		}
 		t.Name, _ = snap["name"].(string)
+	case "committee":
+		// A reconstitution: the unit's committee, the day and how many seats ended.
+		if hasID {
+			t.ID = id
+		}
+		t.Unit = n.unitOf(e)
+		t.Name, _ = snap["on"].(string)
+	case "committee_norm":
+		t.Name, _ = snap["level"].(string)
 	case "program":
 		// Named by its title at the time, at the unit the row is filed under.
 		if hasID {
@@ -563,6 +572,8 @@ func (n *auditNames) view(e models.AuditEntry, before, after map[string]any) Aud
 		t.Unit, t.Rows = n.unitOf(e), count(snap["rows"])
 	case e.Entity == "representation_targets":
 		t.Unit = n.unitOf(e)
+	case e.Entity == "committee":
+		t.Rows = count(snap["seats_ended"])
 	}
 	v.Target = t
 	v.Changes = []AuditChange{}

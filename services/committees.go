@@ -44,6 +44,7 @@ type CommitteeView struct {
 	Norm        models.CommitteeNorm
 	Seats       []SeatView
 	Composition Composition
+	Term        Term
 }
 
 // norm returns the size rule for a level.
@@ -88,7 +89,8 @@ func (s *Committees) Get(ctx context.Context, actor Actor, unitID int64) (Commit
 		return CommitteeView{}, err
 	}
 	v := CommitteeView{Unit: u, Complete: u.CommitteeComplete, Norm: n, Seats: seats,
-		Composition: Composition{ByCategory: map[models.Category]int{}, ByGender: map[models.Gender]int{}}}
+		Composition: Composition{ByCategory: map[models.Category]int{}, ByGender: map[models.Gender]int{}},
+		Term:        termOf(n, u, todayIST(s.now))}
 	for _, c := range models.Categories {
 		v.Composition.ByCategory[c] = 0
 	}

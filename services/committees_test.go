@@ -58,7 +58,7 @@ func TestCommitteeGet(t *testing.T) {
 	if v.Unit.ID != tr.b1.ID || v.Complete {
 		t.Errorf("unit %d complete %v, want %d, not complete", v.Unit.ID, v.Complete, tr.b1.ID)
 	}
-	wantNorm := models.CommitteeNorm{Level: models.LevelBooth, MinSeats: 10, MaxSeats: 21, RequiredPositions: "president,booth_agent"}
+	wantNorm := models.CommitteeNorm{Level: models.LevelBooth, MinSeats: 10, MaxSeats: 21, RequiredPositions: "president,booth_agent", TermMonths: 36, GraceDays: 90}
 	if d := cmp.Diff(wantNorm, v.Norm); d != "" {
 		t.Errorf("booth norm (-want +got):\n%s", d)
 	}

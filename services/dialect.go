@@ -861,3 +861,13 @@ func monthOf(db *gorm.DB, col string) string {
 	}
 	return "strftime('%Y-%m', " + col + ", '+" + strconv.Itoa(int(programMonthShift/time.Minute)) + " minutes')"
 }
+
+// termEndsExpr is the SQL date on which a term that started on the date column start ends, months
+// (a column or a number) later: a day past the end of the target month becomes its last day, as
+// AddMonths counts.
+func termEndsExpr(db *gorm.DB, start, months string) string {
+	if isPostgres(db) {
+		return "((" + start + " + make_interval(months => " + months + "))::date)"
+	}
+	return "min(date(" + start + ", '+' || (" + months + ") || ' months'), date(" + start + ", 'start of month', '+' || (" + months + " + 1) || ' months', '-1 day'))"
+}

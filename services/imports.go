@@ -610,11 +610,11 @@ func (s *Imports) writeUnits(c *importConn, tx *gorm.DB, actor Actor, f *unitFil
 	if len(fresh) > 0 {
 		if err := tx.Exec(`INSERT INTO units (id, level, parent_id, path, depth, code, name, name_hi, search_text, number, reserved,
 			parliamentary_id, electors, population_total, population_sc, population_st, population_muslim, population_minority,
-			created_at, updated_at, booths)
+			created_at, updated_at, booths, term_started_on)
 		SELECT p.id, s.level, p.parent_id, p.path, p.depth, s.code, s.name, s.name_hi, `+searchTextExpr(c.pg, st, "s.search_text", "")+`, s.number,
 			s.reserved, NULL, s.electors, s.population_total, s.population_sc, s.population_st, s.population_muslim,
-			s.population_minority, `+ts+`, `+ts+`, CASE WHEN s.level = 'booth' THEN 1 ELSE 0 END
-		FROM imp_units_place p JOIN imp_units s ON s.line = p.line WHERE p.is_new = 1 ORDER BY p.depth, p.id`, now, now).Error; err != nil {
+			s.population_minority, `+ts+`, `+ts+`, CASE WHEN s.level = 'booth' THEN 1 ELSE 0 END, `+c.typed("date")+`
+		FROM imp_units_place p JOIN imp_units s ON s.line = p.line WHERE p.is_new = 1 ORDER BY p.depth, p.id`, now, now, models.DateOf(now.In(IST))).Error; err != nil {
 			return 0, 0, 0, dbErr("import units: insert", err)
 		}
 		if err := representationRows(tx, "u.id IN (SELECT id FROM imp_units_place WHERE is_new = 1)"); err != nil {

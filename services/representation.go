@@ -168,7 +168,7 @@ func (s *Representation) figureContext(tx *gorm.DB, units []models.Unit) (*figur
 	if err != nil {
 		return nil, err
 	}
-	cov, err := coverageOf(tx, units)
+	cov, err := coverageOf(tx, todayIST(s.now), units)
 	if err != nil {
 		return nil, err
 	}

@@ -30,9 +30,12 @@ type Population struct {
 }
 
 // Coverage is booth coverage: the booths under a unit and how many have a complete committee.
+// A complete committee past its term and grace counts as incomplete (terms.go): PastTerm says how
+// many booths that took out of Complete.
 type Coverage struct {
 	Booths   int64
 	Complete int64
+	PastTerm int64
 }
 
 // Share is Complete/Booths, 0 when there are no booths.
@@ -233,6 +236,7 @@ func (s *Units) Create(ctx context.Context, actor Actor, in UnitInput) (models.U
 		u.Path = "/pending/" + u.Code
 		now := s.now()
 		u.CreatedAt, u.UpdatedAt = now, now
+		u.TermStartedOn = models.DateOf(now.In(IST)) // the committee's first term starts with the unit
 		if err := tx.Create(&u).Error; err != nil {
 			return dbErr("create unit", err)
 		}
@@ -337,10 +341,31 @@ func (s *Units) Get(ctx context.Context, actor Actor, id int64) (UnitDetail, err
 // From district level down each unit stores its own (rollups.go); a state or national unit
 // sums its districts, a Lok Sabha constituency its assemblies, when read.
 func (s *Units) coverage(db *gorm.DB, units []models.Unit) (map[int64]Coverage, error) {
-	return coverageOf(db, units)
+	return coverageOf(db, todayIST(s.now), units)
 }
 
-func coverageOf(db *gorm.DB, units []models.Unit) (map[int64]Coverage, error) {
+// coverageOf reads the booth coverage of units on the day today: the stored counts less the
+// complete booths whose committee is past its term and grace (lapsedBooths). Every reader of
+// coverage comes here.
+func coverageOf(db *gorm.DB, today models.Date, units []models.Unit) (map[int64]Coverage, error) {
+	out, err := storedCoverage(db, units)
+	if err != nil {
+		return nil, err
+	}
+	lapsed, err := lapsedBooths(db, today, units)
+	if err != nil {
+		return nil, err
+	}
+	for id, c := range out {
+		c.PastTerm = min(lapsed[id], c.Complete)
+		c.Complete -= c.PastTerm
+		out[id] = c
+	}
+	return out, nil
+}
+
+// storedCoverage reads booth coverage from the rollups kept on each unit.
+func storedCoverage(db *gorm.DB, units []models.Unit) (map[int64]Coverage, error) {
 	out := make(map[int64]Coverage, len(units))
 	var pcs []int64
 	for _, u := range units {

@@ -51,7 +51,11 @@ func (v *Verifier) Check(ctx context.Context, actor Actor) ([]Difference, error)
 	var out []Difference
 	err := snapshotTx(ctx, v.db, func(tx *gorm.DB) error {
 		var err error
-		out, err = recount(tx)
+		if out, err = recount(tx); err != nil {
+			return err
+		}
+		terms, err := verifyTerms(tx, todayIST(v.now))
+		out = append(out, terms...)
 		return err
 	})
 	return out, err

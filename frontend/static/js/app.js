@@ -21,6 +21,7 @@ import { reportView, trackView } from './views/intake.js';
 import * as reviewView from './views/review.js';
 import * as programsView from './views/programs.js';
 import * as alliancesView from './views/alliances.js';
+import * as termsView from './views/terms.js';
 
 // HOME is the first screen after login, for every role: the representation dashboard of the
 // user's area.
@@ -28,7 +29,7 @@ const HOME = '#/dashboard';
 
 const views = { login: loginView, dashboard: dashboardView, units: unitsView, people: peopleView, users: usersView, audit: auditView, person: personView, account: accountView, incidents: incidentsView,
   report: reportView, track: trackView, 'incident-reports': reviewView,
-  programs: programsView, alliances: alliancesView };
+  programs: programsView, alliances: alliancesView, terms: termsView };
 
 // PUBLIC are the routes that need no login: the public intake of incidents.
 const PUBLIC = new Set(['report', 'track']);
@@ -89,11 +90,12 @@ function renderHeader(route) {
   if (canReviewReports(u.role)) items.push(['incident-reports', 'nav.incident_reports']);
   items.push(['programs', 'nav.programs']); // every role reads the programs of its area
   items.push(['alliances', 'nav.alliances']); // every role reads the seat sharing
+  if (canManagePeople(u.role)) items.push(['committees/due', 'nav.terms', 'terms']);
   const nav = h('nav', { class: 'nav', id: 'app-nav', 'aria-label': t('nav.label') },
-    ...items.map(([name, key]) => h('a', {
+    ...items.map(([name, key, routeName = name]) => h('a', {
       href: '#/' + name,
-      id: 'nav-' + name,
-      'aria-current': route && route.name === name ? 'page' : null,
+      id: 'nav-' + routeName,
+      'aria-current': route && route.name === routeName ? 'page' : null,
     }, t(key))));
   put(header, top, userBar, nav);
 }
@@ -151,7 +153,7 @@ function onRoute(route) {
   const root = h('section', { class: 'view view-' + route.name, id: 'view-' + route.name });
   put(main, root);
   const allowed = { users: canManageUsers, audit: canManageUsers, people: canManagePeople, incidents: canReadIncidents,
-    'incident-reports': canReviewReports }[route.name];
+    'incident-reports': canReviewReports, terms: canManagePeople }[route.name];
   if (allowed && !allowed(session.user.role)) {
     root.append(msg(t('error.forbidden'), 'error', { id: 'forbidden' }), backHome());
     return;

@@ -25,6 +25,7 @@ const routes = [
   { name: 'track', re: /^#\/track\/([^/?#]+)$/, keys: ['code'] },
   { name: 'incident-reports', re: /^#\/incident-reports$/ },
   { name: 'alliances', re: /^#\/alliances$/ },
+  { name: 'terms', re: /^#\/committees\/due$/ },
   { name: 'programs', re: /^#\/programs$/ },
   { name: 'programs', re: /^#\/programs\/(new)$/, keys: ['id'] },
   { name: 'programs', re: /^#\/programs\/([^/?#]+)\/(edit)$/, keys: ['id', 'edit'] },

@@ -165,6 +165,10 @@ function sentence(it) {
       return tn('audit_sentence.seat.import', tg.created || 0, p);
     case 'program.create': case 'program.update': case 'program.delete':
       return t('audit_sentence.' + key, p);
+    case 'committee.reconstitute':
+      return tn('audit_sentence.committee.reconstitute', tg.rows || 0, { ...p, date: tg.name || '' });
+    case 'committee_norm.update':
+      return t('audit_sentence.committee_norm.update', { ...p, level: t('level.' + tg.name, null, tg.name || '') });
     case 'program.report':
       return t('audit_sentence.program.report', { ...p, status: t('program_status.' + snapshot(it.after).status, null, '') });
     case 'party.create': case 'party.update': case 'party.delete':
@@ -206,7 +210,7 @@ function valueWords(f, v) {
 // changes lists the changed fields; a seat's sentence already says all of its fields.
 function changes(it) {
   const cs = it.changes || [];
-  if (!cs.length || it.entity === 'seat') return null;
+  if (!cs.length || it.entity === 'seat' || it.entity === 'committee') return null;
   return h('ul', { class: 'audit-changes' }, cs.map((c) => h('li', { class: 'audit-change', 'data-field': c.field },
     h('span', { class: 'audit-field' }, fieldWords(c.field) + ':'), ' ',
     c.before === null || c.before === undefined ? null : h('span', { class: 'audit-old' }, valueWords(c.field, c.before)),

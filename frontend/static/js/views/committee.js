@@ -11,6 +11,7 @@ import { h, put, msg, field, formError, showErrors, clearErrors, button, moreBut
 import { name, other, tags, personFields, phoneText, pickFacts, nearOf } from '../person.js';
 import * as enums from '../enums.js';
 import * as builderView from './builder.js';
+import { day } from './terms.js';
 
 const HISTORY_PAGE = 20;
 
@@ -91,13 +92,24 @@ function summary(c) {
     h('div', { class: 'committee-status' },
       h('p', { class: 'status ' + (c.complete ? 'status-ok' : 'status-warn'), id: 'committee-status', 'data-complete': String(!!c.complete) },
         t(c.complete ? 'committee.complete' : 'committee.incomplete')),
-      h('p', { class: 'committee-size', id: 'committee-size' }, tn('committee.size', n, { min: num(min), max: num(max) }))),
+      h('p', { class: 'committee-size', id: 'committee-size' }, tn('committee.size', n, { min: num(min), max: num(max) })),
+      termLine(c.term)),
     gaps.length ? h('ul', { class: 'gaps', id: 'committee-gaps' }, gaps) : null,
     n ? h('div', { class: 'stats', id: 'committee-composition', role: 'group', 'aria-label': t('committee.composition') },
       ...enums.categories().map((k) => stat(k, cat[k], t('category_short.' + k))),
       stat('women', (comp.by_gender || {}).female, t('committee.women')),
       stat('minority', comp.minority, t('community.minority'))) : null,
   ];
+}
+
+// termLine shows the committee's term (कार्यकाल): started, ends, and whether it has run out.
+function termLine(term) {
+  if (!term || !term.started_on) return null;
+  const ended = term.days_left < 0;
+  return h('p', { class: 'committee-term' + (ended ? ' status status-warn' : ''), id: 'committee-term', 'data-started-on': term.started_on,
+    'data-ends-on': term.ends_on, 'data-past-term': String(!!term.past_term) },
+  t(ended ? 'committee.term_ended' : 'committee.term_runs', { start: day(term.started_on), end: day(term.ends_on) }),
+  term.past_term ? ' · ' + t('committee.term_past_grace') : '');
 }
 
 // seatList groups the current seats by position; onEnd (for roles that may write) ends a seat.
