@@ -115,6 +115,7 @@ var FieldCodes = map[string]string{
 	"not_started":               "a program is held only once it has started (params.starts_at)",
 	"incident_not_in_scope":     "no such incident in the reader's scope",
 	"outside_incident_district": "the unit lies outside the district of the incident (params.district)",
+	"assignment_overlaps":       "the person is already in charge of this unit for this purpose from params.starts_on until params.ends_on (null: open-ended), assignment params.assignment_id",
 }
 
 // AddCode records that field is wrong under rule code (FieldCodes), with its parameters.

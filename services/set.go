@@ -21,6 +21,8 @@ type Set struct {
 	Intake *Intake
 	// Programs plans programs at the units and records how they went.
 	Programs *Programs
+	// Assignments appoints in-charges (prabhari) of the units.
+	Assignments *Assignments
 }
 
 // NewSet builds every service.
@@ -45,5 +47,6 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 		Incidents:      incidents,
 		Intake:         NewIntake(db, now, units, incidents),
 		Programs:       NewPrograms(db, now, units),
+		Assignments:    NewAssignments(db, now, units),
 	}, nil
 }
