@@ -20,6 +20,7 @@ import * as incidentsView from './views/incidents.js';
 import { reportView, trackView } from './views/intake.js';
 import * as reviewView from './views/review.js';
 import * as programsView from './views/programs.js';
+import * as prabhariView from './views/prabhari.js';
 
 // HOME is the first screen after login, for every role: the representation dashboard of the
 // user's area.
@@ -27,7 +28,7 @@ const HOME = '#/dashboard';
 
 const views = { login: loginView, dashboard: dashboardView, units: unitsView, people: peopleView, users: usersView, audit: auditView, person: personView, account: accountView, incidents: incidentsView,
   report: reportView, track: trackView, 'incident-reports': reviewView,
-  programs: programsView };
+  programs: programsView, prabhari: prabhariView };
 
 // PUBLIC are the routes that need no login: the public intake of incidents.
 const PUBLIC = new Set(['report', 'track']);
@@ -87,6 +88,7 @@ function renderHeader(route) {
   if (canReadIncidents(u.role)) items.push(['incidents', 'nav.incidents']);
   if (canReviewReports(u.role)) items.push(['incident-reports', 'nav.incident_reports']);
   items.push(['programs', 'nav.programs']); // every role reads the programs of its area
+  if (u.role !== 'booth_worker') items.push(['prabhari', 'nav.prabhari']); // in-charges: every role but the booth worker reads
   const nav = h('nav', { class: 'nav', id: 'app-nav', 'aria-label': t('nav.label') },
     ...items.map(([name, key]) => h('a', {
       href: '#/' + name,
@@ -149,7 +151,7 @@ function onRoute(route) {
   const root = h('section', { class: 'view view-' + route.name, id: 'view-' + route.name });
   put(main, root);
   const allowed = { users: canManageUsers, audit: canManageUsers, people: canManagePeople, incidents: canReadIncidents,
-    'incident-reports': canReviewReports }[route.name];
+    'incident-reports': canReviewReports, prabhari: (r) => r !== 'booth_worker' }[route.name];
   if (allowed && !allowed(session.user.role)) {
     root.append(msg(t('error.forbidden'), 'error', { id: 'forbidden' }), backHome());
     return;
