@@ -395,3 +395,28 @@ func TestAssignmentExport(t *testing.T) {
 	_, err = e.set.Assignments.Select(ctx, scoped(models.RoleBoothWorker, tr.b1), services.AssignmentFilter{})
 	wantErr(t, err, services.EForbidden)
 }
+
+// TestAssignmentAuditView: the audit screen names an appointment and its end by the purpose, at
+// the unit, with the person in charge; another district's coordinator reads none of it.
+func TestAssignmentAuditView(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tr := e.newTree(t)
+	ctx := context.Background()
+	so := scoped(models.RoleStateOffice, tr.state)
+	p := e.mla(t, tr.b1)
+	mark := e.auditMark(t)
+	a := e.appoint(t, so, p, tr.d1, "संगठन", "2024-01-01", "").Assignment
+	_, err := e.set.Assignments.End(ctx, so, a.ID, "", nil)
+	noErr(t, err)
+	rows := e.auditRows(t, scoped(models.RoleDistrictCoordinator, tr.d1), mark)
+	for _, action := range []string{"create", "end"} {
+		r := auditRow(t, rows, action, "assignment", a.ID)
+		if r.Target.Name != "संगठन" || r.Target.Unit == nil || r.Target.Unit.ID != tr.d1.ID || r.Target.Person == nil || r.Target.Person.ID != p.ID {
+			t.Errorf("%s: target %+v", action, r.Target)
+		}
+	}
+	if other := e.auditRows(t, scoped(models.RoleDistrictCoordinator, tr.d2), mark); len(other) != 0 {
+		t.Errorf("another district's coordinator reads %d rows", len(other))
+	}
+}
