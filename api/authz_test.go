@@ -554,6 +554,38 @@ func matrixRows() []matrixRow {
 		{route: "GET /api/v1/exports/seat-shares.csv", locs: listInOut, want: same(s200, s200, s200, s200), req: func(m *matrix, _, loc string) (string, any) {
 			return "/api/v1/exports/seat-shares.csv?election=Lok+Sabha+2029&" + strings.TrimPrefix(m.under(loc), "?"), nil
 		}},
+		// Prabhari assignments: only admin and the state office appoint and end; the others but
+		// the booth worker read inside their scope.
+		{route: "POST /api/v1/assignments", locs: inOut, field: "unit_id", want: byRole{
+			"admin": {s201, s201, s201}, "state": {s201, s201, s422},
+			"dc": {s403, s403, s403}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/assignments", map[string]any{"unit_id": m.unit(loc), "person_id": m.person(loc), "purpose": "Matrix", "starts_on": "2024-03-01"}
+		}},
+		{route: "GET /api/v1/assignments", locs: listInOut, want: assignmentReadList, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/assignments" + m.under(loc), nil
+		}},
+		{route: "GET /api/v1/assignments/vacancies", locs: listInOut, want: assignmentReadList, req: func(m *matrix, _, loc string) (string, any) {
+			q := "/api/v1/assignments/vacancies?level=booth&purpose=Matrix"
+			if loc != locNone {
+				q += "&under=" + m.unit(loc)
+			}
+			return q, nil
+		}},
+		{route: "GET /api/v1/assignments/purposes", locs: noObject, want: byRole{
+			"admin": {s200}, "state": {s200}, "dc": {s200}, "worker": {s403}, "viewer": {s200},
+		}, req: fixed("/api/v1/assignments/purposes", nil)},
+		{route: "GET /api/v1/exports/assignments.csv", locs: listInOut, want: assignmentReadList, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/exports/assignments.csv" + m.under(loc), nil
+		}},
+		{route: "GET /api/v1/assignments/:id", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s200, s404, s404}, "worker": {s403, s403, s403}, "viewer": {s200, s404, s404},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/assignments/" + m.assignment(loc), nil }},
+		{route: "DELETE /api/v1/assignments/:id", locs: inOut, want: byRole{
+			"admin": {s204, s204, s204}, "state": {s204, s204, s404},
+			"dc": {s403, s403, s403}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) { return "/api/v1/assignments/" + m.assignment(loc), nil }},
 
 		{route: "GET /api/v1/representation/targets", locs: noObject, want: same(s200), req: fixed("/api/v1/representation/targets", nil)},
 		{route: "PUT /api/v1/representation/targets", locs: noObject, want: byRole{

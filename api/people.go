@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -49,6 +50,8 @@ type personResponse struct {
 	// SeatsElsewhere counts current seats on committees outside the reader's scope, left out of
 	// current_seats (lists and GET).
 	SeatsElsewhere *int `json:"seats_elsewhere,omitempty"`
+	// AssignmentsActive is the person's load: in-charge assignments active today (lists and GET).
+	AssignmentsActive *int `json:"assignments_active,omitempty"`
 }
 
 func toPersonResponse(v services.PersonView) personResponse {
@@ -77,6 +80,8 @@ func toPersonResponse(v services.PersonView) personResponse {
 		r.CurrentSeats = &seats
 		n := v.SeatsElsewhere
 		r.SeatsElsewhere = &n
+		load := v.AssignmentsActive
+		r.AssignmentsActive = &load
 	}
 	return r
 }
@@ -178,8 +183,12 @@ func (s *Server) listPeople(c *gin.Context) {
 	if !ok {
 		return
 	}
+	var offices []string
+	if v := c.Query("public_office"); v != "" {
+		offices = strings.Split(v, ",")
+	}
 	page, err := s.People.List(c.Request.Context(), actor(c), services.PersonFilter{Under: under, HomeUnitID: home, Near: near,
-		Category: models.Category(c.Query("category")), Gender: models.Gender(c.Query("gender")), Q: c.Query("q"), Page: pr})
+		Category: models.Category(c.Query("category")), Gender: models.Gender(c.Query("gender")), Q: c.Query("q"), PublicOffices: offices, Page: pr})
 	if err != nil {
 		writeError(c, err)
 		return

@@ -209,12 +209,19 @@ func (s *Server) routes() {
 	a.PATCH("/seat-shares/:id", json, s.moveSeatShare)
 	a.DELETE("/seat-shares/:id", s.deleteSeatShare)
 	a.GET("/exports/seat-shares.csv", s.exportSeatShares)
+	a.POST("/assignments", json, s.createAssignment)
+	a.GET("/assignments", s.listAssignments)
+	a.GET("/assignments/vacancies", s.assignmentVacancies)
+	a.GET("/assignments/purposes", s.assignmentPurposes)
+	a.GET("/assignments/:id", s.getAssignment)
+	a.DELETE("/assignments/:id", limitBody(MaxJSONBody), s.endAssignment)
 
 	a.POST("/imports/units", s.importUnits) // importBody applies the import limit
 	a.GET("/exports/units.csv", s.exportUnits)
 	a.POST("/imports/people", s.importPeople)
 	a.GET("/exports/people.csv", s.exportPeople)
 	a.GET("/exports/incidents.csv", s.exportIncidents)
+	a.GET("/exports/assignments.csv", s.exportAssignments)
 }
 
 func (s *Server) healthz(c *gin.Context) {

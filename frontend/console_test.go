@@ -3,6 +3,7 @@ package frontend_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -118,7 +119,7 @@ func (c *console) take() []string {
 // phone: the dashboard, the units, a unit, a booth with its committee, people, a person's page,
 // one's own account, users, the incidents with one case, the new-incident form, the summary per
 // district, the public intake's form, tracking page and review queue, the programs (list, form,
-// one program), the committees due for reconstitution, and audit;
+// one program), the committees due for reconstitution, the in-charges' board and form, and audit;
 // a reload resumes the session, and after logging out a reload asks for no refresh.
 func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	a := newApp(t)
@@ -130,6 +131,7 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 	code := a.report(t, "UP-LUCKNOW", "203.0.113.9")
 	program := a.program(t, booth, "Program", time.Now().Add(-24*time.Hour))
 	a.program(t, booth, "Coming program", time.Now().Add(24*time.Hour))
+	a.appoint(t, ram, "UP-PC-034", "लोकसभा चुनाव 2029")
 
 	ctx := phone(t)
 	con := listenConsole(t, ctx)
@@ -178,6 +180,8 @@ func TestNoConsoleProblemsOnAnyScreen(t *testing.T) {
 		{"#/programs/" + program, `#program-facts`},
 		{"#/alliances", `#seat-list .seat-item`},
 		{"#/committees/due", `#terms-list .term-item, #terms-empty`},
+		{"#/prabhari?level=parliamentary&purpose=" + url.QueryEscape("लोकसभा चुनाव 2029"), `#prabhari-board .prabhari-unit[data-vacant="false"]`},
+		{"#/prabhari/new?unit=" + a.unitID(t, "UP-PC-035") + "&purpose=" + url.QueryEscape("लोकसभा चुनाव 2029"), `#prabhari-form`},
 		{"#/audit", `#audit-list`}, // last: the reload below expects it
 	}
 	for _, s := range screens {

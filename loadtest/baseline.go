@@ -221,7 +221,7 @@ var bareSQL = map[string]bareEndpoint{
 		sql: []string{sqlActor,
 			sqlUnit,
 			`SELECT * FROM "people" WHERE people.path >= $1 AND people.path < $2 ORDER BY people.path, people.id LIMIT $3`,
-			sqlPeopleSeats, sqlPeopleUnits},
+			sqlPeopleSeats, sqlPeopleLoads, sqlPeopleUnits},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
 				return err
@@ -240,12 +240,12 @@ var bareSQL = map[string]bareEndpoint{
 
 	// services/people.go People.List with q in Latin script.
 	EpPeopleSearch: {
-		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch, sqlPeopleSearchWindow2, sqlPeopleSearch2, sqlPeopleSeats, sqlPeopleUnits},
+		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch, sqlPeopleSearchWindow2, sqlPeopleSearch2, sqlPeopleSeats, sqlPeopleLoads, sqlPeopleUnits},
 		run: barePeopleSearch},
 
 	// services/people.go People.List with q in Devanagari.
 	EpPeopleSearchHi: {
-		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch, sqlPeopleSearchWindow2, sqlPeopleSearch2, sqlPeopleSeats, sqlPeopleUnits},
+		sql: []string{sqlActor, sqlPeopleSearchWindow, sqlPeopleSearch, sqlPeopleSearchWindow2, sqlPeopleSearch2, sqlPeopleSeats, sqlPeopleLoads, sqlPeopleUnits},
 		run: barePeopleSearch},
 
 	// services/units.go Units.List with q: units inside the actor's scope whose names match, in
@@ -580,6 +580,8 @@ func (b *bareCall) phasedSearch(ctx context.Context, sql []string, lo, hi string
 const (
 	sqlPeopleSeats = `SELECT "person_id","position","unit_id" FROM "seats" WHERE person_id IN ($ids) AND ended_at IS NULL ORDER BY person_id, unit_id`
 	sqlPeopleUnits = `SELECT "id","level","code","name","name_hi","path" FROM "units" WHERE id IN ($ids)` // path: which seats the reader sees
+	// The load: the assignments of each person active today ($9001, $9002: numbered after the ids when run).
+	sqlPeopleLoads = `SELECT person_id, count(*) AS n FROM "assignments" WHERE person_id IN ($ids) AND starts_on <= $9001 AND (ends_on IS NULL OR ends_on > $9002) GROUP BY "person_id"`
 )
 
 // describePeople is services/people.go describePeople for the people of page (at most one page).
@@ -594,6 +596,11 @@ func (b *bareCall) describePeople(ctx context.Context, page bareRows) error {
 		return err
 	}
 	units = append(units, seats.int64s("unit_id", len(seats.vals))...)
+	today := time.Now().In(time.FixedZone("IST", 5*3600+30*60)).Format("2006-01-02")
+	loads := strings.NewReplacer("$9001", "$"+strconv.Itoa(len(ids)+1), "$9002", "$"+strconv.Itoa(len(ids)+2)).Replace(expandIDs(sqlPeopleLoads, len(ids)))
+	if _, err := b.rows(ctx, loads, append(anys(ids), today, today)...); err != nil {
+		return err
+	}
 	slices.Sort(units)
 	units = slices.Compact(units)
 	_, err = b.rows(ctx, expandIDs(sqlPeopleUnits, len(units)), anys(units)...)

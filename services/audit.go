@@ -522,6 +522,14 @@ func (n *auditNames) view(e models.AuditEntry, before, after map[string]any) Aud
 		t.Name, _ = snap["on"].(string)
 	case "committee_norm":
 		t.Name, _ = snap["level"].(string)
+	case "assignment":
+		// Named by its purpose, at the unit the row is filed under, with the person in charge.
+		if hasID {
+			t.ID = id
+		}
+		t.Name, _ = snap["purpose"].(string)
+		t.Unit = n.unitOf(e)
+		t.Person = n.ref("person", snap["person_id"], false)
 	case "program":
 		// Named by its title at the time, at the unit the row is filed under.
 		if hasID {

@@ -120,6 +120,7 @@ var FieldCodes = map[string]string{
 	"party_unknown":             "no such party",
 	"seat_taken":                "the seat is already allotted to params.short_name for this election",
 	"election_format":           "an election's name ends in its year, such as \"Lok Sabha 2029\"",
+	"assignment_overlaps":       "the person is already in charge of this unit for this purpose from params.starts_on until params.ends_on (null: open-ended), assignment params.assignment_id",
 }
 
 // AddCode records that field is wrong under rule code (FieldCodes), with its parameters.

@@ -174,6 +174,9 @@ type PersonView struct {
 	// SeatsElsewhere counts the current seats on committees outside the actor's scope, which
 	// Seats leaves out.
 	SeatsElsewhere int
+	// AssignmentsActive is the person's load: how many in-charge (prabhari) assignments they
+	// hold that are active today, in any unit and for any purpose.
+	AssignmentsActive int
 	// Profile says whether birth year and category are included, Sensitive whether phone and
 	// voter ID are, Community whether caste and religion are.
 	Profile   bool
@@ -377,7 +380,7 @@ func (s *People) Get(ctx context.Context, actor Actor, id int64) (PersonView, er
 		return PersonView{}, err
 	}
 	vs := []PersonView{viewFor(actor, p, u.Path)}
-	if err := describePeople(db, actor, vs); err != nil {
+	if err := describePeople(db, actor, vs, models.DateOf(s.now().In(IST))); err != nil {
 		return PersonView{}, err
 	}
 	return vs[0], nil
@@ -393,7 +396,10 @@ type PersonFilter struct {
 	// Near ranks people by nearness to a booth, sector or assembly: those looked after there (at
 	// their home unit) first, then those of the same assembly constituency, then the rest.
 	Near *int64
-	Page PageRequest
+	// PublicOffices keeps the people who hold one of these public offices (mla, mp, …): the
+	// candidates for in-charge.
+	PublicOffices []string
+	Page          PageRequest
 }
 
 // List returns the people inside the actor's scope that match the filter, in the order of the
@@ -461,6 +467,17 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 		}
 		where.add("category = ?", f.Category)
 	}
+	if len(f.PublicOffices) > 0 {
+		offices := make([]string, 0, len(f.PublicOffices))
+		for _, o := range f.PublicOffices {
+			o = strings.ToLower(strings.TrimSpace(o))
+			if !contains(models.PublicOffices, o) {
+				return Page[PersonView]{}, invalid("public_office", "one_of", map[string]any{"allowed": models.PublicOffices}, "must be one or more of %s", strings.Join(models.PublicOffices, ", "))
+			}
+			offices = append(offices, o)
+		}
+		where.add("public_office IN ?", offices)
+	}
 	if f.Gender != "" {
 		if !f.Gender.Valid() {
 			return Page[PersonView]{}, invalid("gender", "one_of", map[string]any{"allowed": models.Genders}, "must be %s", oneOf(models.Genders))
@@ -477,7 +494,7 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 	for _, p := range page.Items {
 		out.Items = append(out.Items, viewFor(actor, p, p.Path))
 	}
-	if err := describePeople(db, actor, out.Items); err != nil {
+	if err := describePeople(db, actor, out.Items, models.DateOf(s.now().In(IST))); err != nil {
 		return Page[PersonView]{}, err
 	}
 	return out, nil
@@ -532,9 +549,10 @@ type PersonSeat struct {
 	Position models.Position
 }
 
-// describePeople fills in the home unit and the current seats of each view: two statements for a
-// page, by primary key and by seats_person_idx.
-func describePeople(db *gorm.DB, actor Actor, views []PersonView) error {
+// describePeople fills in the home unit, the current seats and the load (assignments active on
+// today) of each view: three statements for a page, by primary key, by seats_person_idx and by
+// assignments_person_idx.
+func describePeople(db *gorm.DB, actor Actor, views []PersonView, today models.Date) error {
 	if len(views) == 0 {
 		return nil
 	}
@@ -555,6 +573,10 @@ func describePeople(db *gorm.DB, actor Actor, views []PersonView) error {
 	}
 	for _, st := range seats {
 		units = append(units, st.UnitID)
+	}
+	loads, err := activeLoads(db, ids, today)
+	if err != nil {
+		return err
 	}
 	slices.Sort(units)
 	units = slices.Compact(units)
@@ -588,6 +610,7 @@ func describePeople(db *gorm.DB, actor Actor, views []PersonView) error {
 		}
 		views[i].Seats = bySeat[views[i].Person.ID]
 		views[i].SeatsElsewhere = elsewhere[views[i].Person.ID]
+		views[i].AssignmentsActive = loads[views[i].Person.ID]
 		if views[i].Seats == nil {
 			views[i].Seats = []PersonSeat{}
 		}

@@ -69,7 +69,7 @@ func TestSearchSpeedOnASeededState(t *testing.T) {
 		for _, p := range rows[:min(len(rows), DefaultLimit)] {
 			views = append(views, viewFor(actor, p, p.Path))
 		}
-		return describePeople(db.DB.WithContext(ctx), actor, views)
+		return describePeople(db.DB.WithContext(ctx), actor, views, "2026-01-01")
 	}
 	cross := func(q string) error {
 		_, err := set.People.List(ctx, actor, PersonFilter{Q: q})

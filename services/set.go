@@ -23,6 +23,8 @@ type Set struct {
 	Programs *Programs
 	// Alliances keeps the allied parties and the seat sharing.
 	Alliances *Alliances
+	// Assignments appoints in-charges (prabhari) of the units.
+	Assignments *Assignments
 }
 
 // NewSet builds every service.
@@ -48,5 +50,6 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 		Intake:         NewIntake(db, now, units, incidents),
 		Programs:       NewPrograms(db, now, units),
 		Alliances:      NewAlliances(db, now, units),
+		Assignments:    NewAssignments(db, now, units),
 	}, nil
 }

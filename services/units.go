@@ -749,6 +749,9 @@ func (s *Units) move(tx *gorm.DB, actor Actor, u *models.Unit, parentID int64) e
 	if err := repathSeatShares(tx, oldPath, newPath); err != nil {
 		return err
 	}
+	if err := repathAssignments(tx, oldPath, newPath); err != nil {
+		return err
+	}
 	if err := unitMoved(tx, cur, parent.Path); err != nil {
 		return err
 	}

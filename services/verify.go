@@ -28,7 +28,7 @@ func NewVerifier(db *gorm.DB, now Clock) *Verifier { return &Verifier{db: db, no
 type Difference struct {
 	UnitID    int64
 	Code      string
-	Field     string // path, depth, seats, committee_complete, booths, booths_complete, people.path, incidents.path, programs.path, seat_shares.path, incident <id>, program <id> or seat share <id> …
+	Field     string // path, depth, seats, committee_complete, booths, booths_complete, people.path, incidents.path, programs.path, seat_shares.path, assignments.path, incident <id>, program <id>, seat share <id> …
 	Stored    string
 	Recounted string
 	value     any // the recounted value, for the fix; nil when it cannot be fixed
@@ -118,6 +118,12 @@ func (v *Verifier) Fix(ctx context.Context, actor Actor) ([]Difference, error) {
 			if path, ok := byUnit[id]["incidents.path"]; ok {
 				delete(byUnit[id], "incidents.path")
 				if err := tx.Model(&models.Incident{}).Where("unit_id = ?", id).UpdateColumn("path", path).Error; err != nil {
+					return dbErr("verify: fix", err)
+				}
+			}
+			if path, ok := byUnit[id]["assignments.path"]; ok {
+				delete(byUnit[id], "assignments.path")
+				if err := tx.Model(&models.Assignment{}).Where("unit_id = ?", id).UpdateColumn("path", path).Error; err != nil {
 					return dbErr("verify: fix", err)
 				}
 			}
@@ -380,6 +386,11 @@ func recount(tx *gorm.DB) ([]Difference, error) {
 		return nil, err
 	}
 	out = append(out, shares...)
+	asg, err := verifyAssignments(tx, unitOf)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, asg...)
 	slices.SortStableFunc(out, func(a, b Difference) int { return cmpInt64(a.UnitID, b.UnitID) })
 	return out, nil
 }

@@ -22,6 +22,7 @@ import * as reviewView from './views/review.js';
 import * as programsView from './views/programs.js';
 import * as alliancesView from './views/alliances.js';
 import * as termsView from './views/terms.js';
+import * as prabhariView from './views/prabhari.js';
 
 // HOME is the first screen after login, for every role: the representation dashboard of the
 // user's area.
@@ -29,7 +30,7 @@ const HOME = '#/dashboard';
 
 const views = { login: loginView, dashboard: dashboardView, units: unitsView, people: peopleView, users: usersView, audit: auditView, person: personView, account: accountView, incidents: incidentsView,
   report: reportView, track: trackView, 'incident-reports': reviewView,
-  programs: programsView, alliances: alliancesView, terms: termsView };
+  programs: programsView, alliances: alliancesView, terms: termsView, prabhari: prabhariView };
 
 // PUBLIC are the routes that need no login: the public intake of incidents.
 const PUBLIC = new Set(['report', 'track']);
@@ -91,6 +92,7 @@ function renderHeader(route) {
   items.push(['programs', 'nav.programs']); // every role reads the programs of its area
   items.push(['alliances', 'nav.alliances']); // every role reads the seat sharing
   if (canManagePeople(u.role)) items.push(['committees/due', 'nav.terms', 'terms']);
+  if (u.role !== 'booth_worker') items.push(['prabhari', 'nav.prabhari']); // in-charges: every role but the booth worker reads
   const nav = h('nav', { class: 'nav', id: 'app-nav', 'aria-label': t('nav.label') },
     ...items.map(([name, key, routeName = name]) => h('a', {
       href: '#/' + name,
@@ -153,7 +155,7 @@ function onRoute(route) {
   const root = h('section', { class: 'view view-' + route.name, id: 'view-' + route.name });
   put(main, root);
   const allowed = { users: canManageUsers, audit: canManageUsers, people: canManagePeople, incidents: canReadIncidents,
-    'incident-reports': canReviewReports, terms: canManagePeople }[route.name];
+    'incident-reports': canReviewReports, terms: canManagePeople, prabhari: (r) => r !== 'booth_worker' }[route.name];
   if (allowed && !allowed(session.user.role)) {
     root.append(msg(t('error.forbidden'), 'error', { id: 'forbidden' }), backHome());
     return;

@@ -4,7 +4,7 @@
 // says it in Hindi and English. A code this UI does not know yet falls back to the server's own
 // English words, marked as English (local: false).
 
-import { t, has, num, dateTime } from './i18n.js';
+import { t, has, num, dateTime, date } from './i18n.js';
 
 // A parameter that names a level, role or position is shown by its translated name.
 const named = {
@@ -17,7 +17,9 @@ function param(key, v) {
   if (typeof v === 'string' && named[key]) return t(named[key] + v, null, v);
   if (typeof v === 'string' && key === 'level') return t('level.' + v, null, v);
   if (typeof v === 'string' && key === 'type') return t('field_type.' + v, null, v);
-  if (typeof v === 'string' && key === 'starts_at') return dateTime(v);
+  if (typeof v === 'string' && key === 'starts_at') return v.length === 10 ? date(v) : dateTime(v);
+  if (typeof v === 'string' && (key === 'starts_on' || key === 'ends_on')) return date(v);
+  if (v === null && key === 'ends_on') return t('prabhari.open_ended');
   return v;
 }
 

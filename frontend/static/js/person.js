@@ -31,7 +31,8 @@ export const nearOf = (unit) => (['booth', 'sector', 'assembly'].includes(unit.l
 
 // pickFacts is what tells namesakes apart in a person picker: the home unit, the age, the
 // phone's last four digits (only when the answer carries the phone, which depends on the
-// reader's role) and the seats the person holds now, each in its own element.
+// reader's role), the seats the person holds now and their load as in-charge (प्रभारी), each in
+// its own element.
 export function pickFacts(p) {
   const year = new Date().getFullYear();
   const seats = (p.current_seats || []).map((s) => t('position.' + s.position, null, s.position) + ' · ' + unitName(s.unit));
@@ -41,6 +42,7 @@ export function pickFacts(p) {
     p.phone ? h('span', { class: 'pick-phone' }, t('person.phone_last4', { digits: String(p.phone).slice(-4) })) : null,
     seats.length ? h('span', { class: 'hint pick-seats' }, t('builder.sits', { seats: seats.join('; ') })) : null,
     p.seats_elsewhere ? h('span', { class: 'hint pick-elsewhere' }, tn('person.seats_elsewhere', p.seats_elsewhere)) : null,
+    p.assignments_active ? h('span', { class: 'hint pick-load' }, tn('prabhari.load', p.assignments_active)) : null,
   ];
 }
 

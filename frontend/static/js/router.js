@@ -1,7 +1,8 @@
 // router.js maps hash routes to views: #/login, #/dashboard, #/dashboard/{id}, #/units, #/units/{id},
 // #/people, #/people/{id}, #/account, #/users, #/audit, #/incidents, #/incidents/new,
 // #/incidents/summary, #/incidents/{id}, #/programs, #/programs/new[?incident={id}], #/programs/{id},
-// #/programs/{id}/edit, #/alliances, and the public intake: #/report, #/track, #/track/{code} (no login) and the
+// #/programs/{id}/edit, #/alliances, #/committees/due, #/prabhari, #/prabhari/new[?unit={id}&purpose=…], and the
+// public intake: #/report, #/track, #/track/{code} (no login) and the
 // review queue #/incident-reports. A hash may end in a query (#/incidents?status=closed): parse
 // gives it as params.query, so that a screen's filters outlive a reload.
 // Hash routes keep the server to static files.
@@ -26,6 +27,8 @@ const routes = [
   { name: 'incident-reports', re: /^#\/incident-reports$/ },
   { name: 'alliances', re: /^#\/alliances$/ },
   { name: 'terms', re: /^#\/committees\/due$/ },
+  { name: 'prabhari', re: /^#\/prabhari$/ },
+  { name: 'prabhari', re: /^#\/prabhari\/(new)$/, keys: ['id'] },
   { name: 'programs', re: /^#\/programs$/ },
   { name: 'programs', re: /^#\/programs\/(new)$/, keys: ['id'] },
   { name: 'programs', re: /^#\/programs\/([^/?#]+)\/(edit)$/, keys: ['id', 'edit'] },

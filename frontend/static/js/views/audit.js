@@ -163,6 +163,8 @@ function sentence(it) {
       return t('audit_sentence.' + key, p);
     case 'seat.import':
       return tn('audit_sentence.seat.import', tg.created || 0, p);
+    case 'assignment.create': case 'assignment.end': case 'assignments.export':
+      return t('audit_sentence.' + key, p);
     case 'program.create': case 'program.update': case 'program.delete':
       return t('audit_sentence.' + key, p);
     case 'committee.reconstitute':

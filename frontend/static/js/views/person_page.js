@@ -5,7 +5,7 @@
 // else saved first (412) the page says so and reloads the record into the form.
 
 import * as api from '../api.js';
-import { t, date, unitName } from '../i18n.js';
+import { t, tn, date, unitName } from '../i18n.js';
 import { h, put, msg, dl, button, formError, showErrors, clearErrors, errorText } from '../ui.js';
 import { name, other, tags, phoneText, personFields } from '../person.js';
 import { canManagePeople } from '../roles.js';
@@ -33,6 +33,7 @@ export async function render(root, ctx) {
   root.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/people', id: 'person-back' }, t('person.back'))),
     head, status, details, editor ? editor.form : null, seatsCard);
+  if (ctx.user.role !== 'booth_worker') root.append(assignmentsCard(person));
   draw();
 
   function draw() {
@@ -177,4 +178,18 @@ function seatItem(s) {
     h('span', { class: 'item-title seat-position' }, positionName(s.position)),
     h('a', { class: 'seat-unit', href: unitHref(s.unit) }, unitName(s.unit)),
     h('p', { class: 'item-meta' }, t('level.' + s.unit.level, null, s.unit.level), ' · ', term));
+}
+
+// assignmentsCard shows the person's active in-charge (प्रभारी) assignments and their load.
+function assignmentsCard(person) {
+  const card = h('section', { class: 'card', id: 'person-assignments' },
+    h('h2', null, t('prabhari.person_title')),
+    h('p', { class: 'hint', id: 'person-load' }, tn('prabhari.load', person.assignments_active || 0)));
+  api.get('/assignments', { person_id: person.id, active: 'true', limit: 100 }).then((page) => {
+    if (page.items.length) {
+      card.append(h('ul', { class: 'item-list', id: 'person-assignment-list' }, page.items.map((a) => h('li', { class: 'item', 'data-assignment-id': a.id },
+        h('a', { href: unitHref(a.unit) }, unitName(a.unit)), ' · ', a.purpose, ' · ', t('prabhari.since', { date: date(a.starts_on) })))));
+    }
+  }).catch((e) => card.append(msg(errorText(e), 'error')));
+  return card;
 }
