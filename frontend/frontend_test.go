@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -159,13 +160,26 @@ func TestStaticRules(t *testing.T) {
 		total += len(s)
 		compressed += gzipLen(t, s)
 	}
-	// The handler sends the files gzip-compressed: what a phone downloads is the compressed size,
-	// and less, in fact: the JavaScript goes out as one minified bundle, and a reader loads one of
-	// the two languages (about 12 KB each). Issue 11's incidents, public intake and programs
-	// screens took the sources from 97 KB to 115 KB; the bound keeps a quarter of 150 KB free.
-	// What a first visit really moves is weighed in perf_test.go.
-	assert.Less(t, compressed, 125*1024, "the whole UI (map shapes aside) transfers well under 150 KB")
 	t.Logf("frontend/static without the map shapes: %d files, %d bytes, %d gzip-compressed", len(files), total, compressed)
+
+	// What a phone downloads is the shell the service worker installs (index.html, the minified
+	// bundle of every screen, the CSS, both language tables, the manifest and the icon) and the
+	// service worker itself, gzip-compressed as the handler sends them. (Until issue 11 this
+	// weighed the source files one by one instead, which overstates the minified bundle: 131 KB of
+	// sources are 83 KB served.)
+	site, err := frontend.Build()
+	require.NoError(t, err)
+	served := 0
+	for _, u := range append(slices.Clone(site.Shell), "/sw.js") {
+		req := httptest.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		w := httptest.NewRecorder()
+		site.ServeHTTP(w, req)
+		require.Equal(t, http.StatusOK, w.Code, u)
+		served += w.Body.Len()
+	}
+	assert.Less(t, served, 100*1024, "the whole UI (map shapes aside) transfers well under 150 KB")
+	t.Logf("served: the shell and the service worker, %d bytes gzip-compressed", served)
 
 	external := regexp.MustCompile(`(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/`)
 	for p, s := range files {
