@@ -257,7 +257,16 @@ func TestNavigationFollowsRole(t *testing.T) {
 	assert.Equal(t, "ऑडिट लॉग", text(t, ctx, "#nav-audit"))
 	noSideScroll(t, ctx, "admin top units")
 	browsertest.Screenshot(t, ctx, "admin-top-hi")
+	// An admin's tabs are more than a phone's width: the bar scrolls sideways, and the current
+	// screen's tab (the audit log, last) is scrolled into view.
+	assert.Greater(t, eval[int](t, ctx, "document.querySelector('#app-nav').scrollWidth - document.querySelector('#app-nav').clientWidth"), 0,
+		"the admin's tabs overflow a phone's width")
+	goHash(t, ctx, "#/audit")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#audit-list"))))
+	waitFor(t, ctx, `(() => { const n = document.querySelector('#app-nav').getBoundingClientRect(), a = document.querySelector('#nav-audit').getBoundingClientRect(); return a.left >= n.left && a.right <= n.right; })()`)
+	goHash(t, ctx, "#/units")
 	require.NoError(t, chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS(`#unit-top .unit-item[data-code="UP"]`)),
 		chromedp.Click(chromedp.CSS(`#unit-top .unit-item[data-code="UP"] a`)),
 		chromedp.WaitVisible(chromedp.CSS(`#unit-name[data-code="UP"]`)),
 	))

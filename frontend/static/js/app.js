@@ -84,21 +84,29 @@ function renderHeader(route) {
   const userBar = h('div', { class: 'hdr-row user-bar' }, who,
     h('a', { href: '#/account', id: 'header-account', class: 'btn btn-quiet' }, t('header.account')),
     button(t('header.logout'), { id: 'logout', class: 'btn btn-quiet', onclick: logout }));
+  // The daily work first, the office's own screens last. On a phone the bar scrolls sideways, and
+  // the current screen's tab is scrolled into view.
   const items = [['dashboard', 'nav.dashboard'], ['units', 'nav.units']];
   if (canManagePeople(u.role)) items.push(['people', 'nav.people']);
-  if (canManageUsers(u.role)) items.push(['users', 'nav.users'], ['audit', 'nav.audit']);
   if (canReadIncidents(u.role)) items.push(['incidents', 'nav.incidents']);
-  if (canReviewReports(u.role)) items.push(['incident-reports', 'nav.incident_reports']);
   items.push(['programs', 'nav.programs']); // every role reads the programs of its area
-  items.push(['alliances', 'nav.alliances']); // every role reads the seat sharing
-  if (canManagePeople(u.role)) items.push(['committees/due', 'nav.terms', 'terms']);
   if (u.role !== 'booth_worker') items.push(['prabhari', 'nav.prabhari']); // in-charges: every role but the booth worker reads
+  if (canManagePeople(u.role)) items.push(['committees/due', 'nav.terms', 'terms']);
+  items.push(['alliances', 'nav.alliances']); // every role reads the seat sharing
+  if (canReviewReports(u.role)) items.push(['incident-reports', 'nav.incident_reports']);
+  if (canManageUsers(u.role)) items.push(['users', 'nav.users'], ['audit', 'nav.audit']);
   const nav = h('nav', { class: 'nav', id: 'app-nav', 'aria-label': t('nav.label') },
     ...items.map(([name, key, routeName = name]) => h('a', {
       href: '#/' + name,
       id: 'nav-' + routeName,
       'aria-current': route && route.name === routeName ? 'page' : null,
     }, t(key))));
+  requestAnimationFrame(() => {
+    const here = nav.querySelector('[aria-current="page"]');
+    if (!here) return;
+    const left = here.getBoundingClientRect().left - nav.getBoundingClientRect().left + nav.scrollLeft;
+    nav.scrollLeft = Math.max(0, left - (nav.clientWidth - here.offsetWidth) / 2);
+  });
   put(header, top, userBar, nav);
 }
 
