@@ -195,6 +195,21 @@ func TestServeDemoAndShutDown(t *testing.T) {
 	resp.Body.Close()
 	assert.Len(t, list.Items, 75, "every district of Uttar Pradesh")
 
+	// The party itself is there for the seat sharing.
+	req, _ = http.NewRequest(http.MethodGet, base+"/api/v1/parties", nil)
+	req.Header.Set("Authorization", "Bearer "+session.AccessToken)
+	resp, err = client.Do(req)
+	require.NoError(t, err)
+	var parties struct {
+		Items []struct {
+			IsOwn bool `json:"is_own"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&parties))
+	resp.Body.Close()
+	require.Len(t, parties.Items, 1, "the demo holds the party's own row")
+	assert.True(t, parties.Items[0].IsOwn)
+
 	// Each demo account printed at start logs in with its role and scope.
 	for _, d := range demoAccounts {
 		assert.Contains(t, printed.String(), d.username)

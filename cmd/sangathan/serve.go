@@ -186,6 +186,10 @@ func (a *app) loadDemo(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
+	// The party itself, so that the seat sharing (सीट बंटवारा) can allot its own seats.
+	if _, _, err := a.Alliances.EnsureOwnParty(ctx, services.System, a.cfg.Letterhead.Name); err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
 	fmt.Fprintf(out, "Loaded demo data: %d units of Uttar Pradesh, %d booths of %s, %d booth committee members and %d members of assembly, district, Lok Sabha and state committees in %s, in %s.\n",
 		res.Inserted, res2.Inserted, strings.Join(demodata.DemoDistricts, ", "), res3.Seated, res4.Seated,
 		strings.Join(demoCommitteeDistricts, ", "), time.Since(start).Round(time.Millisecond))
