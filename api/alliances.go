@@ -185,21 +185,7 @@ func (s *Server) updateParty(c *gin.Context) {
 	c.JSON(http.StatusOK, toPartyResponse(p))
 }
 
-func (s *Server) deleteParty(c *gin.Context) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return
-	}
-	version, ok := ifMatch(c)
-	if !ok {
-		return
-	}
-	if err := s.Alliances.DeleteParty(c.Request.Context(), actor(c), id, version); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
+func (s *Server) deleteParty(c *gin.Context) { deleteIfMatch(c, s.Alliances.DeleteParty) }
 
 func (s *Server) createSeatShare(c *gin.Context) {
 	var req seatShareRequest
@@ -336,21 +322,7 @@ func (s *Server) moveSeatShare(c *gin.Context) {
 	c.JSON(http.StatusOK, toSeatShareResponse(v))
 }
 
-func (s *Server) deleteSeatShare(c *gin.Context) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return
-	}
-	version, ok := ifMatch(c)
-	if !ok {
-		return
-	}
-	if err := s.Alliances.DeleteShare(c.Request.Context(), actor(c), id, version); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
+func (s *Server) deleteSeatShare(c *gin.Context) { deleteIfMatch(c, s.Alliances.DeleteShare) }
 
 func (s *Server) exportSeatShares(c *gin.Context) {
 	under, ok := queryID(c, "under")

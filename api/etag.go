@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,4 +39,22 @@ func ifMatch(c *gin.Context) (version *int64, ok bool) {
 	fail(c, http.StatusBadRequest, `If-Match must be one ETag of this API, such as "v3", or *`,
 		services.FieldError{Field: "If-Match", Message: `must be one ETag of this API, such as "v3", or *`, Code: "etag_invalid"})
 	return nil, false
+}
+
+// deleteIfMatch answers a DELETE of the object named by the path's id: del removes it if its
+// version is still the one If-Match names (or any, without the header); 204 once it is gone.
+func deleteIfMatch(c *gin.Context, del func(ctx context.Context, a services.Actor, id int64, ifMatch *int64) error) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	version, ok := ifMatch(c)
+	if !ok {
+		return
+	}
+	if err := del(c.Request.Context(), actor(c), id, version); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }

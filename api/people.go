@@ -232,18 +232,4 @@ func (s *Server) updatePerson(c *gin.Context) {
 	c.JSON(http.StatusOK, toPersonResponse(v))
 }
 
-func (s *Server) deletePerson(c *gin.Context) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return
-	}
-	version, ok := ifMatch(c)
-	if !ok {
-		return
-	}
-	if err := s.People.DeleteIfMatch(c.Request.Context(), actor(c), id, version); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
+func (s *Server) deletePerson(c *gin.Context) { deleteIfMatch(c, s.People.DeleteIfMatch) }

@@ -172,21 +172,7 @@ func (s *Server) updateProgram(c *gin.Context) {
 	c.JSON(http.StatusOK, toProgramResponse(v))
 }
 
-func (s *Server) deleteProgram(c *gin.Context) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return
-	}
-	version, ok := ifMatch(c)
-	if !ok {
-		return
-	}
-	if err := s.Programs.Delete(c.Request.Context(), actor(c), id, version); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
+func (s *Server) deleteProgram(c *gin.Context) { deleteIfMatch(c, s.Programs.Delete) }
 
 func (s *Server) getProgram(c *gin.Context) {
 	id, ok := pathID(c, "id")

@@ -307,18 +307,4 @@ func (s *Server) updateUnit(c *gin.Context) {
 	c.JSON(http.StatusOK, toUnitResponse(u))
 }
 
-func (s *Server) deleteUnit(c *gin.Context) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return
-	}
-	version, ok := ifMatch(c)
-	if !ok {
-		return
-	}
-	if err := s.Units.DeleteIfMatch(c.Request.Context(), actor(c), id, version); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
+func (s *Server) deleteUnit(c *gin.Context) { deleteIfMatch(c, s.Units.DeleteIfMatch) }
