@@ -44,6 +44,9 @@ type Deps struct {
 	// decompress to, in bytes (SANGATHAN_IMPORT_MAX_MIB); 0 means MaxImportBody. Imports stream,
 	// so the limit bounds the time and disk an import may take, not the server's memory.
 	ImportLimit int64
+	// CORSOrigins are the other origins whose pages may call the API from a browser
+	// (SANGATHAN_CORS_ORIGINS, checked by ParseOrigins); none by default.
+	CORSOrigins []string
 	// MetricsElsewhere leaves /metrics off the router: the caller serves Server.Metrics on a
 	// listener of its own (SANGATHAN_METRICS_ADDR). Otherwise /metrics needs an admin's token.
 	MetricsElsewhere bool
@@ -83,7 +86,11 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.handler = gz(r)
-	r.Use(withRequestID, withLogger(d.Log), securityHeaders, noStoreAPI, s.metrics.observe(d.Log), recoverProblem(d.Log))
+	tls, err := hsts(d.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	r.Use(withRequestID, withLogger(d.Log), securityHeaders, tls, noStoreAPI, s.metrics.observe(d.Log), recoverProblem(d.Log), corsPolicy(d.CORSOrigins))
 	s.routes()
 	r.NoRoute(func(c *gin.Context) {
 		if d.Frontend != nil && c.Request.Method == http.MethodGet && !isAPIPath(c.Request.URL.Path) {

@@ -406,6 +406,16 @@ func (s *Users) Count(ctx context.Context) (int64, error) {
 	return n, dbErr("count users", err)
 }
 
+// IDByUsername finds an account by its login name, for the command line. Returns NotFound.
+func (s *Users) IDByUsername(ctx context.Context, username string) (int64, error) {
+	var u models.User
+	err := s.db.WithContext(ctx).Select("id").Where("username = ?", strings.ToLower(strings.TrimSpace(username))).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return 0, Errorf(ENotFound, "no account %q", username)
+	}
+	return u.ID, dbErr("find user", err)
+}
+
 func containsLevel(ls []models.Level, l models.Level) bool {
 	for _, v := range ls {
 		if v == l {

@@ -35,6 +35,11 @@ type config struct {
 	// IntakeLimits bound the public intake per client address: SANGATHAN_INTAKE_REPORTS_PER_HOUR,
 	// SANGATHAN_INTAKE_LOOKUPS_PER_HOUR; zero: services.DefaultIntakeLimits.
 	IntakeLimits services.IntakeLimits
+	// CORSOrigins is SANGATHAN_CORS_ORIGINS as given, checked by api.ParseOrigins at start.
+	CORSOrigins string
+	// TLSCert and TLSKey (SANGATHAN_TLS_CERT, SANGATHAN_TLS_KEY) are PEM files: with both set the
+	// server speaks HTTPS itself and sends HSTS.
+	TLSCert, TLSKey string
 }
 
 func loadConfig() config {
@@ -48,6 +53,9 @@ func loadConfig() config {
 		LogFormat:     env("SANGATHAN_LOG_FORMAT", "text"),
 		MetricsAddr:   os.Getenv("SANGATHAN_METRICS_ADDR"),
 		Letterhead:    services.Letterhead{Name: os.Getenv("SANGATHAN_PARTY_NAME"), Address: os.Getenv("SANGATHAN_PARTY_ADDRESS")},
+		CORSOrigins:   os.Getenv("SANGATHAN_CORS_ORIGINS"),
+		TLSCert:       os.Getenv("SANGATHAN_TLS_CERT"),
+		TLSKey:        os.Getenv("SANGATHAN_TLS_KEY"),
 	}
 	if n, err := strconv.Atoi(os.Getenv("SANGATHAN_DB_MAX_CONNS")); err == nil && n > 0 {
 		c.DBMaxConns = n

@@ -205,8 +205,11 @@ func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func cmdUser(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "password" {
+		return cmdUserPassword(ctx, args[1:], out)
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("%w: user create --username U --password P --role R [--scope CODE]", errUsage)
+		return fmt.Errorf("%w: user create --username U --password P --role R [--scope CODE] | user password --username U [--password P]", errUsage)
 	}
 	fl := flag.NewFlagSet("user create", flag.ContinueOnError)
 	username := fl.String("username", "", "login name")
@@ -235,6 +238,48 @@ func cmdUser(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "created user %s (id %d, role %s)\n", u.User.Username, u.User.ID, u.User.Role)
+	return nil
+}
+
+// cmdUserPassword sets a new password for an account, as the installation itself: for an
+// administrator locked out, or a demo account whose first-start password is lost. Without
+// --password (or $SANGATHAN_NEW_PASSWORD) it makes a random one and prints it once. Every session
+// of the account ends, as with any password change.
+func cmdUserPassword(ctx context.Context, args []string, out io.Writer) error {
+	fl := flag.NewFlagSet("user password", flag.ContinueOnError)
+	username := fl.String("username", "", "login name")
+	password := fl.String("password", "", "the new password (default $SANGATHAN_NEW_PASSWORD, else a random one, printed once)")
+	if err := fl.Parse(args); err != nil {
+		return errUsage
+	}
+	if *username == "" {
+		return fmt.Errorf("%w: user password --username U [--password P]", errUsage)
+	}
+	pw, generated := *password, false
+	if pw == "" {
+		pw = os.Getenv("SANGATHAN_NEW_PASSWORD")
+	}
+	if pw == "" {
+		pw, generated = randomPassword(), true
+	}
+	a, err := openApp(ctx, loadConfig())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	id, err := a.Users.IDByUsername(ctx, *username)
+	if err != nil {
+		return fmt.Errorf("--username %s: %w", *username, err)
+	}
+	if _, err := a.Users.Update(ctx, services.System, id, services.UserPatch{Password: &pw}); err != nil {
+		printRowErrors(out, nil, err)
+		return err
+	}
+	if generated {
+		fmt.Fprintf(out, "New password of %s: %s — it is shown only this once. Every session of the account has ended.\n", *username, pw)
+	} else {
+		fmt.Fprintf(out, "Password of %s changed. Every session of the account has ended.\n", *username)
+	}
 	return nil
 }
 

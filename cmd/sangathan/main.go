@@ -25,6 +25,7 @@ const usage = `sangathan — booth-level party organisation management
 
 Usage:
   sangathan serve [--demo] [--addr :8080]      run the HTTP server (the default command)
+  sangathan demo                               load the demo data and accounts (as serve --demo does) and exit
   sangathan migrate [up|status]                apply or list database migrations
   sangathan import units|people FILE [--mode M] [--max-mib 512]
                                                load a units or people CSV (.csv or .csv.gz, - for stdin),
@@ -33,6 +34,9 @@ Usage:
                                                write units or people as CSV (stdout by default)
   sangathan user create --username U --password P --role R [--scope CODE]
                                                create an account
+  sangathan user password --username U [--password P]
+                                               set an account's password (random and printed once if
+                                               not given; $SANGATHAN_NEW_PASSWORD); its sessions end
   sangathan verify [--fix]                     recount every unit path and rollup from the raw rows;
                                                exit status 1 on a difference; --fix repairs them
   sangathan seed [--scale=district|state] [--districts N] [--seed N] [--password P]
@@ -65,7 +69,11 @@ Configuration (environment):
   SANGATHAN_JWT_SECRET      token signing key; empty: generated once and kept in the data directory
   SANGATHAN_ADMIN_PASSWORD  password of the first admin; empty: a random one is printed once
   SANGATHAN_SECURE_COOKIES  "false" to allow the refresh cookie over plain HTTP (default true; --demo: false)
-  SANGATHAN_TRUSTED_PROXIES comma-separated proxy addresses whose X-Forwarded-For is believed
+  SANGATHAN_TRUSTED_PROXIES comma-separated proxy addresses whose X-Forwarded-For (and X-Forwarded-Proto) is believed
+  SANGATHAN_CORS_ORIGINS    comma-separated origins (https://host[:port]) whose pages may call the API
+                            from a browser; empty (the default): none but the server's own
+  SANGATHAN_TLS_CERT, SANGATHAN_TLS_KEY
+                            PEM certificate and key: serve HTTPS and send Strict-Transport-Security
   SANGATHAN_LOG_FORMAT      text (default) or json
   SANGATHAN_SEED_PASSWORD   password of the accounts that seed makes (default: random, printed once)
   SANGATHAN_METRICS_ADDR    serve /metrics and /debug/pprof/ without a token on this address only (e.g. 127.0.0.1:9090);
@@ -97,6 +105,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "serve":
 		return cmdServe(ctx, args, stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, args, stdout)
 	case "migrate":
 		return cmdMigrate(ctx, args, stdout)
 	case "import":

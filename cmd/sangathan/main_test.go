@@ -250,12 +250,51 @@ func mustRead(t *testing.T, r io.Reader) string {
 	return string(b)
 }
 
-func TestDemoPasswordsAreStablePerInstallation(t *testing.T) {
-	a, b := []byte("secret-one-secret-one-secret-one"), []byte("secret-two-secret-two-secret-two")
-	assert.Equal(t, demoPassword(a, "up.office"), demoPassword(a, "up.office"))
-	assert.NotEqual(t, demoPassword(a, "up.office"), demoPassword(b, "up.office"))
-	assert.NotEqual(t, demoPassword(a, "up.office"), demoPassword(a, "up.viewer"))
-	assert.GreaterOrEqual(t, len(demoPassword(a, "x")), 10, "long enough for the password rule")
+// TestDemoPasswordsOnlyAtFirstStart: the demo accounts' passwords are printed when the accounts
+// are made and never again (a later start names them and the command that sets a new one), and
+// `sangathan user password` sets a new password that logs in while the old one no longer does.
+func TestDemoPasswordsOnlyAtFirstStart(t *testing.T) {
+	setup(t)
+	_, err := runCmd(t, "import", "units", writeFile(t, "u.csv", "level,code,name,parent_code\n"+
+		"state,UP,Uttar Pradesh,\ndistrict,UP-LUCKNOW,Lucknow,UP\ndistrict,UP-VARANASI,Varanasi,UP\n"+
+		"assembly,UP-AC-173,Lucknow West,UP-LUCKNOW\nbooth,UP-AC-173-PS-0001,Booth 1,UP-AC-173\n"))
+	require.NoError(t, err)
+	ctx := context.Background()
+	a, err := openApp(ctx, loadConfig())
+	require.NoError(t, err)
+	defer a.Close()
+
+	var first, second bytes.Buffer
+	require.NoError(t, a.demoAccounts(ctx, &first))
+	require.NoError(t, a.demoAccounts(ctx, &second))
+	pwRe := regexp.MustCompile(`(?m)^\s+up\.viewer\s.*password (\S+)$`)
+	m := pwRe.FindStringSubmatch(first.String())
+	require.NotNil(t, m, "the first start prints the passwords:\n%s", first.String())
+	for _, d := range demoAccounts {
+		assert.Contains(t, first.String(), d.username)
+		assert.Contains(t, second.String(), d.username, "a later start names the accounts")
+	}
+	assert.NotRegexp(t, `password [A-Za-z0-9]{16}`, second.String(), "a later start prints no password")
+	assert.NotContains(t, second.String(), m[1])
+	assert.Contains(t, second.String(), "sangathan user password")
+
+	_, err = a.Auth.Login(ctx, "up.viewer", m[1], "192.0.2.1")
+	require.NoError(t, err, "the printed password logs in")
+
+	out, err := runCmd(t, "user", "password", "--username", "up.viewer")
+	require.NoError(t, err, out)
+	np := regexp.MustCompile(`New password of up\.viewer: (\S+)`).FindStringSubmatch(out)
+	require.NotNil(t, np, out)
+	_, err = a.Auth.Login(ctx, "up.viewer", np[1], "192.0.2.1")
+	assert.NoError(t, err, "the new password logs in")
+	_, err = a.Auth.Login(ctx, "up.viewer", m[1], "192.0.2.1")
+	assert.Error(t, err, "the old password no longer does")
+
+	out, err = runCmd(t, "user", "password", "--username", "nobody.here")
+	assert.Error(t, err, out)
+	out, err = runCmd(t, "user", "password", "--username", "up.viewer", "--password", "short")
+	assert.Error(t, err)
+	assert.Contains(t, out, "password")
 }
 
 func TestImportAndExportPeople(t *testing.T) {

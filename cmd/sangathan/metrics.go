@@ -29,7 +29,7 @@ func serveMetrics(addr string, h http.Handler, out io.Writer, log *slog.Logger) 
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
-	fmt.Fprintf(out, "Metrics are served at %s/metrics\n", baseURL(ln.Addr()))
+	fmt.Fprintf(out, "Metrics are served at %s/metrics\n", baseURL(ln.Addr(), false))
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("metrics listener stopped", "err", err)

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -48,6 +45,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := fl.Parse(args); err != nil {
 		return errUsage
 	}
+	origins, err := api.ParseOrigins(c.CORSOrigins)
+	if err != nil {
+		return err
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("SANGATHAN_TLS_CERT and SANGATHAN_TLS_KEY go together: set both to serve HTTPS, or neither")
+	}
 	tuneGC()
 	a, err := openApp(ctx, c)
 	if err != nil {
@@ -67,12 +71,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	secure := !*demo
+	secure := !*demo || c.TLSCert != ""
 	if c.SecureCookies != nil {
 		secure = *c.SecureCookies
 	}
 	srv, err := api.New(api.Deps{Log: a.log, DB: a.db, Set: a.Set,
-		SecureCookies: secure, TrustedProxies: c.TrustedProxies, Frontend: frontend.Handler(),
+		SecureCookies: secure, TrustedProxies: c.TrustedProxies, Frontend: frontend.Handler(), CORSOrigins: origins,
 		MetricsElsewhere: c.MetricsAddr != "", ImportLimit: c.ImportMaxMiB << 20})
 	if err != nil {
 		return err
@@ -90,10 +94,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
 		WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	fmt.Fprintf(stdout, "Sangathan is listening on %s — open %s in a browser; the API is at %s/api/v1\n", ln.Addr(), baseURL(ln.Addr()), baseURL(ln.Addr()))
+	tlsOn := c.TLSCert != ""
+	fmt.Fprintf(stdout, "Sangathan is listening on %s — open %s in a browser; the API is at %s/api/v1\n", ln.Addr(), baseURL(ln.Addr(), tlsOn), baseURL(ln.Addr(), tlsOn))
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if tlsOn {
+			errc <- hs.ServeTLS(ln, c.TLSCert, c.TLSKey)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -112,12 +123,36 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-func baseURL(addr net.Addr) string {
+func baseURL(addr net.Addr, tls bool) string {
 	host, port, _ := net.SplitHostPort(addr.String())
 	if host == "" || host == "::" || host == "0.0.0.0" {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
+	}
+	return scheme + net.JoinHostPort(host, port)
+}
+
+// cmdDemo does what serve --demo does before it listens — the first admin, the demo data, the
+// demo accounts — and exits: docker compose's demo profile runs it once before the server.
+func cmdDemo(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) != 0 {
+		return fmt.Errorf("%w: demo takes no arguments", errUsage)
+	}
+	a, err := openApp(ctx, loadConfig())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.bootstrapAdmin(ctx, stdout); err != nil {
+		return err
+	}
+	if err := a.loadDemo(ctx, stdout); err != nil {
+		return err
+	}
+	return a.demoAccounts(ctx, stdout)
 }
 
 // bootstrapAdmin creates the first account, "admin", when there are none.
@@ -217,32 +252,35 @@ var demoAccounts = []demoAccount{
 	{"up.viewer", models.RoleViewer, "UP"},
 }
 
-// demoPassword derives a demo account's password from the installation's secret, so that it is
-// the same at every start (and can be printed every time) yet differs between installations.
-func demoPassword(secret []byte, username string) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("demo-password:" + username))
-	return "demo-" + hex.EncodeToString(m.Sum(nil))[:12]
-}
-
-// demoAccounts creates (once) and prints one account per role so that a newcomer can try each.
+// demoAccounts creates one account per role so that a newcomer can try each, and prints their
+// passwords only when it creates them: at the first start. A password printed at every start
+// would sit in every log the output goes to (a container's, a terminal's scrollback) for as long
+// as the installation runs. A later start names the accounts and how to set a new password.
 func (a *app) demoAccounts(ctx context.Context, out io.Writer) error {
-	secret, err := jwtSecret(a.cfg)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(out, "Demo accounts (one per role):")
+	var made, existing []string
 	for _, d := range demoAccounts {
-		pw := demoPassword(secret, d.username)
 		unit, err := a.Units.UnitByCode(ctx, services.System, d.scope)
 		if err != nil {
 			return fmt.Errorf("demo account %s: %w", d.username, err)
 		}
+		pw := randomPassword()
 		_, err = a.Users.Create(ctx, services.System, services.UserInput{Username: d.username, Password: pw, Role: d.role, ScopeUnitID: &unit.ID})
-		if err != nil && services.ErrorCode(err) != services.EConflict {
+		switch {
+		case services.ErrorCode(err) == services.EConflict:
+			existing = append(existing, d.username)
+			continue
+		case err != nil:
 			return fmt.Errorf("demo account %s: %w", d.username, err)
 		}
+		if len(made) == 0 {
+			fmt.Fprintln(out, "Demo accounts (one per role; the passwords are shown only this once):")
+		}
+		made = append(made, d.username)
 		fmt.Fprintf(out, "  %-15s %-21s %-18s password %s\n", d.username, d.role, d.scope, pw)
+	}
+	if len(existing) > 0 {
+		fmt.Fprintf(out, "Demo accounts %s exist already; their passwords were shown when they were made. To set a new one: sangathan user password --username %s\n",
+			strings.Join(existing, ", "), existing[0])
 	}
 	return nil
 }
