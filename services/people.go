@@ -432,6 +432,7 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 		return Page[PersonView]{}, err
 	}
 	var where conds
+	where.add("people.erased_at IS NULL") // erased people are records of seats, not of anyone to find
 	// One path range: the subtree asked for, else the actor's scope. A subtree inside the
 	// scope needs no scope condition besides (visible checked it), and a second range on the
 	// same column only muddles the plan.
@@ -646,6 +647,9 @@ func (s *People) UpdateIfMatch(ctx context.Context, actor Actor, id int64, ifMat
 		}
 		if err := checkVersion(ifMatch, p.Version); err != nil {
 			return err
+		}
+		if p.ErasedAt != nil {
+			return errErased
 		}
 		before := personAudit(p)
 		in := PersonInput{Name: p.Name, NameHi: p.NameHi, Gender: p.Gender, BirthYear: p.BirthYear, Phone: deref(p.Phone),
