@@ -282,7 +282,7 @@ type Erasure struct {
 // erasure is recorded with its reason and no personal value.
 //
 // Returns Forbidden for roles other than admin and state office, NotFound outside scope,
-// Invalid without a reason, Precondition when ifMatch is not the stored version, Conflict when
+// Invalid without a reason or a version (ifMatch), Precondition when ifMatch is not the stored version, Conflict when
 // the person was already erased.
 func (s *Privacy) Erase(ctx context.Context, actor Actor, id int64, ifMatch *int64, reason string) (Erasure, error) {
 	if !actor.mayAnswerDataRequests() {
@@ -290,6 +290,9 @@ func (s *Privacy) Erase(ctx context.Context, actor Actor, id int64, ifMatch *int
 	}
 	reason = strings.TrimSpace(reason)
 	var f Fields
+	if ifMatch == nil { // what cannot be undone is done only to the version the office has read
+		f.AddCode("If-Match", "required", nil, "is required: the version of the person read before erasing, such as \"v3\"")
+	}
 	switch {
 	case reason == "":
 		f.AddCode("reason", "required", nil, "is required: say whose request this answers and why")

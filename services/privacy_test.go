@@ -183,8 +183,8 @@ func TestEraseRemovesEveryPersonalValue(t *testing.T) {
 	_, err = e.set.Privacy.Erase(ctx, s.otherState, s.p.ID, nil, "asked in writing")
 	wantErr(t, err, services.ENotFound)
 	_, err = e.set.Privacy.Erase(ctx, s.stateOffice, s.p.ID, nil, "  ")
-	wantErr(t, err, services.EInvalid, "reason")
-	_, err = e.set.Privacy.Erase(ctx, s.stateOffice, s.p.ID, nil, strings.Repeat("x", 501))
+	wantErr(t, err, services.EInvalid, "If-Match", "reason")
+	_, err = e.set.Privacy.Erase(ctx, s.stateOffice, s.p.ID, &s.p.Version, strings.Repeat("x", 501))
 	wantErr(t, err, services.EInvalid, "reason")
 	stale := s.p.Version - 1
 	_, err = e.set.Privacy.Erase(ctx, s.stateOffice, s.p.ID, &stale, "asked in writing")
@@ -268,7 +268,7 @@ func TestEraseRemovesEveryPersonalValue(t *testing.T) {
 	wantErr(t, err, services.EConflict)
 	_, err = e.set.Committees.Seat(ctx, s.stateOffice, tr.b2.ID, s.p.ID, models.PositionMember)
 	wantErr(t, err, services.EInvalid, "person_id")
-	_, err = e.set.Privacy.Erase(ctx, s.stateOffice, s.p.ID, nil, "again")
+	_, err = e.set.Privacy.Erase(ctx, s.stateOffice, s.p.ID, &out.Person.Person.Version, "again")
 	wantErr(t, err, services.EConflict)
 	// The committee still shows the seat, under the placeholder, and it can still be ended.
 	got, err := e.set.People.Get(ctx, s.stateOffice, s.p.ID)
@@ -372,7 +372,11 @@ func TestEraseConcurrently(t *testing.T) {
 				var err error
 				switch (c + round) % 4 {
 				case 0:
-					_, err = e.set.Privacy.Erase(ctx, so, p.ID, nil, "concurrent test")
+					// The version just read: an edit in between answers Precondition, as for the UI.
+					var v services.PersonView
+					if v, err = e.set.People.Get(ctx, so, p.ID); err == nil {
+						_, err = e.set.Privacy.Erase(ctx, so, p.ID, &v.Person.Version, "concurrent test")
+					}
 				case 1:
 					_, err = e.set.People.Update(ctx, so, p.ID, func(in *services.PersonInput) error {
 						in.Religion, in.BirthYear, in.Category = "hindu", ptr(1990), models.CategoryGEN
@@ -384,7 +388,7 @@ func TestEraseConcurrently(t *testing.T) {
 					_, err = e.set.Privacy.Export(ctx, so, p.ID)
 				}
 				switch services.ErrorCode(err) {
-				case "", services.EConflict, services.EInvalid:
+				case "", services.EConflict, services.EInvalid, services.EPrecondition:
 				default:
 					errs <- fmt.Errorf("client %d round %d: %w", c, round, err)
 				}
