@@ -309,10 +309,11 @@ func (s *People) voterIDFree(tx *gorm.DB, actor Actor, voterID string, except in
 }
 
 // visiblePerson checks that a person another record refers to (field names the reference)
-// exists and is looked after inside the actor's scope. Returns Invalid, worded alike for both.
+// exists, is looked after inside the actor's scope and was not erased (an erased person is a
+// record of past seats, no one to appoint, link or name anew). Returns Invalid, worded alike for all.
 func visiblePerson(tx *gorm.DB, actor Actor, id int64, field string) error {
 	var paths []string
-	if err := tx.Table("people").Where("id = ?", id).Pluck("path", &paths).Error; err != nil {
+	if err := tx.Table("people").Where("id = ? AND erased_at IS NULL", id).Pluck("path", &paths).Error; err != nil {
 		return dbErr("load person", err)
 	}
 	if len(paths) == 0 || !actor.Sees(paths[0]) {

@@ -268,6 +268,9 @@ func TestEraseRemovesEveryPersonalValue(t *testing.T) {
 	wantErr(t, err, services.EConflict)
 	_, err = e.set.Committees.Seat(ctx, s.stateOffice, tr.b2.ID, s.p.ID, models.PositionMember)
 	wantErr(t, err, services.EInvalid, "person_id")
+	_, err = e.set.Assignments.Create(ctx, s.stateOffice, services.AssignmentInput{PersonID: &s.p.ID, UnitID: &tr.d2.ID,
+		Purpose: "organisation", StartsOn: "2024-03-01"})
+	wantErr(t, err, services.EInvalid, "person_id")
 	_, err = e.set.Privacy.Erase(ctx, s.stateOffice, s.p.ID, &out.Person.Person.Version, "again")
 	wantErr(t, err, services.EConflict)
 	// The committee still shows the seat, under the placeholder, and it can still be ended.
