@@ -61,6 +61,12 @@ func TestPersonErasure(t *testing.T) {
 	assert.True(t, eval[bool](t, ctx, visible("#person-current-seats")), "the seat stays")
 	noSideScroll(t, ctx, "the erased person's page")
 
+	// The audit screen says it in a sentence, under the placeholder name.
+	goHash(t, ctx, "#/audit")
+	waitFor(t, ctx, `document.body.innerText.includes('का व्यक्तिगत डेटा मिटाया')`)
+	assert.Contains(t, bodyText(t, ctx), "मिटाया गया व्यक्ति #"+id+" का व्यक्तिगत डेटा मिटाया")
+	assert.NotContains(t, bodyText(t, ctx), "Sita Ram")
+
 	other := phone(t)
 	login(t, other, a.URL, "lko.privacy")
 	goHash(t, other, "#/people/"+id)
