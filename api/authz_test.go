@@ -592,6 +592,22 @@ func matrixRows() []matrixRow {
 			"admin": {s200}, "state": {s200}, "dc": {s403}, "worker": {s403}, "viewer": {s403},
 		}, req: fixed("/api/v1/representation/targets", map[string]any{"levels": []any{map[string]any{"level": "booth",
 			"targets": []any{map[string]any{"group": "women", "min_share": 0.33}}}}})},
+
+		// A person's requests under the DPDP Act (privacy.go): the state office and admin only.
+		// The matrix sends no If-Match, which erasure requires: the allowed cells answer 422
+		// naming it, after the role and scope checks (api/privacy_test.go erases with it).
+		{route: "GET /api/v1/people/:id/data-export", locs: inOut, want: byRole{
+			"admin": {s200, s200, s200}, "state": {s200, s200, s404},
+			"dc": {s403, s403, s403}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/people/" + m.person(loc) + "/data-export", nil
+		}},
+		{route: "POST /api/v1/people/:id/erase", locs: inOut, field: "If-Match", want: byRole{
+			"admin": {s422, s422, s422}, "state": {s422, s422, s404},
+			"dc": {s403, s403, s403}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
+		}, req: func(m *matrix, _, loc string) (string, any) {
+			return "/api/v1/people/" + m.person(loc) + "/erase", map[string]any{"reason": "matrix"}
+		}},
 	}
 }
 

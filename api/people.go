@@ -52,13 +52,16 @@ type personResponse struct {
 	SeatsElsewhere *int `json:"seats_elsewhere,omitempty"`
 	// AssignmentsActive is the person's load: in-charge assignments active today (lists and GET).
 	AssignmentsActive *int `json:"assignments_active,omitempty"`
+	// ErasedAt is when the person's personal data was erased (docs/PRIVACY.md); absent otherwise.
+	ErasedAt *time.Time `json:"erased_at,omitempty"`
 }
 
 func toPersonResponse(v services.PersonView) personResponse {
 	p := v.Person
 	r := personResponse{ID: idString(p.ID), Name: p.Name, NameHi: p.NameHi, Gender: string(p.Gender), BirthYear: p.BirthYear,
 		Category: string(p.Category), HomeUnitID: optIDString(p.HomeUnitID), UnitID: idString(p.UnitID),
-		MembershipNo: p.MembershipNo, PublicOffice: p.PublicOffice, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		MembershipNo: p.MembershipNo, PublicOffice: p.PublicOffice, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		ErasedAt: p.ErasedAt}
 	if !v.Profile {
 		r.BirthYear, r.Category = nil, nil
 	}

@@ -229,6 +229,10 @@ func (s *Server) routes() {
 	a.GET("/exports/people.csv", s.exportPeople)
 	a.GET("/exports/incidents.csv", s.exportIncidents)
 	a.GET("/exports/assignments.csv", s.exportAssignments)
+
+	// A person's requests under the DPDP Act 2023 (docs/PRIVACY.md).
+	a.GET("/people/:id/data-export", s.exportPersonData)
+	a.POST("/people/:id/erase", json, s.erasePerson)
 }
 
 func (s *Server) healthz(c *gin.Context) {

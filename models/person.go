@@ -82,6 +82,9 @@ type Person struct {
 	Version      int64 `gorm:"default:1"` // one more on every write, for If-Match
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// ErasedAt is when the person's personal fields were erased (DPDP Act 2023; docs/PRIVACY.md);
+	// nil for everyone else.
+	ErasedAt *time.Time
 }
 
 // TableName is the people table.

@@ -397,7 +397,7 @@ func (s *Committees) seatable(tx *gorm.DB, personID int64) (models.Person, strin
 	if err := tx.Where("id = ?", personID).Find(&ps).Error; err != nil {
 		return models.Person{}, "", dbErr("load person", err)
 	}
-	if len(ps) == 0 {
+	if len(ps) == 0 || ps[0].ErasedAt != nil { // an erased person is no one to seat (privacy.go)
 		return models.Person{ID: personID}, "", nil
 	}
 	return ps[0], ps[0].Path, nil

@@ -871,3 +871,50 @@ func termEndsExpr(db *gorm.DB, start, months string) string {
 	}
 	return "min(date(" + start + ", '+' || (" + months + ") || ' months'), date(" + start + ", 'start of month', '+' || (" + months + " + 1) || ' months', '-1 day'))"
 }
+
+// erasedPersonKeys are the keys of personAudit whose values an erasure removes from the audit log
+// (PostgreSQL: audit_log_redact_person in migration 00022 lists the same).
+var erasedPersonKeys = []string{"name", "name_hi", "birth_year", "membership_no", "public_office", "home_unit_id"}
+
+// redactPersonAudit sets the personal values in the audit rows about an erased person to null, and
+// those of the organiser in the rows of the programs they organised; it returns how many rows it
+// rewrote. The audit log is otherwise append-only (migration 00022): on PostgreSQL the server's
+// role may not UPDATE it, and calls the owner's function audit_log_redact_person, which refuses a
+// person who is not erased; on SQLite the transaction opens the audit_redaction gate for the
+// UPDATE and closes it again.
+func redactPersonAudit(tx *gorm.DB, personID int64) (int64, error) {
+	if isPostgres(tx) {
+		var n int64
+		if err := tx.Raw("SELECT audit_log_redact_person(?)", personID).Scan(&n).Error; err != nil {
+			return 0, dbErr("redact audit log", err)
+		}
+		return n, nil
+	}
+	if err := tx.Exec("INSERT INTO audit_redaction (id) VALUES (1)").Error; err != nil {
+		return 0, dbErr("redact audit log", err)
+	}
+	redact := func(col string, keys []string) string {
+		args := make([]string, 0, len(keys))
+		for _, k := range keys {
+			args = append(args, "'$."+k+"', NULL")
+		}
+		return col + " = CASE WHEN json_valid(" + col + ") THEN json_replace(" + col + ", " + strings.Join(args, ", ") + ") ELSE " + col + " END"
+	}
+	res := tx.Exec("UPDATE audit_log SET "+redact("before", erasedPersonKeys)+", "+redact("after", erasedPersonKeys)+
+		" WHERE entity = 'person' AND entity_id = ?", idStr(personID))
+	if res.Error != nil {
+		return 0, dbErr("redact audit log", res.Error)
+	}
+	n := res.RowsAffected
+	organiser := []string{"organiser"}
+	res = tx.Exec("UPDATE audit_log SET "+redact("before", organiser)+", "+redact("after", organiser)+
+		" WHERE entity = 'program' AND entity_id IN (SELECT CAST(id AS TEXT) FROM programs WHERE organiser_person_id = ?)", personID)
+	if res.Error != nil {
+		return 0, dbErr("redact audit log", res.Error)
+	}
+	n += res.RowsAffected
+	if err := tx.Exec("DELETE FROM audit_redaction").Error; err != nil {
+		return 0, dbErr("redact audit log", err)
+	}
+	return n, nil
+}

@@ -309,10 +309,11 @@ func (s *People) voterIDFree(tx *gorm.DB, actor Actor, voterID string, except in
 }
 
 // visiblePerson checks that a person another record refers to (field names the reference)
-// exists and is looked after inside the actor's scope. Returns Invalid, worded alike for both.
+// exists, is looked after inside the actor's scope and was not erased (an erased person is a
+// record of past seats, no one to appoint, link or name anew). Returns Invalid, worded alike for all.
 func visiblePerson(tx *gorm.DB, actor Actor, id int64, field string) error {
 	var paths []string
-	if err := tx.Table("people").Where("id = ?", id).Pluck("path", &paths).Error; err != nil {
+	if err := tx.Table("people").Where("id = ? AND erased_at IS NULL", id).Pluck("path", &paths).Error; err != nil {
 		return dbErr("load person", err)
 	}
 	if len(paths) == 0 || !actor.Sees(paths[0]) {
@@ -432,6 +433,7 @@ func (s *People) List(ctx context.Context, actor Actor, f PersonFilter) (Page[Pe
 		return Page[PersonView]{}, err
 	}
 	var where conds
+	where.add("people.erased_at IS NULL") // erased people are records of seats, not of anyone to find
 	// One path range: the subtree asked for, else the actor's scope. A subtree inside the
 	// scope needs no scope condition besides (visible checked it), and a second range on the
 	// same column only muddles the plan.
@@ -646,6 +648,9 @@ func (s *People) UpdateIfMatch(ctx context.Context, actor Actor, id int64, ifMat
 		}
 		if err := checkVersion(ifMatch, p.Version); err != nil {
 			return err
+		}
+		if p.ErasedAt != nil {
+			return errErased
 		}
 		before := personAudit(p)
 		in := PersonInput{Name: p.Name, NameHi: p.NameHi, Gender: p.Gender, BirthYear: p.BirthYear, Phone: deref(p.Phone),

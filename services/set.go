@@ -25,6 +25,8 @@ type Set struct {
 	Alliances *Alliances
 	// Assignments appoints in-charges (prabhari) of the units.
 	Assignments *Assignments
+	// Privacy answers a person's requests for access and erasure (DPDP Act 2023).
+	Privacy *Privacy
 }
 
 // NewSet builds every service.
@@ -35,13 +37,14 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 	}
 	units := NewUnits(db, now)
 	incidents := NewIncidents(db, now, units)
+	people := NewPeople(db, now, units)
 	return &Set{
 		Auth:           auth,
 		Units:          units,
 		Users:          NewUsers(db, now, auth, units),
 		Tokens:         NewTokens(db, now),
 		Audit:          NewAudit(db, units),
-		People:         NewPeople(db, now, units),
+		People:         people,
 		Committees:     NewCommittees(db, now, units),
 		Imports:        NewImports(db, now, units),
 		Exports:        NewExports(db, units),
@@ -51,5 +54,6 @@ func NewSet(db *gorm.DB, now Clock, cfg AuthConfig) (*Set, error) {
 		Programs:       NewPrograms(db, now, units),
 		Alliances:      NewAlliances(db, now, units),
 		Assignments:    NewAssignments(db, now, units),
+		Privacy:        NewPrivacy(db, now, units, people),
 	}, nil
 }

@@ -9,6 +9,7 @@
 //	sangathan seed [--scale district|state] [--districts N] [--seed N] [--password P]
 //	sangathan loadtest [--url U] [--clients 32] [--duration 30s] [--mix mixed] [--json] …
 //	sangathan openapi
+//	sangathan erase-person --id N --reason "…" [--version V]
 package main
 
 import (
@@ -58,6 +59,9 @@ Usage:
                                                errors, the server's peak memory and, with --baseline-db,
                                                the ratio to the bare SQL (loadtest --help lists every flag)
   sangathan openapi                            write the OpenAPI document the server serves
+  sangathan erase-person --id N --reason "…" [--version V]
+                                               erase a person's personal data (DPDP Act 2023,
+                                               docs/PRIVACY.md); cannot be undone; audited
 
 Configuration (environment):
   SANGATHAN_ADDR            listen address (default :8080)
@@ -123,6 +127,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdLoadtest(ctx, args, stdout, stderr)
 	case "openapi":
 		return cmdOpenAPI(ctx, args, stdout)
+	case "erase-person":
+		return cmdErasePerson(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

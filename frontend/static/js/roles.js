@@ -27,3 +27,7 @@ export const canReadIncidents = canManageUsers;
 // canReviewReports reports whether role may open the review queue of reports from the public:
 // the state office and admins.
 export const canReviewReports = (role) => role === 'admin' || role === 'state_office';
+
+// canAnswerDataRequests reports whether role answers a person's requests for access and erasure
+// (DPDP Act 2023; docs/PRIVACY.md): the state office and admins.
+export const canAnswerDataRequests = (role) => role === 'admin' || role === 'state_office';

@@ -154,6 +154,7 @@ function sentence(it) {
     case 'unit.create': case 'unit.update': case 'unit.delete':
       return t('audit_sentence.' + key, { ...p, unit: unitWords(tg) });
     case 'person.create': case 'person.update': case 'person.delete':
+    case 'person.erase': case 'person.data_export':
       return t('audit_sentence.' + key, { ...p, person: personWords(tg) });
     case 'seat.create': case 'seat.end':
     case 'user.create': case 'user.update': case 'user.deactivate':

@@ -3,12 +3,15 @@
 // linked to its committee) and held, with dates; and, for the roles that manage people, an edit
 // form. The edit sends only the fields changed, with the version read (If-Match): when someone
 // else saved first (412) the page says so and reloads the record into the form.
+// The state office and admin also answer the person's requests under the DPDP Act 2023
+// (docs/PRIVACY.md): a JSON file of everything held about them, and erasure after a warning and
+// a reason.
 
 import * as api from '../api.js';
 import { t, tn, date, unitName } from '../i18n.js';
-import { h, put, msg, dl, button, formError, showErrors, clearErrors, errorText } from '../ui.js';
+import { h, put, msg, dl, button, field, formError, showErrors, clearErrors, errorText } from '../ui.js';
 import { name, other, tags, phoneText, personFields } from '../person.js';
-import { canManagePeople } from '../roles.js';
+import { canManagePeople, canAnswerDataRequests } from '../roles.js';
 import * as enums from '../enums.js';
 
 // FIELDS are the fields the edit form offers, in the API's names.
@@ -30,9 +33,10 @@ export async function render(root, ctx) {
   const seatsCard = h('section', { class: 'card', id: 'person-seats', 'aria-labelledby': 'person-seats-title' });
   const status = h('div', { class: 'list-status', id: 'person-status', 'aria-live': 'polite' });
   const editor = canManagePeople(ctx.user.role) ? editForm() : null;
+  const privacy = canAnswerDataRequests(ctx.user.role) ? privacyCard() : null;
   root.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/people', id: 'person-back' }, t('person.back'))),
-    head, status, details, editor ? editor.form : null, seatsCard);
+    head, status, details, editor ? editor.form : null, seatsCard, privacy ? privacy.card : null);
   if (ctx.user.role !== 'booth_worker') root.append(assignmentsCard(person));
   draw();
 
@@ -42,8 +46,10 @@ export async function render(root, ctx) {
       other(person) ? h('p', { class: 'other-name', id: 'person-other' }, other(person)) : null,
       tags(person));
     put(details, h('h2', { id: 'person-details-title' }, t('person.details')), facts(person),
-      editor ? h('div', { class: 'actions' }, button(t('common.edit'), { class: 'btn btn-primary', id: 'person-edit', onclick: () => editor.open() })) : null);
+      person.erased_at ? msg(t('privacy.erased_on', { date: date(person.erased_at) }), 'warn', { id: 'person-erased' }) : null,
+      editor && !person.erased_at ? h('div', { class: 'actions' }, button(t('common.edit'), { class: 'btn btn-primary', id: 'person-edit', onclick: () => editor.open() })) : null);
     drawSeats();
+    if (privacy) privacy.draw();
   }
 
   function drawSeats() {
@@ -144,6 +150,74 @@ export async function render(root, ctx) {
         put(status);
         form.hidden = false;
         pf.focus();
+      },
+    };
+  }
+
+  // privacyCard offers the export of everything held about the person (downloaded from a blob:
+  // the token never goes into a URL) and, until done, the erasure: a warning that it cannot be
+  // undone and a reason to type before the button that does it.
+  function privacyCard() {
+    const card = h('section', { class: 'card', id: 'person-privacy', 'aria-labelledby': 'person-privacy-title' });
+    const reason = h('textarea', { rows: 3, maxlength: 500, id: 'person-erase-reason' });
+    const top = formError();
+    const confirm = h('button', { type: 'submit', class: 'btn btn-danger', id: 'person-erase-confirm' }, t('privacy.confirm'));
+    const warning = h('p', { class: 'msg msg-warn', id: 'person-erase-warning' });
+    const form = h('form', { class: 'form', id: 'person-erase-form', novalidate: true, hidden: true },
+      warning, top, field('reason', t('privacy.reason'), reason, { hint: t('privacy.reason_hint') }),
+      h('div', { class: 'actions' }, confirm, button(t('common.cancel'), { class: 'btn btn-quiet', id: 'person-erase-cancel', onclick: () => { form.hidden = true; } })));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const text = reason.value.trim();
+      if (!text) {
+        showErrors(form, { status: 422, fields: [{ field: 'reason', message: t('privacy.err_reason'), local: true }] });
+        reason.focus();
+        return;
+      }
+      confirm.disabled = true;
+      try {
+        await api.postIf(path + '/erase', { reason: text }, person.version);
+      } catch (err) {
+        if (err.status === 412) await reload().catch(() => {});
+        showErrors(form, err);
+        return;
+      } finally {
+        confirm.disabled = false;
+      }
+      form.hidden = true;
+      reason.value = '';
+      await reload();
+      put(status, msg(t('privacy.erased'), 'ok', { id: 'person-erase-done' }));
+    });
+    const exportData = async (btn) => {
+      btn.disabled = true;
+      put(status);
+      try {
+        const data = await api.get(path + '/data-export');
+        const blob = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
+        const url = URL.createObjectURL(blob);
+        const a = h('a', { href: url, download: `person-${person.id}-data.json`, hidden: true });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60000);
+        put(status, msg(t('privacy.exported'), 'ok', { id: 'person-exported' }));
+      } catch (err) {
+        put(status, msg(errorText(err), 'error'));
+      } finally {
+        btn.disabled = false;
+      }
+    };
+    return {
+      card,
+      draw() {
+        warning.textContent = t('privacy.erase_warning', { id: person.id });
+        const exportBtn = button(t('privacy.export'), { class: 'btn', id: 'person-export', onclick: () => exportData(exportBtn) });
+        const eraseBtn = person.erased_at ? null : button(t('privacy.erase'), { class: 'btn btn-danger-quiet', id: 'person-erase',
+          onclick: () => { clearErrors(form); form.hidden = false; reason.focus(); } });
+        put(card, h('h2', { id: 'person-privacy-title' }, t('privacy.title')), h('p', { class: 'hint' }, t('privacy.hint')),
+          h('div', { class: 'actions' }, exportBtn, eraseBtn), person.erased_at ? null : form);
       },
     };
   }
