@@ -306,6 +306,9 @@ type apiCase struct {
 	wantStatus int
 	// wantFields, for 4xx answers, are fields the problem's errors[] must name.
 	wantFields []string
+	// then, when set, runs after the request (a case that ends its actor's sessions logs the
+	// actor in again, for the cases after it).
+	then func()
 }
 
 // runCases sends each case as its actor and checks the status; error answers must be problems.
@@ -318,6 +321,9 @@ func runCases(t *testing.T, s *testServer, tokens map[string]string, cases []api
 				t.Fatalf("no token for actor %q", tc.actor)
 			}
 			rec := s.do(t, tc.method, tc.path, tok, tc.body)
+			if tc.then != nil {
+				defer tc.then()
+			}
 			if tc.wantStatus < 400 {
 				wantStatus(t, rec, tc.wantStatus)
 				return
@@ -763,4 +769,33 @@ func (s *testServer) state(t *testing.T) dbState {
 		}
 	}
 	return st
+}
+
+// sessionOf logs username in and returns the API id of the new session.
+func (s *testServer) sessionOf(t *testing.T, username string) (sid, token string) {
+	t.Helper()
+	token = s.login(t, username, testPassword)
+	list := decode[struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Current bool   `json:"current"`
+		} `json:"items"`
+	}](t, s.do(t, http.MethodGet, "/api/v1/me/sessions", token, nil))
+	for _, it := range list.Items {
+		if it.Current {
+			return it.ID, token
+		}
+	}
+	t.Fatalf("no current session among %+v", list.Items)
+	return "", ""
+}
+
+// usernameOf reads the username of the account with API id id.
+func (s *testServer) usernameOf(t *testing.T, id string) string {
+	t.Helper()
+	var name string
+	if err := s.db.DB.Raw("SELECT username FROM users WHERE id = ?", id).Scan(&name).Error; err != nil || name == "" {
+		t.Fatalf("username of %s: %q, %v", id, name, err)
+	}
+	return name
 }
