@@ -376,11 +376,15 @@ func matrixRows() []matrixRow {
 		{route: "GET /api/v1/users/:id/sessions", locs: accountLoc, want: byRole{
 			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
 			"dc": {s200, s200, s404, s404}, "worker": {s200, s403, s403, s403}, "viewer": {s200, s403, s403, s403},
-		}, req: func(m *matrix, role, loc string) (string, any) { return "/api/v1/users/" + m.account(role, loc) + "/sessions", nil }},
+		}, req: func(m *matrix, role, loc string) (string, any) {
+			return "/api/v1/users/" + m.account(role, loc) + "/sessions", nil
+		}},
 		{route: "DELETE /api/v1/users/:id/sessions", locs: accountLoc, want: byRole{
 			"admin": {s204, s204, s204, s204}, "state": {s204, s204, s204, s404},
 			"dc": {s204, s204, s404, s404}, "worker": {s204, s403, s403, s403}, "viewer": {s204, s403, s403, s403},
-		}, req: func(m *matrix, role, loc string) (string, any) { return "/api/v1/users/" + m.account(role, loc) + "/sessions", nil },
+		}, req: func(m *matrix, role, loc string) (string, any) {
+			return "/api/v1/users/" + m.account(role, loc) + "/sessions", nil
+		},
 			relogin: []string{locSelf}},
 		{route: "DELETE /api/v1/users/:id/sessions/:session_id", locs: accountLoc, want: byRole{
 			"admin": {s204, s204, s204, s204}, "state": {s204, s204, s204, s404},

@@ -581,11 +581,23 @@ func (s *testServer) auditMark(t *testing.T) int64 {
 	return *id
 }
 
-// auditSince reads the audit rows written after mark straight from the database, oldest first.
+// auditSince reads the audit rows of changes written after mark straight from the database,
+// oldest first: without the security events (sign-ins, sign-outs, lockouts) of the tests' own
+// logins, which securitySince reads.
 func (s *testServer) auditSince(t *testing.T, mark int64) []models.AuditEntry {
 	t.Helper()
 	var rows []models.AuditEntry
-	if err := s.db.Where("id > ?", mark).Order("id").Find(&rows).Error; err != nil {
+	if err := s.db.Where("id > ? AND entity NOT IN ('session', 'login')", mark).Order("id").Find(&rows).Error; err != nil {
+		t.Fatalf("read audit log: %v", err)
+	}
+	return rows
+}
+
+// securitySince reads the security events written after mark, oldest first.
+func (s *testServer) securitySince(t *testing.T, mark int64) []models.AuditEntry {
+	t.Helper()
+	var rows []models.AuditEntry
+	if err := s.db.Where("id > ? AND entity IN ('session', 'login')", mark).Order("id").Find(&rows).Error; err != nil {
 		t.Fatalf("read audit log: %v", err)
 	}
 	return rows

@@ -304,4 +304,3 @@ func sessionEndReason(before, after models.User, password bool) string {
 	}
 	return ""
 }
-
