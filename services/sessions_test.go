@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/sangathan/sangathan/database/dbtest"
 	"github.com/sangathan/sangathan/models"
 	"github.com/sangathan/sangathan/services"
 )
@@ -399,6 +402,30 @@ func TestDeviceLabel(t *testing.T) {
 	} {
 		if got := services.DeviceLabel(ua); got != want {
 			t.Errorf("DeviceLabel(%q) = %q, want %q", ua, got, want)
+		}
+	}
+}
+
+// BenchmarkAuthenticate is the cost of checking an access token on every request: one query
+// that loads the account, its scope's path and whether the session is open.
+func BenchmarkAuthenticate(b *testing.B) {
+	ctx := context.Background()
+	c := newClock()
+	set, err := services.NewSet(dbtest.New(b).DB, c.Now, services.AuthConfig{Secret: testSecret, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := set.Users.Create(ctx, services.System, services.UserInput{Username: "bench", Password: testPassword, Role: models.RoleAdmin}); err != nil {
+		b.Fatal(err)
+	}
+	ses, err := set.Auth.Login(ctx, "bench", testPassword, "192.0.2.1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := set.Auth.Authenticate(ctx, ses.AccessToken); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
