@@ -458,7 +458,7 @@ func TestListAudit(t *testing.T) {
 	what := func(rows []auditRowJSON) []string {
 		out := make([]string, 0, len(rows))
 		for _, r := range rows {
-			if r.Entity == "session" || r.Entity == "login" { // the test's own logins (see TestAuditSecurityEvents)
+			if r.Entity == "session" || r.Entity == "login" { // the test's own logins (see services TestSessionsAuditVisibility)
 				continue
 			}
 			out = append(out, r.Action+" "+r.Entity+" "+r.EntityID+" by "+r.ActorUsername)
