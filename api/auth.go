@@ -123,9 +123,14 @@ func (s *Server) logout(c *gin.Context) {
 			return
 		}
 	}
+	s.clearSessionCookies(c)
+	c.Status(http.StatusNoContent)
+}
+
+// clearSessionCookies drops the browser's refresh cookie and its marker.
+func (s *Server) clearSessionCookies(c *gin.Context) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: refreshCookie, Value: "", Path: "/api/v1/auth", MaxAge: -1, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
-	c.Status(http.StatusNoContent)
 }
 
 func (s *Server) me(c *gin.Context) {

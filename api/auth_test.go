@@ -362,6 +362,7 @@ func TestBadTokensAre401(t *testing.T) {
 
 	// Forgeries built from the real token.
 	header, payload, sig, claims := jwtParts(t, u.Token)
+	sid, _ := claims["sid"].(string)
 	algNone := b64JSON(t, map[string]string{"alg": "none", "typ": "JWT"}) + "." + payload + "."
 	claims["role"] = "admin"
 	claims["sub"] = s.admin.ID
@@ -372,7 +373,7 @@ func TestBadTokensAre401(t *testing.T) {
 		c := services.Claims{RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: services.Issuer, Subject: u.ID, Audience: jwt.ClaimStrings{services.Audience},
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute)),
-		}, Role: models.RoleDistrictCoordinator}
+		}, Role: models.RoleDistrictCoordinator, SessionID: sid}
 		if edit != nil {
 			edit(&c)
 		}

@@ -52,6 +52,9 @@ type matrixRow struct {
 	// req builds the request of one cell; it may create the objects the cell needs (a unit to
 	// delete, an account to deactivate), so that no two cells share a write.
 	req func(m *matrix, role, loc string) (path string, body any)
+	// relogin marks the locations whose request ends the actor's own sessions (a change of its
+	// own password, a sign-out everywhere): the actor logs in again after it.
+	relogin []string
 }
 
 // matrix holds the actors and the objects the cells refer to.
@@ -341,7 +344,7 @@ func matrixRows() []matrixRow {
 				return "/api/v1/users/" + m.account(role, loc), map[string]any{"role": roleOf(role)}
 			}
 			return "/api/v1/users/" + m.account(role, loc), map[string]any{"role": "viewer"}
-		}},
+		}, relogin: []string{locSelf}},
 		{route: "DELETE /api/v1/users/:id", locs: accountLoc, want: byRole{
 			"admin": {s403, s204, s204, s204}, "state": {s403, s204, s204, s404},
 			"dc": {s403, s204, s404, s404}, "worker": {s403, s403, s403, s403}, "viewer": {s403, s403, s403, s403},
@@ -356,6 +359,44 @@ func matrixRows() []matrixRow {
 				owner = m.users[role]
 			}
 			return "/api/v1/tokens/" + m.s.mkAPIToken(m.t, owner.Token, "to revoke").ID, nil
+		}},
+
+		// Sessions (issue 13): everyone's own; another account's as for PATCH /users/{id}. The
+		// accounts in A, B and elsewhere are viewers, below every manager.
+		{route: "GET /api/v1/me/sessions", locs: noObject, want: same(s200), req: fixed("/api/v1/me/sessions", nil)},
+		{route: "DELETE /api/v1/me/sessions", locs: noObject, want: same(s204), req: fixed("/api/v1/me/sessions", nil), relogin: noObject},
+		{route: "DELETE /api/v1/me/sessions/:session_id", locs: []string{locOwn, locOther}, want: same(s204, s404), req: func(m *matrix, role, loc string) (string, any) {
+			owner := m.stranger
+			if loc == locOwn {
+				owner = m.users[role]
+			}
+			sid, _ := m.s.sessionOf(m.t, owner.Username)
+			return "/api/v1/me/sessions/" + sid, nil
+		}},
+		{route: "GET /api/v1/users/:id/sessions", locs: accountLoc, want: byRole{
+			"admin": {s200, s200, s200, s200}, "state": {s200, s200, s200, s404},
+			"dc": {s200, s200, s404, s404}, "worker": {s200, s403, s403, s403}, "viewer": {s200, s403, s403, s403},
+		}, req: func(m *matrix, role, loc string) (string, any) {
+			return "/api/v1/users/" + m.account(role, loc) + "/sessions", nil
+		}},
+		{route: "DELETE /api/v1/users/:id/sessions", locs: accountLoc, want: byRole{
+			"admin": {s204, s204, s204, s204}, "state": {s204, s204, s204, s404},
+			"dc": {s204, s204, s404, s404}, "worker": {s204, s403, s403, s403}, "viewer": {s204, s403, s403, s403},
+		}, req: func(m *matrix, role, loc string) (string, any) {
+			return "/api/v1/users/" + m.account(role, loc) + "/sessions", nil
+		},
+			relogin: []string{locSelf}},
+		{route: "DELETE /api/v1/users/:id/sessions/:session_id", locs: accountLoc, want: byRole{
+			"admin": {s204, s204, s204, s204}, "state": {s204, s204, s204, s404},
+			"dc": {s204, s204, s404, s404}, "worker": {s204, s403, s403, s403}, "viewer": {s204, s403, s403, s403},
+		}, req: func(m *matrix, role, loc string) (string, any) {
+			id := m.account(role, loc)
+			username := m.users[role].Username
+			if loc != locSelf {
+				username = m.s.usernameOf(m.t, id)
+			}
+			sid, _ := m.s.sessionOf(m.t, username)
+			return "/api/v1/users/" + id + "/sessions/" + sid, nil
 		}},
 
 		// Audit: the managers, each inside its scope.
@@ -662,6 +703,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 	}
 
 	var cases []apiCase
+	tokens := m.tokens()
 	for _, r := range rows {
 		method, _, _ := strings.Cut(r.route, " ")
 		for _, role := range matrixRoles {
@@ -669,6 +711,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 				path, body := r.req(m, role, loc)
 				c := apiCase{name: fmt.Sprintf("%d %s %s (%s)", r.want[role][i], role, r.route, loc), method: method, path: path,
 					actor: role, body: body, wantStatus: r.want[role][i]}
+				if slices.Contains(r.relogin, loc) && r.want[role][i] < 400 {
+					c.then = func() { tokens[role] = s.login(t, m.users[role].Username, testPassword) }
+				}
 				if c.wantStatus == http.StatusUnprocessableEntity {
 					c.wantFields = []string{r.field}
 				}
@@ -678,12 +723,15 @@ func TestAuthorisationMatrix(t *testing.T) {
 	}
 	// Grouped by outcome; within a group the rows keep their order.
 	slices.SortStableFunc(cases, func(a, b apiCase) int { return cmp.Compare(a.wantStatus, b.wantStatus) })
-	runCases(t, s, m.tokens(), cases)
+	// The cases that end their actor's sessions go last: the sessions the other cells logged in
+	// beforehand (to revoke them) would end with them.
+	slices.SortStableFunc(cases, func(a, b apiCase) int { return cmp.Compare(boolInt(a.then != nil), boolInt(b.then != nil)) })
+	runCases(t, s, tokens, cases)
 
 	t.Run("the refused writes changed nothing outside the scopes", func(t *testing.T) {
 		// B's booth was changed only by the admin and the state office, the other state's only by the admin.
-		b := decode[unitJSON](t, s.do(t, http.MethodGet, "/api/v1/units/"+m.unit(locB), s.admin.Token, nil))
-		x := decode[unitJSON](t, s.do(t, http.MethodGet, "/api/v1/units/"+m.unit(locX), s.admin.Token, nil))
+		b := decode[unitJSON](t, s.do(t, http.MethodGet, "/api/v1/units/"+m.unit(locB), tokens["admin"], nil))
+		x := decode[unitJSON](t, s.do(t, http.MethodGet, "/api/v1/units/"+m.unit(locX), tokens["admin"], nil))
 		if b.Electors == nil || x.Electors == nil {
 			t.Fatalf("electors of B's booth %v, of the other state's %v; want both set by the admin", b.Electors, x.Electors)
 		}
@@ -795,4 +843,11 @@ func TestLoginLimitsDoNotTellUsersApart(t *testing.T) {
 	if a, b := rk.Header().Get("Retry-After"), ru.Header().Get("Retry-After"); a == "" || a != b {
 		t.Errorf("Retry-After %q for a known user, %q for an unknown one; want the same, set", a, b)
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

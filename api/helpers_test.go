@@ -306,6 +306,9 @@ type apiCase struct {
 	wantStatus int
 	// wantFields, for 4xx answers, are fields the problem's errors[] must name.
 	wantFields []string
+	// then, when set, runs after the request (a case that ends its actor's sessions logs the
+	// actor in again, for the cases after it).
+	then func()
 }
 
 // runCases sends each case as its actor and checks the status; error answers must be problems.
@@ -318,6 +321,9 @@ func runCases(t *testing.T, s *testServer, tokens map[string]string, cases []api
 				t.Fatalf("no token for actor %q", tc.actor)
 			}
 			rec := s.do(t, tc.method, tc.path, tok, tc.body)
+			if tc.then != nil {
+				defer tc.then()
+			}
 			if tc.wantStatus < 400 {
 				wantStatus(t, rec, tc.wantStatus)
 				return
@@ -575,11 +581,23 @@ func (s *testServer) auditMark(t *testing.T) int64 {
 	return *id
 }
 
-// auditSince reads the audit rows written after mark straight from the database, oldest first.
+// auditSince reads the audit rows of changes written after mark straight from the database,
+// oldest first: without the security events (sign-ins, sign-outs, lockouts) of the tests' own
+// logins, which securitySince reads.
 func (s *testServer) auditSince(t *testing.T, mark int64) []models.AuditEntry {
 	t.Helper()
 	var rows []models.AuditEntry
-	if err := s.db.Where("id > ?", mark).Order("id").Find(&rows).Error; err != nil {
+	if err := s.db.Where("id > ? AND entity NOT IN ('session', 'login')", mark).Order("id").Find(&rows).Error; err != nil {
+		t.Fatalf("read audit log: %v", err)
+	}
+	return rows
+}
+
+// securitySince reads the security events written after mark, oldest first.
+func (s *testServer) securitySince(t *testing.T, mark int64) []models.AuditEntry {
+	t.Helper()
+	var rows []models.AuditEntry
+	if err := s.db.Where("id > ? AND entity IN ('session', 'login')", mark).Order("id").Find(&rows).Error; err != nil {
 		t.Fatalf("read audit log: %v", err)
 	}
 	return rows
@@ -763,4 +781,33 @@ func (s *testServer) state(t *testing.T) dbState {
 		}
 	}
 	return st
+}
+
+// sessionOf logs username in and returns the API id of the new session.
+func (s *testServer) sessionOf(t *testing.T, username string) (sid, token string) {
+	t.Helper()
+	token = s.login(t, username, testPassword)
+	list := decode[struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Current bool   `json:"current"`
+		} `json:"items"`
+	}](t, s.do(t, http.MethodGet, "/api/v1/me/sessions", token, nil))
+	for _, it := range list.Items {
+		if it.Current {
+			return it.ID, token
+		}
+	}
+	t.Fatalf("no current session among %+v", list.Items)
+	return "", ""
+}
+
+// usernameOf reads the username of the account with API id id.
+func (s *testServer) usernameOf(t *testing.T, id string) string {
+	t.Helper()
+	var name string
+	if err := s.db.DB.Raw("SELECT username FROM users WHERE id = ?", id).Scan(&name).Error; err != nil || name == "" {
+		t.Fatalf("username of %s: %q, %v", id, name, err)
+	}
+	return name
 }

@@ -129,9 +129,9 @@ func (s *Server) routes() {
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/openapi.json", serveOpenAPI)
-	v1.POST("/auth/login", json, s.login)
-	v1.POST("/auth/refresh", json, s.refresh)
-	v1.POST("/auth/logout", json, s.logout)
+	v1.POST("/auth/login", json, withClient, s.login)
+	v1.POST("/auth/refresh", json, withClient, s.refresh)
+	v1.POST("/auth/logout", json, withClient, s.logout)
 	v1.POST("/public/incident-reports", limitBody(MaxPublicBody), s.submitPublicReport)
 	v1.GET("/public/incident-reports/:tracking_code", s.trackPublicReport)
 	v1.GET("/public/districts", s.publicDistricts)
@@ -233,6 +233,14 @@ func (s *Server) routes() {
 	// A person's requests under the DPDP Act 2023 (docs/PRIVACY.md).
 	a.GET("/people/:id/data-export", s.exportPersonData)
 	a.POST("/people/:id/erase", json, s.erasePerson)
+
+	// Sessions (issue 13): one's own logins, and those of the accounts one manages.
+	a.GET("/me/sessions", s.listMySessions)
+	a.DELETE("/me/sessions", s.signOutEverywhere)
+	a.DELETE("/me/sessions/:session_id", s.revokeMySession)
+	a.GET("/users/:id/sessions", s.listUserSessions)
+	a.DELETE("/users/:id/sessions", s.endUserSessions)
+	a.DELETE("/users/:id/sessions/:session_id", s.revokeUserSession)
 }
 
 func (s *Server) healthz(c *gin.Context) {

@@ -271,7 +271,10 @@ func TestUpdateUser(t *testing.T) {
 		if got := decode[accountJSON](t, rec); got.Role != "booth_worker" || *got.ScopeUnitID != fx.id("LKOW-2") {
 			t.Errorf("after role and scope together: %+v", got)
 		}
-		// The role holds at once: the old access token now acts as a booth worker of LKOW-2.
+		// A role or scope change ends the account's sessions: the old access token is refused,
+		// and a new login acts as a booth worker of LKOW-2.
+		wantUnauthenticated(t, s.do(t, http.MethodGet, "/api/v1/units/"+fx.id("LKOW-2"), worker.Token, nil))
+		worker.Token = s.login(t, worker.Username, testPassword)
 		wantStatus(t, s.do(t, http.MethodGet, "/api/v1/units/"+fx.id("LKOW-2"), worker.Token, nil), http.StatusOK)
 		wantProblem(t, s.do(t, http.MethodGet, "/api/v1/units/"+fx.id("LKOC"), worker.Token, nil), http.StatusNotFound)
 	})
@@ -331,8 +334,8 @@ func TestUpdateUser(t *testing.T) {
 		wantStatus(t, patch(t, ses.AccessToken, worker.ID, map[string]any{"password": "chosen-by-the-worker", "current_password": "not-the-password"}), http.StatusUnprocessableEntity)
 		wantStatus(t, patch(t, ses.AccessToken, worker.ID, map[string]any{"password": "chosen-by-the-worker", "current_password": "set-by-the-coordinator"}), http.StatusOK)
 		wantUnauthenticated(t, s.do(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]string{"refresh_token": ses.RefreshToken}))
-		// The access token in hand keeps working until it expires.
-		wantStatus(t, s.do(t, http.MethodGet, "/api/v1/me", ses.AccessToken, nil), http.StatusOK)
+		// The access token in hand ends with its session (issue 13).
+		wantUnauthenticated(t, s.do(t, http.MethodGet, "/api/v1/me", ses.AccessToken, nil))
 		wantUnauthenticated(t, s.do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": worker.Username, "password": "set-by-the-coordinator"}))
 		s.login(t, worker.Username, "chosen-by-the-worker")
 	})

@@ -46,8 +46,21 @@ type RefreshToken struct {
 	ID        int64
 	UserID    int64
 	Family    string
+	SessionID *int64 // nil only for a login older than sessions that had ended by then
 	TokenHash string
 	ExpiresAt time.Time
 	CreatedAt time.Time
 	RevokedAt *time.Time
+}
+
+// Session is one login: the refresh tokens it rotates through point at it, and its access tokens
+// carry its id. Revoking it ends them all at once.
+type Session struct {
+	ID            int64
+	UserID        int64
+	Device        string // a short label from the User-Agent, such as "Chrome on Android"
+	CreatedAt     time.Time
+	LastUsedAt    time.Time
+	RevokedAt     *time.Time
+	RevokedReason *string
 }

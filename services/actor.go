@@ -21,6 +21,8 @@ type Actor struct {
 	// ViaAPIToken is set when the request carried an API token rather than a login session:
 	// such a caller may not mint more tokens or change the password.
 	ViaAPIToken bool
+	// SessionID is the login the request's access token belongs to (0 for an API token).
+	SessionID int64
 }
 
 // Everywhere reports whether the actor's scope is the whole installation.

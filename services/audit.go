@@ -113,7 +113,10 @@ func (a Actor) mayReadAudit() bool {
 
 // List returns audit rows inside the actor's scope, newest first, each described for the actor
 // (see AuditView): a page costs the same few queries however many rows it holds. Rows that concern no unit
-// (such as an unscoped admin's account) are seen only by actors whose scope is everything.
+// (such as an unscoped admin's account) are seen only by actors whose scope is everything, except
+// that state office also sees the failed sign-ins and lockouts filed under no unit. Security
+// events (sign-ins, sign-outs, lockouts) are filed under the account's scope unit, so a district
+// coordinator reads those of the accounts in their district only.
 // Returns Forbidden for roles that may not read the log, NotFound when under is outside scope.
 func (s *Audit) List(ctx context.Context, actor Actor, f AuditFilter) (Page[AuditView], error) {
 	if !actor.mayReadAudit() {
@@ -129,6 +132,11 @@ func (s *Audit) List(ctx context.Context, actor Actor, f AuditFilter) (Page[Audi
 		q = q.Where("id < ?", before)
 	}
 	scope, scopeArgs := scopeCond(actor, "audit_log.unit_path")
+	if actor.Role == models.RoleStateOffice && f.Under == nil {
+		// Failed sign-ins and lockouts that name no account in a unit (an unknown username, an
+		// unscoped administrator) are the office's to watch as well.
+		scope = "(" + scope + ") OR (audit_log.unit_path IS NULL AND audit_log.entity = 'login')"
+	}
 	q = q.Where(scope, scopeArgs...)
 	if f.Under != nil {
 		u, err := s.units.visible(db, actor, *f.Under, "under")
@@ -513,6 +521,15 @@ func (n *auditNames) view(e models.AuditEntry, before, after map[string]any) Aud
 			t.ID = id
 		}
 		t.Name, _ = snap["name"].(string)
+	case "session":
+		// A login: named by its device label; the account is the row's user_id.
+		if hasID {
+			t.ID = id
+		}
+		t.Name, _ = snap["device"].(string)
+	case "login":
+		// A refused sign-in or a lockout: the username as typed.
+		t.Username, _ = snap["username"].(string)
 	case "committee":
 		// A reconstitution: the unit's committee, the day and how many seats ended.
 		if hasID {

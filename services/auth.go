@@ -90,6 +90,7 @@ type Session struct {
 	ExpiresIn    int
 	RefreshToken string
 	User         models.User
+	SessionID    int64 // the login's row in sessions
 }
 
 // Claims are the access token's claims.
@@ -97,6 +98,8 @@ type Claims struct {
 	jwt.RegisteredClaims
 	Role  models.Role `json:"role"`
 	Scope string      `json:"scope,omitempty"`
+	// SessionID is the login (sessions.id) the token belongs to: the token is refused once it ends.
+	SessionID string `json:"sid"`
 }
 
 // Login checks a username and password. Returns Unauthenticated for any bad pair (the same answer
@@ -110,6 +113,7 @@ func (a *Auth) Login(ctx context.Context, username, password, clientIP string) (
 	}
 	att, err := a.limiter.reserve(ctx, username, clientIP)
 	if err != nil {
+		a.auditLockout(ctx, username, att)
 		return Session{}, err
 	}
 	var u models.User
@@ -122,7 +126,8 @@ func (a *Auth) Login(ctx context.Context, username, password, clientIP string) (
 		hash = []byte(u.PasswordHash)
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || !u.Active {
-		return Session{}, Errorf(EUnauthenticated, "wrong username or password") // the attempt stays counted
+		a.auditLoginFailed(ctx, username, u, err == nil) // the attempt stays counted
+		return Session{}, Errorf(EUnauthenticated, "wrong username or password")
 	}
 	var s Session
 	err = a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -130,14 +135,14 @@ func (a *Auth) Login(ctx context.Context, username, password, clientIP string) (
 			return err
 		}
 		var terr error
-		s, terr = a.issue(tx, u, newSecret())
+		s, terr = a.startSession(ctx, tx, u)
 		return terr
 	})
 	return s, err
 }
 
-// issue mints an access token and a new refresh token in family.
-func (a *Auth) issue(tx *gorm.DB, u models.User, family string) (Session, error) {
+// issue mints an access token for session sid and a new refresh token in it.
+func (a *Auth) issue(tx *gorm.DB, u models.User, sid int64) (Session, error) {
 	now := a.now()
 	claims := Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -149,7 +154,8 @@ func (a *Auth) issue(tx *gorm.DB, u models.User, family string) (Session, error)
 			ExpiresAt: jwt.NewNumericDate(now.Add(AccessTokenTTL)),
 			ID:        newSecret()[:16],
 		},
-		Role: u.Role,
+		Role:      u.Role,
+		SessionID: strconv.FormatInt(sid, 10),
 	}
 	if u.ScopeUnitID != nil {
 		claims.Scope = strconv.FormatInt(*u.ScopeUnitID, 10)
@@ -159,17 +165,20 @@ func (a *Auth) issue(tx *gorm.DB, u models.User, family string) (Session, error)
 		return Session{}, err
 	}
 	refresh := "sgr_" + newSecret()
-	rt := models.RefreshToken{UserID: u.ID, Family: family, TokenHash: hashToken(refresh), ExpiresAt: now.Add(RefreshTokenTTL), CreatedAt: now}
+	rt := models.RefreshToken{UserID: u.ID, Family: strconv.FormatInt(sid, 10), SessionID: &sid, TokenHash: hashToken(refresh),
+		ExpiresAt: now.Add(RefreshTokenTTL), CreatedAt: now}
 	if err := tx.Create(&rt).Error; err != nil {
 		return Session{}, dbErr("store refresh token", err)
 	}
-	return Session{AccessToken: access, ExpiresIn: int(AccessTokenTTL.Seconds()), RefreshToken: refresh, User: u}, nil
+	return Session{AccessToken: access, ExpiresIn: int(AccessTokenTTL.Seconds()), RefreshToken: refresh, User: u, SessionID: sid}, nil
 }
 
 // Refresh exchanges a refresh token for a new pair; the old token stops working. Presenting a
-// token that was already used (more than ReuseGrace ago) revokes its whole family, since someone
-// else holds a copy.
-// Returns Unauthenticated for unknown, expired, used or revoked tokens and inactive users.
+// token that was already used (more than ReuseGrace ago) ends its whole login, since someone
+// else holds a copy. The login's session is locked first (as every ending of it does), so a
+// session ended meanwhile never gains a live token.
+// Returns Unauthenticated for unknown, expired, used or revoked tokens, ended sessions and
+// inactive users.
 func (a *Auth) Refresh(ctx context.Context, token string) (Session, error) {
 	var s Session
 	var reused bool
@@ -191,6 +200,19 @@ func (a *Auth) Refresh(ctx context.Context, token string) (Session, error) {
 		if !now.Before(rt.ExpiresAt) {
 			return Errorf(EUnauthenticated, "refresh token expired")
 		}
+		if rt.SessionID == nil {
+			return Errorf(EUnauthenticated, "the login has ended")
+		}
+		if err := lockRow(tx, "sessions", *rt.SessionID, lockChange); err != nil {
+			return err
+		}
+		var ses models.Session
+		if err := tx.Where("id = ?", *rt.SessionID).Take(&ses).Error; err != nil {
+			return dbErr("refresh", err)
+		}
+		if ses.RevokedAt != nil {
+			return Errorf(EUnauthenticated, "the login has ended")
+		}
 		// The conditional update makes two concurrent refreshes with one token yield one winner.
 		res := tx.Model(&models.RefreshToken{}).Where("id = ? AND revoked_at IS NULL", rt.ID).Update("revoked_at", now)
 		if res.Error != nil {
@@ -206,29 +228,25 @@ func (a *Auth) Refresh(ctx context.Context, token string) (Session, error) {
 		if !u.Active {
 			return Errorf(EUnauthenticated, "account is deactivated")
 		}
+		// A refresh is the session's use: about once an access token's lifetime while it is open.
+		if err := tx.Model(&models.Session{}).Where("id = ?", ses.ID).UpdateColumn("last_used_at", now).Error; err != nil {
+			return dbErr("refresh", err)
+		}
 		var err error
-		s, err = a.issue(tx, u, rt.Family)
+		s, err = a.issue(tx, u, ses.ID)
 		return err
 	})
 	if reused {
 		// Outside the failed transaction, so the revocation sticks.
-		_ = a.revokeFamilyOf(ctx, token)
+		_ = a.endSessionOf(ctx, token, EndReuse)
 	}
 	return s, err
 }
 
-func (a *Auth) revokeFamilyOf(ctx context.Context, token string) error {
-	var rt models.RefreshToken
-	db := a.db.WithContext(ctx)
-	if err := db.Where("token_hash = ?", hashToken(token)).Take(&rt).Error; err != nil {
-		return err
-	}
-	return db.Model(&models.RefreshToken{}).Where("family = ? AND revoked_at IS NULL", rt.Family).Update("revoked_at", a.now()).Error
-}
-
-// Logout revokes the refresh token's whole login. Unknown tokens are ignored.
+// Logout ends the refresh token's whole login: its refresh tokens and its access tokens. Unknown
+// tokens are ignored.
 func (a *Auth) Logout(ctx context.Context, token string) error {
-	err := a.revokeFamilyOf(ctx, token)
+	err := a.endSessionOf(ctx, token, EndLogout)
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return dbErr("logout", err)
 	}
@@ -257,18 +275,25 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (Actor, error) {
 	if err != nil {
 		return Actor{}, Errorf(EUnauthenticated, "invalid token subject")
 	}
-	return a.actorFor(ctx, id)
+	sid, err := strconv.ParseInt(c.SessionID, 10, 64)
+	if err != nil || sid <= 0 { // a token from before sessions: the client refreshes
+		return Actor{}, Errorf(EUnauthenticated, "invalid token session")
+	}
+	return a.actorFor(ctx, id, sid)
 }
 
-// actorFor loads a user and the path of its scope unit.
-func (a *Auth) actorFor(ctx context.Context, userID int64) (Actor, error) {
+// actorFor loads a user and the path of its scope unit and, for an access token (sid > 0),
+// whether its session is still open — all in one query, since it runs on every request.
+func (a *Auth) actorFor(ctx context.Context, userID, sid int64) (Actor, error) {
 	var row struct {
 		models.User
-		ScopePath *string
+		ScopePath   *string
+		SessionLive int
 	}
 	err := a.db.WithContext(ctx).Table("users").
-		Select("users.*, units.path AS scope_path").
+		Select("users.*, units.path AS scope_path, CASE WHEN sessions.id IS NOT NULL AND sessions.revoked_at IS NULL THEN 1 ELSE 0 END AS session_live").
 		Joins("LEFT JOIN units ON units.id = users.scope_unit_id").
+		Joins("LEFT JOIN sessions ON sessions.id = ? AND sessions.user_id = users.id", sid).
 		Where("users.id = ?", userID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Actor{}, Errorf(EUnauthenticated, "unknown user")
@@ -279,7 +304,10 @@ func (a *Auth) actorFor(ctx context.Context, userID int64) (Actor, error) {
 	if !row.Active {
 		return Actor{}, Errorf(EUnauthenticated, "account is deactivated")
 	}
-	act := Actor{UserID: row.ID, Username: row.Username, Role: row.Role, ScopeUnitID: row.ScopeUnitID, PersonID: row.PersonID}
+	if sid > 0 && row.SessionLive != 1 {
+		return Actor{}, Errorf(EUnauthenticated, "the login has ended")
+	}
+	act := Actor{UserID: row.ID, Username: row.Username, Role: row.Role, ScopeUnitID: row.ScopeUnitID, PersonID: row.PersonID, SessionID: sid}
 	if row.ScopePath != nil {
 		act.ScopePath = *row.ScopePath
 	}

@@ -311,7 +311,7 @@ func TestAuthLogout(t *testing.T) {
 }
 
 // claimsFor are claims like the ones Login issues, for crafting tokens.
-func claimsFor(u models.User, now time.Time) services.Claims {
+func claimsFor(u models.User, now time.Time, sid int64) services.Claims {
 	return services.Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    services.Issuer,
@@ -320,7 +320,8 @@ func claimsFor(u models.User, now time.Time) services.Claims {
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(services.AccessTokenTTL)),
 		},
-		Role: u.Role,
+		Role:      u.Role,
+		SessionID: strconv.FormatInt(sid, 10),
 	}
 }
 
@@ -336,7 +337,8 @@ func TestAuthAuthenticateAcceptsACraftedGoodToken(t *testing.T) {
 	// The control for the forgeries below: the same crafting with the right key and claims passes.
 	e := newEnv(t)
 	u := e.newUser(t, models.RoleAdmin, nil)
-	actor, err := e.auth.Authenticate(context.Background(), sign(t, jwt.SigningMethodHS256, claimsFor(u, e.clock.Now()), testSecret))
+	sid := e.login(t, u.Username).SessionID
+	actor, err := e.auth.Authenticate(context.Background(), sign(t, jwt.SigningMethodHS256, claimsFor(u, e.clock.Now(), sid), testSecret))
 	noErr(t, err)
 	if actor.UserID != u.ID {
 		t.Errorf("actor %+v", actor)
@@ -352,12 +354,15 @@ func TestAuthAuthenticateRefusesBadTokens(t *testing.T) {
 	now := e.clock.Now()
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	noErr(t, err)
+	sid, adminSid := e.login(t, u.Username).SessionID, e.login(t, admin.Username).SessionID
+	ended := e.login(t, u.Username)
+	noErr(t, e.auth.Logout(ctx, ended.RefreshToken))
 	with := func(change func(c *services.Claims)) services.Claims {
-		c := claimsFor(u, now)
+		c := claimsFor(u, now, sid)
 		change(&c)
 		return c
 	}
-	good := claimsFor(u, now)
+	good := claimsFor(u, now, sid)
 
 	cases := []struct {
 		name  string
@@ -381,7 +386,10 @@ func TestAuthAuthenticateRefusesBadTokens(t *testing.T) {
 		{"subject not a number", sign(t, jwt.SigningMethodHS256, with(func(c *services.Claims) { c.Subject = "admin" }), testSecret)},
 		{"subject of no user", sign(t, jwt.SigningMethodHS256, with(func(c *services.Claims) { c.Subject = "999999" }), testSecret)},
 		{"payload swapped for an admin's", swapPayload(t, sign(t, jwt.SigningMethodHS256, good, testSecret),
-			sign(t, jwt.SigningMethodHS256, claimsFor(admin, now), []byte("forger-secret-0123456789abcdefghijkl")))},
+			sign(t, jwt.SigningMethodHS256, claimsFor(admin, now, adminSid), []byte("forger-secret-0123456789abcdefghijkl")))},
+		{"no session", sign(t, jwt.SigningMethodHS256, with(func(c *services.Claims) { c.SessionID = "" }), testSecret)},
+		{"another user's session", sign(t, jwt.SigningMethodHS256, with(func(c *services.Claims) { c.SessionID = strconv.FormatInt(adminSid, 10) }), testSecret)},
+		{"an ended session", sign(t, jwt.SigningMethodHS256, with(func(c *services.Claims) { c.SessionID = strconv.FormatInt(ended.SessionID, 10) }), testSecret)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

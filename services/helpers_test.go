@@ -352,11 +352,21 @@ func (e *env) auditMark(t *testing.T) int64 {
 	return *id
 }
 
-// auditSince reads the audit rows after mark straight from the database, oldest first.
+// auditSince reads the audit rows of changes after mark straight from the database, oldest
+// first: without the security events (sign-ins, sign-outs, lockouts) that tests' own logins
+// write; securitySince reads those.
 func (e *env) auditSince(t *testing.T, mark int64) []models.AuditEntry {
 	t.Helper()
 	var rows []models.AuditEntry
-	noErr(t, e.db.Where("id > ?", mark).Order("id").Find(&rows).Error)
+	noErr(t, e.db.Where("id > ? AND entity NOT IN ('session', 'login')", mark).Order("id").Find(&rows).Error)
+	return rows
+}
+
+// securitySince reads the security events after mark, oldest first.
+func (e *env) securitySince(t *testing.T, mark int64) []models.AuditEntry {
+	t.Helper()
+	var rows []models.AuditEntry
+	noErr(t, e.db.Where("id > ? AND entity IN ('session', 'login')", mark).Order("id").Find(&rows).Error)
 	return rows
 }
 

@@ -81,6 +81,15 @@ const (
 type loginAttempt struct {
 	keys    []throttleKey
 	windows []int64
+	// blocked are, for a refused attempt, the keys that refused it and the block each is in.
+	blocked []blockedKey
+}
+
+// blockedKey is a key that refused an attempt, and which block it is in: the window's start for
+// the address and username-and-address limits, the back-off's end for the username's.
+type blockedKey struct {
+	throttleKey
+	block int64
 }
 
 // throttleKey is one counted key and its kind.
@@ -137,6 +146,7 @@ func (l *LoginLimiter) reserve(ctx context.Context, username, addr string) (logi
 			att.windows[i] = r.WindowStart
 			windowLeft := time.UnixMilli(r.WindowStart).Add(l.limits.Window).Sub(now)
 			var w time.Duration
+			block := r.WindowStart
 			switch k.kind {
 			case keyAddress:
 				if r.Failures > l.limits.PerAddress {
@@ -148,13 +158,16 @@ func (l *LoginLimiter) reserve(ctx context.Context, username, addr string) (logi
 				}
 			case keyUsername:
 				if r.BlockedUntil != nil && *r.BlockedUntil > nowMs {
-					w = time.UnixMilli(*r.BlockedUntil).Sub(now)
+					w, block = time.UnixMilli(*r.BlockedUntil).Sub(now), *r.BlockedUntil
 				} else if r.Failures >= l.limits.PerUsername {
 					until := now.Add(l.backoff(r.Failures - l.limits.PerUsername)).UnixMilli()
 					if err := tx.Exec("UPDATE login_throttle SET blocked_until = ? WHERE key = ?", until, k.key).Error; err != nil {
 						return dbErr("count login attempt", err)
 					}
 				}
+			}
+			if w > 0 {
+				att.blocked = append(att.blocked, blockedKey{k, block})
 			}
 			wait = max(wait, w)
 		}
@@ -164,7 +177,7 @@ func (l *LoginLimiter) reserve(ctx context.Context, username, addr string) (logi
 		return nil
 	})
 	if errors.Is(err, errThrottled) {
-		return loginAttempt{}, &Error{Code: ERateLimited, Message: "too many login attempts; try again later", RetryAfter: int(wait/time.Second) + 1}
+		return loginAttempt{blocked: att.blocked}, &Error{Code: ERateLimited, Message: "too many login attempts; try again later", RetryAfter: int(wait/time.Second) + 1}
 	}
 	if err != nil {
 		return loginAttempt{}, dbErr("count login attempt", err)
@@ -221,4 +234,24 @@ func (l *LoginLimiter) prune(ctx context.Context, now time.Time) {
 		_ = l.db.WithContext(ctx).Exec("DELETE FROM login_throttle WHERE substr(key, 1, ?) = ? AND window_start <= ? AND (blocked_until IS NULL OR blocked_until <= ?)",
 			len(kind), kind, now.Add(-l.limits.Window).UnixMilli(), now.UnixMilli()).Error
 	}
+}
+
+// lockoutKinds names the limits in the audit log.
+var lockoutKinds = map[string]string{keyAddress: "address", keyUsername: "username", keyUserAddress: "username_address"}
+
+// noteLockout marks, inside tx, the blocks that refused att as written to the audit log and
+// returns the limits whose block was not marked before (in lock order): a block is audited once,
+// however many attempts it refuses. Two refusals at once mark it once: the update is conditional.
+func (l *LoginLimiter) noteLockout(tx *gorm.DB, att loginAttempt) ([]string, error) {
+	var kinds []string
+	for _, b := range att.blocked {
+		res := tx.Exec("UPDATE login_throttle SET lockout_noted = ? WHERE key = ? AND (lockout_noted IS NULL OR lockout_noted <> ?)", b.block, b.key, b.block)
+		if res.Error != nil {
+			return nil, dbErr("note lockout", res.Error)
+		}
+		if res.RowsAffected == 1 {
+			kinds = append(kinds, lockoutKinds[b.kind])
+		}
+	}
+	return kinds, nil
 }

@@ -148,7 +148,7 @@ func (a *Auth) authenticateAPIToken(ctx context.Context, secret string) (Actor, 
 	if t.RevokedAt != nil || !now.Before(t.ExpiresAt) {
 		return Actor{}, Errorf(EUnauthenticated, "invalid or expired token")
 	}
-	act, err := a.actorFor(ctx, t.UserID)
+	act, err := a.actorFor(ctx, t.UserID, 0)
 	if err != nil {
 		return Actor{}, err
 	}
@@ -159,19 +159,4 @@ func (a *Auth) authenticateAPIToken(ctx context.Context, secret string) (Actor, 
 		}
 	}
 	return act, nil
-}
-
-// endSessions revokes a user's refresh tokens (logging out every browser) and, when tokens is
-// set, their API tokens too.
-func (a *Auth) endSessions(tx *gorm.DB, userID int64, tokens bool) error {
-	now := a.now()
-	if err := tx.Model(&models.RefreshToken{}).Where("user_id = ? AND revoked_at IS NULL", userID).UpdateColumn("revoked_at", now).Error; err != nil {
-		return dbErr("end sessions", err)
-	}
-	if tokens {
-		if err := tx.Model(&models.APIToken{}).Where("user_id = ? AND revoked_at IS NULL", userID).UpdateColumn("revoked_at", now).Error; err != nil {
-			return dbErr("end sessions", err)
-		}
-	}
-	return nil
 }

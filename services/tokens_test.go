@@ -48,6 +48,7 @@ func TestTokensCreateAndAuthenticate(t *testing.T) {
 	wantActor := owner
 	wantActor.RequestID = ""
 	wantActor.ViaAPIToken = true
+	wantActor.SessionID = 0 // an API token is no login session
 	if diff := cmp.Diff(wantActor, got); diff != "" {
 		t.Errorf("the token authenticates as (-owner +got):\n%s", diff)
 	}

@@ -278,8 +278,10 @@ type UserPatch struct {
 // their own password; everything else needs a role above the account's old and new role, a new
 // scope inside the actor's and a person the actor may see. The account is read under a lock and
 // only the fields the patch names are written, with the next version: a deactivation and the
-// user's own password change, at the same moment, both hold. Deactivating an account ends its
-// sessions and API tokens at once.
+// user's own password change, at the same moment, both hold. A password, role or scope change
+// ends every session of the account (the user's own current one too, when they change their own
+// password: they log in again with the new one); deactivating it ends its sessions and API
+// tokens, all at once.
 // Returns NotFound outside scope, Forbidden for roles not below the actor's (and for another's
 // account when the actor's role manages none), Invalid for bad fields, Unauthenticated for a
 // password change of one's own account deactivated meanwhile, Precondition when IfMatch is stale.
@@ -294,6 +296,7 @@ func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) 
 			return err
 		}
 		u := v.User
+		was := u
 		before := userAudit(u)
 		self := u.ID == actor.UserID
 		if self && (p.Role != nil || p.ScopeUnitID != nil || p.Active != nil || p.PersonID.Set) {
@@ -357,8 +360,13 @@ func (s *Users) Update(ctx context.Context, actor Actor, id int64, p UserPatch) 
 			return dbErr("update user", err)
 		}
 		u.Version++
-		if !u.Active || p.Password != nil {
-			if err := s.auth.endSessions(tx, u.ID, !u.Active); err != nil {
+		// A password, role or scope change or a deactivation ends every session of the account
+		// (the access tokens already issued included); a deactivation its API tokens too.
+		if reason := sessionEndReason(was, u, p.Password != nil); reason != "" || !u.Active {
+			if reason == "" {
+				reason = EndDeactivated
+			}
+			if _, err := s.auth.endSessions(tx, u.ID, !u.Active, reason); err != nil {
 				return err
 			}
 		}

@@ -463,8 +463,11 @@ func TestUsersPasswordChangeEndsRefreshSessions(t *testing.T) {
 	}
 	_, err = e.auth.Refresh(ctx, others.RefreshToken)
 	noErr(t, err)
-	_, err = e.auth.Authenticate(ctx, first.AccessToken)
-	noErr(t, err)
+	// The access tokens already issued end with their sessions (issue 13).
+	for _, at := range []string{first.AccessToken, second.AccessToken} {
+		_, err = e.auth.Authenticate(ctx, at)
+		wantErr(t, err, services.EUnauthenticated)
+	}
 	_, err = e.auth.Login(ctx, u.Username, testPassword, "192.0.2.1")
 	wantErr(t, err, services.EUnauthenticated)
 	_, err = e.auth.Login(ctx, u.Username, "a new password of mine", "192.0.2.1")

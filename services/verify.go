@@ -56,6 +56,11 @@ func (v *Verifier) Check(ctx context.Context, actor Actor) ([]Difference, error)
 		}
 		terms, err := verifyTerms(tx, todayIST(v.now))
 		out = append(out, terms...)
+		if err != nil {
+			return err
+		}
+		sessions, err := verifySessions(tx)
+		out = append(out, sessions...)
 		return err
 	})
 	return out, err

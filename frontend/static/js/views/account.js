@@ -2,10 +2,12 @@
 // to change their own password — the current one, the new one twice. Mistakes are shown beside
 // their field in the reader's language, from the error's code (errors.js). A changed password
 // ends every login of the account, this one included, so the screen then offers to log in again.
+// Below, the account's active sessions (renderSessions): each login's device and times, a button
+// to end any other one, and "log out everywhere".
 
 import * as api from '../api.js';
-import { t } from '../i18n.js';
-import { h, put, msg, dl, field, button, formError, showErrors, clearErrors } from '../ui.js';
+import { t, dateTime } from '../i18n.js';
+import { h, put, msg, dl, field, button, formError, showErrors, clearErrors, errorText } from '../ui.js';
 
 const MIN = 10; // the server's shortest password (services.ValidatePassword)
 
@@ -34,6 +36,7 @@ export async function render(root, ctx) {
         [t('account.role'), t('role.' + me.role, null, me.role), 'role'],
       ])),
     h('section', { class: 'card', id: 'account-password' }, h('h2', null, t('account.password_title')), form, done));
+  renderSessions(root, ctx);
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -66,3 +69,65 @@ export async function render(root, ctx) {
       h('p', null, button(t('account.relogin'), { class: 'btn btn-primary', id: 'account-relogin', onclick: () => ctx.logout() })));
   });
 }
+
+// --- Sessions (issue 13) -------------------------------------------------------------------------
+
+// renderSessions appends the list of the account's open sessions: device, when it started and
+// was last used, "this device" for the current one, a button to end each other one, and a
+// button that ends them all (this one too, so it then shows the login screen).
+function renderSessions(root, ctx) {
+  const list = h('ul', { class: 'item-list', id: 'sessions-list' });
+  const status = h('div', { class: 'list-status', id: 'sessions-status', 'aria-live': 'polite' });
+  const everywhere = button(t('sessions.everywhere'), { class: 'btn btn-danger', id: 'sessions-everywhere' });
+  const section = h('section', { class: 'card', id: 'account-sessions' },
+    h('h2', null, t('sessions.title')), h('p', { class: 'hint' }, t('sessions.hint')), list, status,
+    h('div', { class: 'actions' }, everywhere));
+  root.append(section);
+
+  const load = async () => {
+    let page;
+    try {
+      page = await api.get('/me/sessions', { limit: 100 });
+    } catch (err) {
+      put(status, msg(errorText(err), 'error', { id: 'sessions-error' }));
+      return;
+    }
+    put(list, ...page.items.map(item));
+    if (!page.items.length) list.append(h('li', { class: 'empty-item msg', id: 'sessions-empty' }, t('sessions.none')));
+  };
+
+  const item = (s) => {
+    const end = s.current ? null : button(t('sessions.revoke'), { class: 'btn', 'data-session-id': s.id, onclick: async () => {
+      end.disabled = true;
+      try {
+        await api.del('/me/sessions/' + encodeURIComponent(s.id));
+        await load();
+        put(status, msg(t('sessions.revoked'), 'ok', { id: 'sessions-revoked' }));
+      } catch (err) {
+        end.disabled = false;
+        put(status, msg(errorText(err), 'error', { id: 'sessions-error' }));
+      }
+    } });
+    return h('li', { class: 'user-item session-item', 'data-session-id': s.id, 'data-current': s.current ? 'true' : 'false' },
+      h('div', { class: 'item-head' },
+        h('span', { class: 'item-title', lang: s.device ? 'en' : null }, s.device || t('sessions.unknown_device')),
+        s.current ? h('span', { class: 'badge badge-ok' }, t('sessions.current')) : null),
+      h('div', { class: 'item-meta' }, t('sessions.started', { when: dateTime(s.created_at) })),
+      h('div', { class: 'item-meta' }, t('sessions.last_used', { when: dateTime(s.last_used_at) })),
+      end ? h('div', { class: 'actions' }, end) : null);
+  };
+
+  everywhere.addEventListener('click', async () => {
+    everywhere.disabled = true;
+    try {
+      await api.del('/me/sessions');
+    } catch (err) {
+      everywhere.disabled = false;
+      put(status, msg(errorText(err), 'error', { id: 'sessions-error' }));
+      return;
+    }
+    ctx.logout(); // this session has ended too: the login screen
+  });
+  load();
+}
+

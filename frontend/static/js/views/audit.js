@@ -150,6 +150,7 @@ function sentence(it) {
     rows: num(tg.rows || 0),
   };
   const key = `${it.entity}.${it.action}`;
+  if (key === 'user.update' && snapshot(it.after).password_changed) return t('audit_sentence.user.password', p);
   switch (key) {
     case 'unit.create': case 'unit.update': case 'unit.delete':
       return t('audit_sentence.' + key, { ...p, unit: unitWords(tg) });
@@ -183,6 +184,19 @@ function sentence(it) {
     }
     case 'seat_shares.export':
       return t('audit_sentence.seat_shares.export', { ...p, election: snapshot(it.after).election || '' });
+    // Security events (issue 13): the account they concern is the row's user_id.
+    case 'session.login': case 'session.logout': case 'session.revoke': case 'session.reuse': case 'session.sign_out_everywhere': {
+      const ref = (it.changes || []).find((c) => c.field === 'user_id');
+      const owner = ref && (ref.after || ref.before);
+      return t('audit_sentence.' + key, { ...p, name: tg.name || t('audit.unknown_device'),
+        owner: owner && typeof owner === 'object' ? userWords(owner) : t('audit.hidden.user'),
+        rows: num(snapshot(it.after).sessions || 0) });
+    }
+    case 'login.login_failed': case 'login.lockout': {
+      const reason = snapshot(it.after).reason || '';
+      return t('audit_sentence.' + key, { ...p, username: tg.username || it.actor_username || '?',
+        reason: t('audit_login_reason.' + reason, null, reason) });
+    }
   }
   if (it.action === 'seed') return t('audit_sentence.seed', p);
   return t('audit_sentence.other', { ...p, action: t('action.' + it.action, null, it.action), entity: t('entity.' + it.entity, null, it.entity) });
