@@ -186,6 +186,7 @@ func FuzzJSONBodies(f *testing.F) {
 			fmt.Sprintf(`{"unit_id":%q,"occurred_on":"2024-03-10","place":"गाँव रामपुर","title":"दलित परिवारों के घर जलाए गए","description":"Three houses burnt.\nThree injured.","kind":"atrocity","affected_groups":["women","SC"],"victims":3}`, id("AC170")),
 			`{"occurred_on":"2024-02-30","kind":"riot","affected_groups":["SC","SC"],"victims":-1}`,
 			`{"occurred_on":"99999-01-01T00:00:00Z","kind":"riot"}`,
+			fmt.Sprintf(`{"unit_id":%q,"occurred_on":"0000-01-01","place":"x","title":"x","kind":"riot"}`, id("AC170")),
 			`{"affected_groups":[` + strings.Repeat(`"SC",`, 1000) + `"SC"]}`,
 		},
 		4: {
@@ -193,6 +194,7 @@ func FuzzJSONBodies(f *testing.F) {
 			`{"district_code":"LKO","place":"Rampur","occurred_on":"2024-03-14","description":"x","website":"http://spam"}`,
 			`{"district_code":"NO-SUCH","occurred_on":"2024-03-17"}`,
 			`{"district_code":"LKO","occurred_on":"0000-00-00"}`,
+			`{"district_code":"LKO","place":"Rampur","occurred_on":"0000-01-01","description":"x"}`,
 		},
 	}
 	for ep, bodies := range seeds {
@@ -237,6 +239,18 @@ var queryEndpoints = []string{
 func FuzzQueryParams(f *testing.F) {
 	s := newFuzzServer(f)
 	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	// Cursors at the edges of what each shape can say, on the lists that read that shape (4: programs,
+	// 5: due committees, 6: assignments, by path): times past what the database stores.
+	for _, c := range []struct {
+		ep     uint8
+		cursor string
+	}{{4, "9223372036854775807|1"}, {4, "-9223372036854775808|1"}, {4, "253402300800|1"}, {5, "9999-12-31|1"}, {5, "0000-01-01|1"},
+		{6, "/" + strings.Repeat("9", 19) + "/|1"}} {
+		f.Add(c.ep, "cursor="+b64(c.cursor))
+	}
+	for i := range queryEndpoints { // year 0, which PostgreSQL's date and timestamp refuse
+		f.Add(uint8(i), "from=0000-01-01&to=0000-12-31&on=0000-06-01&since=0000-01-01T00:00:00Z")
+	}
 	// Each endpoint once without a query and once with the district coordinator; the queries
 	// below spread over the endpoints (in fuzzing mode every seed costs a run of its own).
 	for i := range queryEndpoints {
@@ -252,7 +266,8 @@ func FuzzQueryParams(f *testing.F) {
 			"under=" + s.ids["LKO"], "under=0", "under=-1", "under=abc", "under=99999999999999999999",
 			"q=रमेश", "q=%25%5F", "q=" + strings.Repeat("a", 500), "q=%00", "q=%ff",
 			"sort=name", "sort=-name", "sort=bogus", "level=booth", "level=BOOTH", "gender=female&category=SC",
-			"from=2024-01-01&to=2023-01-01", "from=0001-01-01", "to=9999-12-31T23:59:59Z", "since=2024-02-30", "on=99999-01-01",
+			"from=2024-01-01&to=2023-01-01", "from=0001-01-01", "from=0000-01-01", "to=0000-12-31T00:00:00Z", "on=0000-02-29", "since=0000-01-01",
+			"from=-0001-01-01", "to=10000-01-01", "to=9999-12-31T23:59:59Z", "since=2024-02-30", "on=99999-01-01",
 			"status=reported&kind=riot", "active=maybe", "within_days=-1", "within_days=99999999999", "days=1e9", "limit=1&limit=2",
 			"near=26.8,80.9", "near=NaN,Inf", "election=Lok%20Sabha%202029", "lang=hi", "actor=admin&action=x",
 		} {
