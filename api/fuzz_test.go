@@ -161,6 +161,7 @@ func FuzzJSONBodies(f *testing.F) {
 		0: {
 			fmt.Sprintf(`{"level":"booth","parent_id":%q,"code":"B002","name":"Prathmik Vidyalaya Gudamba","name_hi":"प्राथमिक विद्यालय गुडम्बा","number":2,"electors":1043}`, id("SEC1")),
 			fmt.Sprintf(`{"level":"assembly","parent_id":%q,"code":"AC9","name":"İa","parliamentary_id":%q,"reserved":"SC","population":{"total":100,"sc":20}}`, id("LKO"), id("PC35")),
+			fmt.Sprintf(`{"level":"booth","parent_id":%q,"code":"B003","name":"PATNA Ⱥ"}`, id("SEC1")), // hung ToDevanagari once
 			`{"level":"booth","parent_id":"99999999999999999999","code":"X","name":"x"}`,
 			`{"level":"booth","number":1e400,"code":"X","name":"x"}`,
 			`{"level":"booth","number":-9223372036854775809}`,
