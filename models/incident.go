@@ -16,10 +16,12 @@ const DateLayout = "2006-01-02"
 // DateOf is the date of t in t's location.
 func DateOf(t time.Time) Date { return Date(t.Format(DateLayout)) }
 
-// Valid reports whether d is a real date in the layout.
+// Valid reports whether d is a real date in the layout, in the years 1 to 9999. (Go parses the
+// year 0000, which PostgreSQL's date type refuses — its 1 BC comes before 1 AD — so a filter or
+// cursor of year 0 was a 500 there.)
 func (d Date) Valid() bool {
-	_, err := time.Parse(DateLayout, string(d))
-	return err == nil
+	t, err := time.Parse(DateLayout, string(d))
+	return err == nil && t.Year() >= 1
 }
 
 // AddDays is d moved by n days; d must be valid.

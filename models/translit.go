@@ -376,7 +376,7 @@ var latinVowels = []struct{ lat, indep, sign string }{
 // names (Gudamba → गुदम्बा). Digits and other characters are kept.
 func ToDevanagari(s string) string {
 	var b strings.Builder
-	lower := strings.ToLower(s)
+	lower := lowerASCII(s) // byte for byte: indexes into lower are indexes into s
 	for i := 0; i < len(lower); {
 		j := i
 		for j < len(lower) && isLetter(lower[j]) {
@@ -396,6 +396,20 @@ func ToDevanagari(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// lowerASCII lower-cases the Latin letters of s and leaves every other byte as it is, so that
+// the result is as long as s. (strings.ToLower is not: İ gets longer, K the Kelvin sign and
+// invalid bytes change length, and ToDevanagari, which reads letters in the lower-cased text and
+// copies the rest from s at the same offsets, then looped forever or sliced past the end.)
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // boothWords are the words that recur in the names of polling stations (the ECI's lists for Uttar
@@ -423,7 +437,7 @@ var boothWords = map[string]string{
 // soundToDevanagari writes one Latin word in Devanagari by sound (see ToDevanagari).
 func soundToDevanagari(s string) string {
 	var b strings.Builder
-	lower := strings.ToLower(s)
+	lower := lowerASCII(s)
 	i := 0
 	afterConsonant := false
 	for i < len(lower) {

@@ -93,7 +93,11 @@ func openCSV(r io.Reader, allowed, required []string) (*csvStream, error) {
 		}
 		h = strings.ToLower(strings.TrimSpace(h))
 		s.header[i] = h
-		if !known[h] {
+		if h == "" {
+			// A blank header cell (a lone space, a trailing comma) has no name to report the error
+			// under: the error is the header's, saying which column.
+			bad = append(bad, FieldError{Line: 1, Field: "header", Message: fmt.Sprintf("column %d has no name; expected some of: %s", i+1, strings.Join(allowed, ", ")), Code: "unknown_column", Params: map[string]any{"allowed": allowed}})
+		} else if !known[h] {
 			bad = append(bad, FieldError{Line: 1, Field: h, Message: "unknown column; expected some of: " + strings.Join(allowed, ", "), Code: "unknown_column", Params: map[string]any{"allowed": allowed}})
 		} else if _, dup := s.col[h]; dup {
 			bad = append(bad, FieldError{Line: 1, Field: h, Message: "column appears twice", Code: "duplicate"})
