@@ -222,6 +222,16 @@ func (s *Server) routes() {
 	a.GET("/exports/people.csv", s.exportPeople)
 	a.GET("/exports/incidents.csv", s.exportIncidents)
 	a.GET("/exports/assignments.csv", s.exportAssignments)
+
+	// Two-step verification (twofactor.go).
+	v1.POST("/auth/login/second-factor", json, s.loginSecondFactor)
+	v1.POST("/auth/login/enrol", json, s.loginEnrol)
+	a.GET("/me/second-factor", s.getSecondFactor)
+	a.POST("/me/second-factor", json, s.startSecondFactor)
+	a.POST("/me/second-factor/confirm", json, s.confirmSecondFactor)
+	a.POST("/me/second-factor/recovery-codes", json, s.regenerateRecoveryCodes)
+	a.DELETE("/me/second-factor", json, s.disableSecondFactor)
+	a.DELETE("/users/:id/second-factor", s.resetSecondFactor)
 }
 
 func (s *Server) healthz(c *gin.Context) {

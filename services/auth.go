@@ -34,6 +34,9 @@ type AuthConfig struct {
 	Secret     []byte        // HS256 key, at least 32 bytes
 	BcryptCost int           // 0 means bcrypt.DefaultCost; tests use bcrypt.MinCost
 	Limiter    *LoginLimiter // nil: DefaultLoginLimits over the auth service's database
+	// SecondFactorRoles must use two-step verification (twofactor.go); nil means
+	// DefaultSecondFactorRoles (admin and state office), an empty list none.
+	SecondFactorRoles []models.Role
 }
 
 // Auth logs users in, issues and checks tokens.
@@ -90,6 +93,13 @@ type Session struct {
 	ExpiresIn    int
 	RefreshToken string
 	User         models.User
+	// A login that needs its second step carries no tokens: SecondFactor says which step
+	// (SecondFactorRequired or SecondFactorEnrol) and Challenge is what that step presents.
+	SecondFactor       string
+	Challenge          string
+	ChallengeExpiresIn int
+	// RecoveryCodes are set once, by the login step that finishes an enrolment.
+	RecoveryCodes []string
 }
 
 // Claims are the access token's claims.
@@ -128,6 +138,17 @@ func (a *Auth) Login(ctx context.Context, username, password, clientIP string) (
 	err = a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := a.limiter.succeeded(tx, att); err != nil {
 			return err
+		}
+		// Accounts with two-step verification (or whose role needs it) get a challenge for the
+		// second step instead of tokens.
+		purpose, err := a.loginPurpose(tx, u)
+		if err != nil {
+			return err
+		}
+		if purpose != "" {
+			var cerr error
+			s, cerr = a.challenge(tx, u, purpose)
+			return cerr
 		}
 		var terr error
 		s, terr = a.issue(tx, u, newSecret())

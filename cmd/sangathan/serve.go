@@ -244,5 +244,15 @@ func (a *app) demoAccounts(ctx context.Context, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "  %-15s %-21s %-18s password %s\n", d.username, d.role, d.scope, pw)
 	}
+	var twoStep []string
+	for _, r := range models.Roles {
+		if a.Auth.SecondFactorRequiredFor(r) {
+			twoStep = append(twoStep, string(r))
+		}
+	}
+	if len(twoStep) > 0 {
+		fmt.Fprintf(out, "Two-step verification is required for %s (SANGATHAN_2FA_ROLES): the first login of such an account\n"+
+			"shows a QR code to scan with an authenticator app (Google Authenticator, FreeOTP, …), then asks for its code.\n", strings.Join(twoStep, ", "))
+	}
 	return nil
 }
