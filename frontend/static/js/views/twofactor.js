@@ -52,7 +52,7 @@ function codeStep(card, ch, done, enrolling, extra) {
   const rcField = field('recovery_code', t('twofa.recovery_code'), rc);
   rcField.hidden = true;
   const top = formError();
-  top.id = 'login-code-error';
+  top.id = 'login-step-error';
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'login-code-submit' }, enrolling ? t('twofa.confirm') : t('login.submit'));
   const toggle = h('a', { href: '#', id: 'login-use-recovery', class: 'twofa-toggle' }, t('twofa.use_recovery'));
   toggle.addEventListener('click', (e) => {
