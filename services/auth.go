@@ -112,7 +112,9 @@ type Claims struct {
 // Login checks a username and password. Returns Unauthenticated for any bad pair (the same answer
 // for an unknown user and a wrong password) and RateLimited, without checking the password, when
 // the attempt is over a LoginLimits limit. Every attempt is counted before its password is
-// checked; a successful login takes its attempt back.
+// checked; a successful login takes its attempt back. For an account with two-step verification,
+// or whose role needs it, the right password gives no tokens: the session carries SecondFactor
+// and a Challenge for CompleteLogin (twofactor.go).
 func (a *Auth) Login(ctx context.Context, username, password, clientIP string) (Session, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	if !cleanText(username) || len(username) > 64 {
