@@ -63,8 +63,10 @@ function codeStep(card, ch, done, enrolling, extra) {
     toggle.textContent = t(recovery ? 'twofa.use_code' : 'twofa.use_recovery');
     (recovery ? rc : code).focus();
   });
+  // Back to the password: the login screen afresh (a new challenge comes with the password).
+  const back = button(t('common.cancel'), { class: 'btn btn-quiet', id: 'login-code-cancel', onclick: () => window.location.reload() });
   const form = h('form', { novalidate: true, id: 'login-code-form' }, top, codeField, rcField,
-    h('div', { class: 'actions' }, submit), enrolling ? null : h('p', null, toggle));
+    h('div', { class: 'actions' }, submit, back), enrolling ? null : h('p', null, toggle));
   put(card, h('h1', null, t('twofa.title')), extra || null, enrolling ? null : h('p', null, t('twofa.enter_code')), form);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
