@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sangathan/sangathan/frontend/browsertest"
 	"github.com/sangathan/sangathan/models"
 )
 
@@ -41,6 +42,7 @@ func TestTwoStepEnrolDuringLoginInHindi(t *testing.T) {
 	assert.Equal(t, "numeric", eval[string](t, ctx, `document.querySelector('#login-code').getAttribute('inputmode')`))
 	assert.Equal(t, "one-time-code", eval[string](t, ctx, `document.querySelector('#login-code').getAttribute('autocomplete')`))
 	noSideScroll(t, ctx, "enrolment during login")
+	browsertest.Screenshot(t, ctx, "twofa-enrol-hi")
 
 	shown := text(t, ctx, "#login-secret")
 	assert.Regexp(t, `^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$`, shown, "the key in groups of four")
@@ -68,6 +70,7 @@ func TestTwoStepEnrolDuringLoginInHindi(t *testing.T) {
 	require.Len(t, codes, 10)
 	assert.Contains(t, bodyText(t, ctx), hiText(t, "twofa.codes_once"))
 	noSideScroll(t, ctx, "recovery codes")
+	browsertest.Screenshot(t, ctx, "twofa-codes-hi")
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#login-codes-saved")),
 		chromedp.WaitVisible(chromedp.CSS("#header-username")),
@@ -79,6 +82,7 @@ func TestTwoStepEnrolDuringLoginInHindi(t *testing.T) {
 	password1()
 	assert.Equal(t, hiText(t, "twofa.enter_code"), eval[string](t, ctx, `document.querySelector('#twofa-login h1 + p').textContent`))
 	noSideScroll(t, ctx, "second step")
+	browsertest.Screenshot(t, ctx, "twofa-code-hi")
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#login-use-recovery")),
 		chromedp.WaitVisible(chromedp.CSS("#login-recovery")),
@@ -97,6 +101,7 @@ func TestTwoStepEnrolDuringLoginInHindi(t *testing.T) {
 	assert.Contains(t, text(t, ctx, "#account-twofa-left"), "9")
 	assert.Equal(t, 0, eval[int](t, ctx, `document.querySelectorAll('#account-twofa-disable').length`), "an admin cannot switch it off")
 	noSideScroll(t, ctx, "account")
+	browsertest.Screenshot(t, ctx, "twofa-account-hi")
 }
 
 // TestTwoStepResetFromTheUsersScreen: an administrator resets a state office's two-step

@@ -130,7 +130,7 @@ export function accountSection(ctx) {
     show(st);
   };
   const show = (st) => {
-    const status = h('p', { id: 'account-twofa-status', class: 'badge ' + (st.enabled ? 'badge-ok' : 'badge-off') }, t(st.enabled ? 'twofa.on' : 'twofa.off'));
+    const status = h('p', null, h('span', { id: 'account-twofa-status', class: 'badge ' + (st.enabled ? 'badge-ok' : 'badge-off') }, t(st.enabled ? 'twofa.on' : 'twofa.off')));
     const actions = h('div', { class: 'actions' });
     const lines = [status];
     if (st.required) lines.push(h('p', { class: 'hint', id: 'account-twofa-required' }, t('twofa.required_role')));
