@@ -39,6 +39,8 @@ type sessionResponse struct {
 	ExpiresIn    int          `json:"expires_in"`
 	RefreshToken string       `json:"refresh_token"`
 	User         userResponse `json:"user"`
+	// RecoveryCodes come once, with the session that finishes an enrolment during login.
+	RecoveryCodes []string `json:"recovery_codes,omitempty"`
 }
 
 func toUserResponse(u models.User) userResponse {
@@ -52,7 +54,7 @@ func (s *Server) writeSession(c *gin.Context, ses services.Session) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "1", Path: "/",
 		MaxAge: int(services.RefreshTokenTTL.Seconds()), Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
 	c.JSON(http.StatusOK, sessionResponse{AccessToken: ses.AccessToken, TokenType: "Bearer", ExpiresIn: ses.ExpiresIn,
-		RefreshToken: ses.RefreshToken, User: toUserResponse(ses.User)})
+		RefreshToken: ses.RefreshToken, User: toUserResponse(ses.User), RecoveryCodes: ses.RecoveryCodes})
 }
 
 func (s *Server) login(c *gin.Context) {
@@ -74,6 +76,10 @@ func (s *Server) login(c *gin.Context) {
 	ses, err := s.Auth.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
 	if err != nil {
 		writeError(c, err)
+		return
+	}
+	if ses.Challenge != "" { // two-step verification: no tokens yet
+		writeChallenge(c, ses)
 		return
 	}
 	s.writeSession(c, ses)

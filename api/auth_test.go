@@ -459,6 +459,8 @@ func TestEveryAPIRouteNeedsAToken(t *testing.T) {
 	public := map[string]bool{
 		"POST /api/v1/auth/login": true, "POST /api/v1/auth/refresh": true, "POST /api/v1/auth/logout": true,
 		"GET /api/v1/openapi.json": true,
+		// The second step of a login presents its challenge, not a token.
+		"POST /api/v1/auth/login/second-factor": true, "POST /api/v1/auth/login/enrol": true,
 		// The public intake (issue 11): anyone reports an incident and tracks it.
 		"POST /api/v1/public/incident-reports": true, "GET /api/v1/public/incident-reports/:tracking_code": true,
 		"GET /api/v1/public/districts": true,

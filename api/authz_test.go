@@ -160,6 +160,7 @@ const (
 	s403 = http.StatusForbidden
 	s404 = http.StatusNotFound
 	s422 = http.StatusUnprocessableEntity
+	s409 = http.StatusConflict
 )
 
 // matrixRows is the whole /api/v1 surface. A route registered without a row fails the test.
@@ -648,6 +649,35 @@ func matrixRows() []matrixRow {
 			"dc": {s403, s403, s403}, "worker": {s403, s403, s403}, "viewer": {s403, s403, s403},
 		}, req: func(m *matrix, _, loc string) (string, any) {
 			return "/api/v1/people/" + m.person(loc) + "/erase", map[string]any{"reason": "matrix"}
+		}},
+		// Two-step verification. The login steps present a challenge (here a made-up one: 401
+		// for everyone). Each actor's own settings: admin and state office enrolled at their
+		// first login and must keep it; the others have none. The rows rely on the groups'
+		// order: the 200s start an enrolment for the others before the 422s confirm it with a
+		// wrong code and try to switch it off with a wrong password.
+		{route: "POST /api/v1/auth/login/second-factor", locs: noObject, want: same(http.StatusUnauthorized),
+			req: fixed("/api/v1/auth/login/second-factor", map[string]any{"challenge": "sgc_made-up", "code": "123456"})},
+		{route: "POST /api/v1/auth/login/enrol", locs: noObject, want: same(http.StatusUnauthorized),
+			req: fixed("/api/v1/auth/login/enrol", map[string]any{"challenge": "sgc_made-up"})},
+		{route: "GET /api/v1/me/second-factor", locs: noObject, want: same(s200), req: fixed("/api/v1/me/second-factor", nil)},
+		{route: "POST /api/v1/me/second-factor", locs: noObject, want: byRole{
+			"admin": {s409}, "state": {s409}, "dc": {s200}, "worker": {s200}, "viewer": {s200},
+		}, req: fixed("/api/v1/me/second-factor", nil)},
+		{route: "POST /api/v1/me/second-factor/confirm", locs: noObject, field: "code", want: byRole{
+			"admin": {s409}, "state": {s409}, "dc": {s422}, "worker": {s422}, "viewer": {s422},
+		}, req: fixed("/api/v1/me/second-factor/confirm", map[string]any{"code": "000000"})},
+		{route: "POST /api/v1/me/second-factor/recovery-codes", locs: noObject, field: "code", want: byRole{
+			"admin": {s422}, "state": {s422}, "dc": {s409}, "worker": {s409}, "viewer": {s409},
+		}, req: fixed("/api/v1/me/second-factor/recovery-codes", map[string]any{"code": "000000"})},
+		{route: "DELETE /api/v1/me/second-factor", locs: noObject, field: "current_password", want: byRole{
+			"admin": {s403}, "state": {s403}, "dc": {s422}, "worker": {s422}, "viewer": {s422},
+		}, req: fixed("/api/v1/me/second-factor", map[string]any{"current_password": "not the password"})},
+		// An admin resets anyone's but their own; the other managers those they manage.
+		{route: "DELETE /api/v1/users/:id/second-factor", locs: accountLoc, want: byRole{
+			"admin": {s403, s204, s204, s204}, "state": {s403, s204, s204, s404},
+			"dc": {s403, s204, s404, s404}, "worker": {s403, s403, s403, s403}, "viewer": {s403, s403, s403, s403},
+		}, req: func(m *matrix, role, loc string) (string, any) {
+			return "/api/v1/users/" + m.account(role, loc) + "/second-factor", nil
 		}},
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sangathan/sangathan/database"
@@ -64,6 +65,16 @@ type testServer struct {
 	fx fixture
 	// admin is an administrator without a scope unit, logged in through the API.
 	admin testUser
+	// twoStep holds, per username, the TOTP secret the helpers enrolled with (see secondStep).
+	twoStepMu sync.Mutex
+	twoStep   map[string]*twoStepUser
+}
+
+// twoStepUser is an account the helpers enrolled in two-step verification: its secret and the
+// last time step whose code they used.
+type twoStepUser struct {
+	secret string
+	last   int64
 }
 
 // testUser is an account and an access token minted by the real login.
@@ -201,7 +212,79 @@ func (s *testServer) loginSession(t *testing.T, username, password string) sessi
 	if rec.Code != http.StatusOK {
 		t.Fatalf("login %s = %d, want 200: %s", username, rec.Code, rec.Body)
 	}
+	var ch challengeJSON
+	if err := json.Unmarshal(rec.Body.Bytes(), &ch); err != nil || ch.SecondFactor == "" {
+		return decode[sessionJSON](t, rec)
+	}
+	return s.secondStep(t, username, ch)
+}
+
+// challengeJSON is the answer to a right password of an account that needs a second step.
+type challengeJSON struct {
+	SecondFactor string   `json:"second_factor"`
+	Challenge    string   `json:"challenge"`
+	ExpiresIn    int      `json:"expires_in"`
+	User         userJSON `json:"user"`
+	AccessToken  string   `json:"access_token"`
+}
+
+// enrolmentJSON is a new TOTP secret.
+type enrolmentJSON struct {
+	Secret     string `json:"secret"`
+	OtpauthURI string `json:"otpauth_uri"`
+	QR         string `json:"qr"`
+}
+
+// secondStep finishes a login that asks for two-step verification, as a user with an
+// authenticator app would: it enrols when asked to (remembering the secret) and answers a code
+// of the test clock. Every login of admin and state office accounts goes through here.
+func (s *testServer) secondStep(t *testing.T, username string, ch challengeJSON) sessionJSON {
+	t.Helper()
+	if ch.SecondFactor == "enrol" {
+		rec := s.do(t, http.MethodPost, "/api/v1/auth/login/enrol", "", map[string]string{"challenge": ch.Challenge})
+		if rec.Code != http.StatusOK {
+			t.Fatalf("enrol %s = %d, want 200: %s", username, rec.Code, rec.Body)
+		}
+		s.rememberSecret(username, decode[enrolmentJSON](t, rec).Secret)
+	}
+	rec := s.do(t, http.MethodPost, "/api/v1/auth/login/second-factor", "", map[string]string{"challenge": ch.Challenge, "code": s.totpCode(t, username)})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("second step of %s = %d, want 200: %s", username, rec.Code, rec.Body)
+	}
 	return decode[sessionJSON](t, rec)
+}
+
+func (s *testServer) rememberSecret(username, secret string) {
+	s.twoStepMu.Lock()
+	defer s.twoStepMu.Unlock()
+	if s.twoStep == nil {
+		s.twoStep = map[string]*twoStepUser{}
+	}
+	s.twoStep[username] = &twoStepUser{secret: secret, last: -1}
+}
+
+// totpCode is a code of username's secret for a time step not used before and accepted now
+// (the clock's step or one either side). A user logs in up to three times per step of the test
+// clock; a fourth time moves the clock on by a step.
+func (s *testServer) totpCode(t *testing.T, username string) string {
+	t.Helper()
+	s.twoStepMu.Lock()
+	defer s.twoStepMu.Unlock()
+	u := s.twoStep[username]
+	if u == nil {
+		t.Fatalf("%s has two-step verification on, but not by the test helpers", username)
+	}
+	cur := s.clock.Now().Unix() / 30
+	step := max(cur-1, u.last+1)
+	if step > cur+1 {
+		s.clock.Advance(time.Duration(step-cur-1) * 30 * time.Second)
+	}
+	u.last = step
+	code, err := totp.GenerateCode(u.secret, time.Unix(step*30, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }
 
 // sessionJSON is the answer to login and refresh as a client reads it.

@@ -110,6 +110,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	public := map[string]bool{
 		"GET /healthz": true, "GET /readyz": true, "GET /api/v1/openapi.json": true,
 		"POST /api/v1/auth/login": true, "POST /api/v1/auth/refresh": true, "POST /api/v1/auth/logout": true,
+		"POST /api/v1/auth/login/second-factor": true, "POST /api/v1/auth/login/enrol": true,
 		"POST /api/v1/public/incident-reports": true, "GET /api/v1/public/incident-reports/{tracking_code}": true, "GET /api/v1/public/districts": true,
 	}
 	for key, op := range documented {

@@ -241,6 +241,16 @@ func (s *Server) routes() {
 	a.GET("/users/:id/sessions", s.listUserSessions)
 	a.DELETE("/users/:id/sessions", s.endUserSessions)
 	a.DELETE("/users/:id/sessions/:session_id", s.revokeUserSession)
+
+	// Two-step verification (twofactor.go).
+	v1.POST("/auth/login/second-factor", json, withClient, s.loginSecondFactor)
+	v1.POST("/auth/login/enrol", json, withClient, s.loginEnrol)
+	a.GET("/me/second-factor", s.getSecondFactor)
+	a.POST("/me/second-factor", json, s.startSecondFactor)
+	a.POST("/me/second-factor/confirm", json, s.confirmSecondFactor)
+	a.POST("/me/second-factor/recovery-codes", json, s.regenerateRecoveryCodes)
+	a.DELETE("/me/second-factor", json, s.disableSecondFactor)
+	a.DELETE("/users/:id/second-factor", s.resetSecondFactor)
 }
 
 func (s *Server) healthz(c *gin.Context) {

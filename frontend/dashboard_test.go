@@ -1,7 +1,6 @@
 package frontend_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -83,16 +82,7 @@ func (a *app) withCommittees(t *testing.T) {
 // token logs in over HTTP and returns the access token.
 func (a *app) token(t *testing.T, username string) string {
 	t.Helper()
-	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
-	res, err := http.Post(a.URL+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
-	require.NoError(t, err)
-	defer res.Body.Close()
-	require.Equal(t, http.StatusOK, res.StatusCode)
-	var ses struct {
-		AccessToken string `json:"access_token"`
-	}
-	require.NoError(t, json.NewDecoder(res.Body).Decode(&ses))
-	return ses.AccessToken
+	return a.httpLogin(t, username)
 }
 
 // apiGet reads path (with query) as the token's user, the way any integration would.

@@ -9,14 +9,17 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -91,25 +94,129 @@ func (a *app) user(t *testing.T, username string, role models.Role, scopeCode st
 		require.NoError(t, err)
 		in.ScopeUnitID = &u.ID
 	}
+	v, err := a.set.Users.Create(context.Background(), services.System, in)
+	require.NoError(t, err)
+	if a.set.Auth.SecondFactorRequiredFor(role) {
+		a.enrol(t, v.User)
+	}
+}
+
+// userToEnrol creates an account of a role that must use two-step verification without
+// enrolling it, so that its first login enrols.
+func (a *app) userToEnrol(t *testing.T, username string, role models.Role, scopeCode string) {
+	t.Helper()
+	in := services.UserInput{Username: username, Password: password, Role: role}
+	if scopeCode != "" {
+		u, err := a.set.Units.UnitByCode(context.Background(), services.System, scopeCode)
+		require.NoError(t, err)
+		in.ScopeUnitID = &u.ID
+	}
 	_, err := a.set.Users.Create(context.Background(), services.System, in)
 	require.NoError(t, err)
+}
+
+// twoStepSecrets holds the TOTP secret of every account the tests enrolled and the last time
+// step whose code they used, keyed by the app's URL and the username.
+var twoStepSecrets sync.Map // string → *twoStepAccount
+
+type twoStepAccount struct {
+	mu     sync.Mutex
+	secret string
+	last   int64
+}
+
+// enrol switches two-step verification on for u (an admin or state office, whose role needs it)
+// the way the account screen does, so that the tests' logins answer a code.
+func (a *app) enrol(t *testing.T, u models.User) {
+	t.Helper()
+	ctx := context.Background()
+	actor := services.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, ScopeUnitID: u.ScopeUnitID}
+	e, err := a.set.Auth.StartEnrolment(ctx, actor)
+	require.NoError(t, err)
+	acc := &twoStepAccount{secret: e.Secret, last: -1}
+	_, err = a.set.Auth.ConfirmEnrolment(ctx, actor, acc.code(t), "127.0.0.1")
+	require.NoError(t, err)
+	twoStepSecrets.Store(a.URL+"|"+u.Username, acc)
+}
+
+// code is a code for a time step not used before that the server accepts now (its step or the
+// next); when both are used up it waits for the next step.
+func (acc *twoStepAccount) code(t *testing.T) string {
+	t.Helper()
+	acc.mu.Lock()
+	defer acc.mu.Unlock()
+	for {
+		cur := time.Now().Unix() / 30
+		step := max(cur, acc.last+1)
+		if step <= cur+1 {
+			acc.last = step
+			c, err := totp.GenerateCode(acc.secret, time.Unix(step*30, 0))
+			require.NoError(t, err)
+			return c
+		}
+		time.Sleep(time.Until(time.Unix((cur+1)*30, 0)) + 100*time.Millisecond)
+	}
+}
+
+// twoStepCode is the next code of an account the tests enrolled, on the app at base.
+func twoStepCode(t *testing.T, base, username string) string {
+	t.Helper()
+	v, ok := twoStepSecrets.Load(base + "|" + username)
+	require.True(t, ok, "%s was not enrolled in two-step verification by the tests", username)
+	return v.(*twoStepAccount).code(t)
+}
+
+// secondStepIfAsked answers the login's second step with a code when the UI asks for one, after
+// the password was sent, and waits for the header either way.
+func secondStepIfAsked(t *testing.T, ctx context.Context, base, username string) {
+	t.Helper()
+	waitFor(t, ctx, `!!(document.querySelector('#header-username') || document.querySelector('#login-code'))`)
+	if eval[bool](t, ctx, `!!document.querySelector('#login-code')`) {
+		require.NoError(t, chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.CSS("#login-code"), twoStepCode(t, base, username)),
+			chromedp.Click(chromedp.CSS("#login-code-submit")),
+		), "second step of %s", username)
+	}
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#header-username"))), "log in as %s", username)
+}
+
+// originOf is the scheme and host of a URL.
+func originOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return p.Scheme + "://" + p.Host
+}
+
+// httpLogin logs in over HTTP, answering the second step when asked, and returns the access token.
+func (a *app) httpLogin(t *testing.T, username string) string {
+	t.Helper()
+	post := func(path string, body any) map[string]any {
+		b, _ := json.Marshal(body)
+		res, err := http.Post(a.URL+path, "application/json", bytes.NewReader(b))
+		require.NoError(t, err)
+		defer res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode, path)
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
+		return out
+	}
+	ses := post("/api/v1/auth/login", map[string]string{"username": username, "password": password})
+	if ch, ok := ses["challenge"].(string); ok {
+		ses = post("/api/v1/auth/login/second-factor", map[string]string{"challenge": ch, "code": twoStepCode(t, a.URL, username)})
+	}
+	tok, _ := ses["access_token"].(string)
+	require.NotEmpty(t, tok)
+	return tok
 }
 
 // hasRoute reports whether the API serves GET path to a logged-in user: a missing route answers
 // 404 "no such route". It lets the users and audit tests wait for their endpoints.
 func (a *app) hasRoute(t *testing.T, username, path string) bool {
 	t.Helper()
-	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
-	res, err := http.Post(a.URL+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
-	require.NoError(t, err)
-	defer res.Body.Close()
-	require.Equal(t, http.StatusOK, res.StatusCode)
-	var ses struct {
-		AccessToken string `json:"access_token"`
-	}
-	require.NoError(t, json.NewDecoder(res.Body).Decode(&ses))
 	req, _ := http.NewRequest(http.MethodGet, a.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+ses.AccessToken)
+	req.Header.Set("Authorization", "Bearer "+a.httpLogin(t, username))
 	res2, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer res2.Body.Close()
@@ -176,8 +283,8 @@ func loginAt(t *testing.T, ctx context.Context, url, username string) {
 		chromedp.SendKeys(chromedp.CSS("#login-username"), username),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), password),
 		chromedp.Click(chromedp.CSS("#login-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#header-username")),
 	), "log in as %s", username)
+	secondStepIfAsked(t, ctx, originOf(url), username)
 }
 
 // eval runs JavaScript and returns its value.

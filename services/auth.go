@@ -34,6 +34,9 @@ type AuthConfig struct {
 	Secret     []byte        // HS256 key, at least 32 bytes
 	BcryptCost int           // 0 means bcrypt.DefaultCost; tests use bcrypt.MinCost
 	Limiter    *LoginLimiter // nil: DefaultLoginLimits over the auth service's database
+	// SecondFactorRoles must use two-step verification (twofactor.go); nil means
+	// DefaultSecondFactorRoles (admin and state office), an empty list none.
+	SecondFactorRoles []models.Role
 }
 
 // Auth logs users in, issues and checks tokens.
@@ -91,6 +94,13 @@ type Session struct {
 	RefreshToken string
 	User         models.User
 	SessionID    int64 // the login's row in sessions
+	// A login that needs its second step carries no tokens: SecondFactor says which step
+	// (SecondFactorRequired or SecondFactorEnrol) and Challenge is what that step presents.
+	SecondFactor       string
+	Challenge          string
+	ChallengeExpiresIn int
+	// RecoveryCodes are set once, by the login step that finishes an enrolment.
+	RecoveryCodes []string
 }
 
 // Claims are the access token's claims.
@@ -105,7 +115,9 @@ type Claims struct {
 // Login checks a username and password. Returns Unauthenticated for any bad pair (the same answer
 // for an unknown user and a wrong password) and RateLimited, without checking the password, when
 // the attempt is over a LoginLimits limit. Every attempt is counted before its password is
-// checked; a successful login takes its attempt back.
+// checked; a successful login takes its attempt back. For an account with two-step verification,
+// or whose role needs it, the right password gives no tokens: the session carries SecondFactor
+// and a Challenge for CompleteLogin (twofactor.go).
 func (a *Auth) Login(ctx context.Context, username, password, clientIP string) (Session, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	if !cleanText(username) || len(username) > 64 {
@@ -126,13 +138,24 @@ func (a *Auth) Login(ctx context.Context, username, password, clientIP string) (
 		hash = []byte(u.PasswordHash)
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || !u.Active {
-		a.auditLoginFailed(ctx, username, u, err == nil) // the attempt stays counted
+		a.auditLoginFailed(ctx, username, u, err == nil, "wrong_password") // the attempt stays counted
 		return Session{}, Errorf(EUnauthenticated, "wrong username or password")
 	}
 	var s Session
 	err = a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := a.limiter.succeeded(tx, att); err != nil {
 			return err
+		}
+		// Accounts with two-step verification (or whose role needs it) get a challenge for the
+		// second step instead of tokens.
+		purpose, err := a.loginPurpose(tx, u)
+		if err != nil {
+			return err
+		}
+		if purpose != "" {
+			var cerr error
+			s, cerr = a.challenge(tx, u, purpose)
+			return cerr
 		}
 		var terr error
 		s, terr = a.startSession(ctx, tx, u)

@@ -40,6 +40,9 @@ func (e *env) login(t *testing.T, username string) services.Session {
 	if err != nil {
 		t.Fatalf("login %s: %v", username, err)
 	}
+	if s.Challenge != "" {
+		return e.secondStep(t, username, s)
+	}
 	return s
 }
 

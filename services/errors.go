@@ -121,6 +121,10 @@ var FieldCodes = map[string]string{
 	"seat_taken":                "the seat is already allotted to params.short_name for this election",
 	"election_format":           "an election's name ends in its year, such as \"Lok Sabha 2029\"",
 	"assignment_overlaps":       "the person is already in charge of this unit for this purpose from params.starts_on until params.ends_on (null: open-ended), assignment params.assignment_id",
+	// Two-step verification.
+	"otp_wrong":           "the code from the authenticator app is wrong, expired or already used",
+	"recovery_code_wrong": "not an unused recovery code of this account",
+	"challenge_expired":   "the login's second step came too late, after too many wrong codes, or twice: log in again",
 }
 
 // AddCode records that field is wrong under rule code (FieldCodes), with its parameters.

@@ -66,14 +66,15 @@ func (a *Auth) startSession(ctx context.Context, tx *gorm.DB, u models.User) (Se
 // auditLoginFailed writes the audit row of a refused password: the username as typed (never the
 // password) and why. The limiter has counted the attempt, so an address can add only so many.
 // A failure to write it does not change the answer.
-func (a *Auth) auditLoginFailed(ctx context.Context, username string, u models.User, known bool) {
+// why is the reason for a known account: wrong_password, or a wrong second-step code.
+func (a *Auth) auditLoginFailed(ctx context.Context, username string, u models.User, known bool, why string) {
 	cl := clientOf(ctx)
 	after := map[string]any{"username": username, "reason": "unknown_user"}
 	_ = a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var unit *models.Unit
 		var id int64
 		if known {
-			id, after["user_id"], after["reason"] = u.ID, u.ID, "wrong_password"
+			id, after["user_id"], after["reason"] = u.ID, u.ID, why
 			if !u.Active {
 				after["reason"] = "deactivated"
 			}

@@ -124,7 +124,13 @@ func openApp(ctx context.Context, c config) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	svc, err := services.NewSet(db.DB, services.SystemClock, services.AuthConfig{Secret: secret})
+	// SANGATHAN_2FA_ROLES: the roles that must use two-step verification ("none" for none).
+	twoFA, err := services.ParseSecondFactorRoles(os.Getenv("SANGATHAN_2FA_ROLES"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	svc, err := services.NewSet(db.DB, services.SystemClock, services.AuthConfig{Secret: secret, SecondFactorRoles: twoFA})
 	if err != nil {
 		db.Close()
 		return nil, err

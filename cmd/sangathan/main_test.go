@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -176,11 +177,17 @@ func TestServeDemoAndShutDown(t *testing.T) {
 	resp, err := client.Post(base+"/api/v1/auth/login", "application/json", body)
 	require.NoError(t, err)
 	var session struct {
-		AccessToken string `json:"access_token"`
+		AccessToken  string `json:"access_token"`
+		SecondFactor string `json:"second_factor"`
+		Challenge    string `json:"challenge"`
 	}
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&session))
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
+	// An administrator must use two-step verification: the first login enrols.
+	require.Equal(t, "enrol", session.SecondFactor)
+	require.Empty(t, session.AccessToken)
+	session.AccessToken = enrolDuringLogin(t, client, base, session.Challenge)
 
 	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/units?level=district&limit=500", nil)
 	req.Header.Set("Authorization", "Bearer "+session.AccessToken)
@@ -351,4 +358,33 @@ func TestImportAndExportPeople(t *testing.T) {
 	out, err = runCmd(t, "import", "people", other, "--mode", "valid_rows")
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "inserted 0, updated 0, seated 0, 1 rows with errors")
+}
+
+// enrolDuringLogin finishes a login whose challenge asks to enrol in two-step verification, with
+// a code computed from the secret the server answers, and returns the access token.
+func enrolDuringLogin(t *testing.T, client *http.Client, base, challenge string) string {
+	t.Helper()
+	post := func(path string, body any, out any) {
+		b, _ := json.Marshal(body)
+		resp, err := client.Post(base+path, "application/json", bytes.NewReader(b))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
+	}
+	var e struct {
+		Secret string `json:"secret"`
+		QR     string `json:"qr"`
+	}
+	post("/api/v1/auth/login/enrol", map[string]string{"challenge": challenge}, &e)
+	require.True(t, strings.HasPrefix(e.QR, "data:image/png;base64,"))
+	code, err := totp.GenerateCode(e.Secret, time.Now())
+	require.NoError(t, err)
+	var ses struct {
+		AccessToken   string   `json:"access_token"`
+		RecoveryCodes []string `json:"recovery_codes"`
+	}
+	post("/api/v1/auth/login/second-factor", map[string]string{"challenge": challenge, "code": code}, &ses)
+	require.Len(t, ses.RecoveryCodes, 10)
+	return ses.AccessToken
 }

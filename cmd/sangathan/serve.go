@@ -282,5 +282,15 @@ func (a *app) demoAccounts(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "Demo accounts %s exist already; their passwords were shown when they were made. To set a new one: sangathan user password --username %s\n",
 			strings.Join(existing, ", "), existing[0])
 	}
+	var twoStep []string
+	for _, r := range models.Roles {
+		if a.Auth.SecondFactorRequiredFor(r) {
+			twoStep = append(twoStep, string(r))
+		}
+	}
+	if len(twoStep) > 0 {
+		fmt.Fprintf(out, "Two-step verification is required for %s (SANGATHAN_2FA_ROLES): the first login of such an account\n"+
+			"shows a QR code to scan with an authenticator app (Google Authenticator, FreeOTP, …), then asks for its code.\n", strings.Join(twoStep, ", "))
+	}
 	return nil
 }

@@ -110,6 +110,8 @@ export const patch = (path, body, version) => call('PATCH', path, { body, versio
 // put replaces a whole document (the representation targets).
 export const put = (path, body, version) => call('PUT', path, { body, version });
 export const del = (path, version) => call('DELETE', path, { version });
+// delWith is a DELETE that carries a JSON body (a proof such as the current password).
+export const delWith = (path, body) => call('DELETE', path, { body });
 
 // postCSV sends a CSV file's text as the body (imports).
 export const postCSV = (path, csv, query) => call('POST', path, { query, text: csv, type: 'text/csv; charset=utf-8' });
@@ -162,8 +164,23 @@ export async function restore() {
 export async function login(username, password) {
   const res = await send('POST', '/auth/login', { body: { username, password }, auth: false });
   const data = await decode(res);
+  // An account with two-step verification answers a challenge and no token (twofactor.js).
+  if (data.second_factor) return { secondFactor: data.second_factor, challenge: data.challenge, user: data.user };
   accessToken = data.access_token;
   return data.user;
+}
+
+// loginEnrol starts enrolment in two-step verification during a login whose challenge says so.
+export async function loginEnrol(challenge) {
+  return decode(await send('POST', '/auth/login/enrol', { body: { challenge }, auth: false }));
+}
+
+// loginSecondFactor finishes a login with a code ({code} or {recovery_code}); the answer is the
+// session, with recovery_codes when it finished an enrolment.
+export async function loginSecondFactor(challenge, answer) {
+  const data = await decode(await send('POST', '/auth/login/second-factor', { body: { challenge, ...answer }, auth: false }));
+  accessToken = data.access_token;
+  return data;
 }
 
 // logout ends the login on the server (the cookie names it) and forgets the access token.

@@ -8,6 +8,7 @@
 import * as api from '../api.js';
 import { t, dateTime } from '../i18n.js';
 import { h, put, msg, dl, field, button, formError, showErrors, clearErrors, errorText } from '../ui.js';
+import { accountSection as twoFactorSection } from './twofactor.js';
 
 const MIN = 10; // the server's shortest password (services.ValidatePassword)
 
@@ -36,6 +37,8 @@ export async function render(root, ctx) {
         [t('account.role'), t('role.' + me.role, null, me.role), 'role'],
       ])),
     h('section', { class: 'card', id: 'account-password' }, h('h2', null, t('account.password_title')), form, done));
+  // Two-step verification: its own card (twofactor.js).
+  root.append(twoFactorSection(ctx));
   renderSessions(root, ctx);
 
   form.addEventListener('submit', async (e) => {

@@ -3,6 +3,7 @@
 import * as api from '../api.js';
 import { t } from '../i18n.js';
 import { h, field, formError, clearErrors } from '../ui.js';
+import { loginStep } from './twofactor.js';
 
 export function render(root, ctx) {
   ctx.setTitle(t('login.title'));
@@ -30,7 +31,12 @@ export function render(root, ctx) {
     }
     submit.disabled = true;
     try {
-      await api.login(username.value.trim(), password.value);
+      const res = await api.login(username.value.trim(), password.value);
+      if (res && res.challenge) {
+        // Two-step verification: the form gives way to the second step.
+        loginStep(form, res, () => ctx.loggedIn());
+        return;
+      }
       await ctx.loggedIn();
     } catch (err) {
       password.value = '';

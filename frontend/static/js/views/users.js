@@ -142,6 +142,11 @@ function userItem(u, ctx, creatable) {
       if (u.active) actions.append(button(t('users.deactivate'), { class: 'btn btn-danger user-deactivate', onclick: () => confirmDeactivate() }));
       else actions.append(button(t('users.reactivate'), { class: 'btn user-reactivate', onclick: () => save({ active: true }, actions) }));
     }
+    // An administrator resets anyone else's two-step verification (a lost phone); the other
+    // managers those they may change.
+    if (!mine && (manageable || ctx.user.role === 'admin')) {
+      actions.append(button(t('twofa.reset'), { class: 'btn user-twofa-reset', onclick: () => confirmReset() }));
+    }
     put(li, 
       h('div', { class: 'item-head' },
         h('span', { class: 'item-title user-name' }, u.username),
@@ -183,6 +188,23 @@ function userItem(u, ctx, creatable) {
           } catch (e) {
             if (e.status === 412) await stale();
             else box.append(msg(errorText(e), 'error'));
+          }
+        } }),
+        button(t('common.cancel'), { class: 'btn btn-quiet user-confirm-no', onclick: () => draw(u) })));
+    li.querySelector('.actions').replaceWith(box);
+    box.querySelector('.user-confirm-no').focus();
+  };
+  const confirmReset = () => {
+    const box = h('div', { class: 'confirm user-confirm', role: 'alertdialog', 'aria-label': t('twofa.reset') },
+      h('p', null, t('twofa.confirm_reset', { username: u.username })),
+      h('div', { class: 'actions' },
+        button(t('twofa.reset'), { class: 'btn btn-danger user-twofa-reset-yes', onclick: async () => {
+          try {
+            await api.del('/users/' + encodeURIComponent(u.id) + '/second-factor');
+            draw(u);
+            li.append(msg(t('twofa.reset_done', { username: u.username }), 'ok', { class: 'msg msg-ok user-twofa-reset-done' }));
+          } catch (e) {
+            box.append(msg(errorText(e), 'error'));
           }
         } }),
         button(t('common.cancel'), { class: 'btn btn-quiet user-confirm-no', onclick: () => draw(u) })));
