@@ -3,6 +3,7 @@ package services_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -267,6 +268,8 @@ func TestTwoFactorBruteForceHitsTheLoginLimits(t *testing.T) {
 	ctx := context.Background()
 	u, secret, _ := e.enrolled(t, models.RoleAdmin)
 	e.clock.Advance(time.Minute)
+	var mark int64
+	noErr(t, e.db.Model(&models.AuditEntry{}).Select("COALESCE(MAX(id), 0)").Scan(&mark).Error)
 	limited := false
 	// New challenges keep coming (the password is known), but the wrong codes add up per
 	// username and address.
@@ -294,6 +297,25 @@ func TestTwoFactorBruteForceHitsTheLoginLimits(t *testing.T) {
 	noErr(t, err)
 	_, err = e.auth.CompleteLogin(ctx, services.SecondFactorInput{Challenge: s.Challenge, Code: codeAt(t, secret, e.clock.Now()), ClientIP: "203.0.113.5"})
 	wantErr(t, err, services.ERateLimited)
+
+	// Each wrong code is a failed login in the audit log, the block one lockout row; neither
+	// holds a code.
+	count := map[string]int{}
+	for _, r := range e.securitySince(t, mark) {
+		if r.EntityID != fmt.Sprint(u.ID) {
+			continue
+		}
+		count[r.Action]++
+		if r.Action == "login_failed" && (r.After == nil || !strings.Contains(*r.After, `"reason":"wrong_code"`)) {
+			t.Errorf("a wrong code's row says %v", r.After)
+		}
+		if r.After != nil && regexp.MustCompile(`"\d{6}"`).MatchString(*r.After) {
+			t.Errorf("audit row %d holds a code: %s", r.ID, *r.After)
+		}
+	}
+	if count["login_failed"] < services.ChallengeMaxFailures || count["lockout"] != 1 {
+		t.Errorf("security rows of the account: %v, want a login_failed per wrong code and one lockout", count)
+	}
 }
 
 func TestTwoFactorRequiredRoleCannotSkipOrDisable(t *testing.T) {
