@@ -738,7 +738,8 @@ func removeSecondFactor(tx *gorm.DB, userID int64) error {
 // their next login asks them to enrol again when their role needs it. An administrator may
 // reset any other account, other administrators included; state office and district
 // coordinators the accounts they manage (inside their scope, with a role below their own). Never
-// one's own: that goes through DisableSecondFactor. Audited as second_factor_reset.
+// one's own: that goes through DisableSecondFactor. Every session of the account ends. Audited as
+// second_factor_reset.
 // Returns NotFound outside scope, Forbidden for oneself and for roles the actor does not manage.
 func (s *Users) ResetSecondFactor(ctx context.Context, actor Actor, id int64) error {
 	if id == actor.UserID {
@@ -762,7 +763,12 @@ func (s *Users) ResetSecondFactor(ctx context.Context, actor Actor, id int64) er
 		if err := removeSecondFactor(tx, id); err != nil {
 			return err
 		}
+		// A lost phone may be a stolen one: whoever holds it may hold a login too.
+		ended, err := s.auth.endSessions(tx, id, false, "revoked")
+		if err != nil {
+			return err
+		}
 		return record(tx, s.now(), actor, change{Action: "second_factor_reset", Entity: "user", EntityID: id, Unit: v.Scope,
-			Before: map[string]any{"second_factor": stateOf(sf)}, After: map[string]any{"second_factor": "none"}})
+			Before: map[string]any{"second_factor": stateOf(sf)}, After: map[string]any{"second_factor": "none", "sessions_ended": ended}})
 	})
 }

@@ -428,7 +428,18 @@ func TestTwoFactorResetByAdmin(t *testing.T) {
 		t.Fatalf("state office reset an admin: %v", err)
 	}
 
+	// The office is logged in (phone and all) when the reset comes: that login ends with it.
+	before, err := e.auth.Login(ctx, office.Username, testPassword, "192.0.2.1")
+	noErr(t, err)
+	before = e.secondStep(t, office.Username, before)
+	_, err = e.auth.Authenticate(ctx, before.AccessToken)
+	noErr(t, err)
+
 	noErr(t, e.users.ResetSecondFactor(ctx, actorFor(admin), office.ID))
+	_, err = e.auth.Authenticate(ctx, before.AccessToken)
+	wantErr(t, err, services.EUnauthenticated)
+	_, err = e.auth.Refresh(ctx, before.RefreshToken)
+	wantErr(t, err, services.EUnauthenticated)
 	noErr(t, e.users.ResetSecondFactor(ctx, actorFor(admin), other.ID)) // another admin: allowed
 	var rows []models.AuditEntry
 	noErr(t, e.db.Where("entity = 'user' AND action = 'second_factor_reset'").Order("id").Find(&rows).Error)
