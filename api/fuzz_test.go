@@ -42,7 +42,8 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 	ctx := context.Background()
 	db := dbtest.New(tb)
 	clock := &testClock{now: time.Date(2024, 3, 15, 10, 30, 0, 0, time.UTC)}
-	set, err := services.NewSet(db.DB, clock.Now, services.AuthConfig{Secret: testSecret, BcryptCost: bcrypt.MinCost})
+	// Without the second login step: the fuzzer drives requests, not logins.
+	set, err := services.NewSet(db.DB, clock.Now, services.AuthConfig{Secret: testSecret, BcryptCost: bcrypt.MinCost, SecondFactorRoles: []models.Role{}})
 	if err != nil {
 		tb.Fatalf("NewSet: %v", err)
 	}

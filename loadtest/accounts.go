@@ -3,6 +3,8 @@ package loadtest
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -325,4 +327,25 @@ func describe(ans answer) string {
 		return ans.err.Error()
 	}
 	return strconv.Itoa(ans.status) + " " + http.StatusText(ans.status)
+}
+
+// tokenSession reads the session id (the sid claim) from an access token's payload, without
+// checking its signature: the bare-SQL baseline needs it to mirror the server's actor query.
+// 0 when the token carries none.
+func tokenSession(token string) int64 {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return 0
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return 0
+	}
+	var c struct {
+		SID string `json:"sid"`
+	}
+	if json.Unmarshal(payload, &c) != nil {
+		return 0
+	}
+	return id64(c.SID)
 }

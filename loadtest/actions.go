@@ -33,6 +33,7 @@ var newSurnames = []struct{ name, nameHi, category string }{
 type call struct {
 	ep     string
 	userID int64
+	sid    int64 // the session of the caller's token (its sid claim)
 	unitID int64
 	q      string
 	by     string // a breakdown's by= (the child level of the unit)
@@ -59,6 +60,7 @@ type client struct {
 	maxCalls int
 	calls    []call
 	uid      int64
+	sid      int64 // the session of c.sess's token
 
 	seats   []ownSeat
 	written writeCounts
@@ -116,7 +118,7 @@ func problemDetail(ans answer) string {
 func (c *client) get(ctx context.Context, ep, path string, rec call) {
 	ans := c.api.do(ctx, http.MethodGet, path, c.sess.token, nil)
 	if c.note(ctx, ep, "GET "+path, ans) && c.record && len(c.calls) < c.maxCalls {
-		rec.ep, rec.userID = ep, c.uid
+		rec.ep, rec.userID, rec.sid = ep, c.uid, c.sid
 		c.calls = append(c.calls, rec)
 	}
 }

@@ -28,8 +28,9 @@ import (
 // every entry starts with sqlActor.
 
 const (
-	// services/auth.go Auth.actorFor: the account and the path of its scope unit.
-	sqlActor = `SELECT users.*, units.path AS scope_path FROM "users" LEFT JOIN units ON units.id = users.scope_unit_id WHERE users.id = $1 LIMIT $2`
+	// services/auth.go Auth.actorFor: the account, the path of its scope unit and whether the
+	// token's session is open.
+	sqlActor = `SELECT users.*, units.path AS scope_path, CASE WHEN sessions.id IS NOT NULL AND sessions.revoked_at IS NULL THEN 1 ELSE 0 END AS session_live FROM "users" LEFT JOIN units ON units.id = users.scope_unit_id LEFT JOIN sessions ON sessions.id = $1 AND sessions.user_id = users.id WHERE users.id = $2 LIMIT $3`
 	// services/units.go Units.visible: one unit by id (its scope is checked on the path, in Go).
 	sqlUnit = `SELECT * FROM "units" WHERE id = $1 LIMIT $2`
 	// services/representation.go Representation.sums: the counts rows, then the birth-year rows,
@@ -77,14 +78,23 @@ func searchSQL(table, order string, window bool, phase int) string {
 		cond = fmt.Sprintf("(%s OR %s) AND NOT (%s)", like(first), like(first+1), like(first+2))
 		next = first + 3
 	}
+	// services/people.go leaves erased people out of every list (privacy.go).
+	live := ""
+	if table == "people" {
+		live = "people.erased_at IS NULL AND "
+	}
 	if window {
-		return fmt.Sprintf(`SELECT * FROM (SELECT * FROM "%s" WHERE %s.path >= $1 AND %s.path < $2 ORDER BY %s LIMIT $3) AS %s WHERE %s ORDER BY %s LIMIT $%d`,
-			table, table, table, order, table, cond, order, next)
+		scope := fmt.Sprintf("%s.path >= $1 AND %s.path < $2", table, table)
+		if live != "" {
+			scope = live + "(" + scope + ")"
+		}
+		return fmt.Sprintf(`SELECT * FROM (SELECT * FROM "%s" WHERE %s ORDER BY %s LIMIT $3) AS %s WHERE %s ORDER BY %s LIMIT $%d`,
+			table, scope, order, table, cond, order, next)
 	}
 	if phase == 1 { // GORM brackets a condition that holds an AND or OR
 		cond = "(" + cond + ")"
 	}
-	return fmt.Sprintf(`SELECT * FROM "%s" WHERE (%s.path >= $1 AND %s.path < $2) AND %s ORDER BY %s LIMIT $%d`, table, table, table, cond, order, next)
+	return fmt.Sprintf(`SELECT * FROM "%s" WHERE %s(%s.path >= $1 AND %s.path < $2) AND %s ORDER BY %s LIMIT $%d`, table, live, table, table, cond, order, next)
 }
 
 // searchArgs are the LIKE patterns of a one-word q in phase 0 (prefix) or 1 (the others), as
@@ -220,7 +230,7 @@ var bareSQL = map[string]bareEndpoint{
 	EpPeopleList: {
 		sql: []string{sqlActor,
 			sqlUnit,
-			`SELECT * FROM "people" WHERE people.path >= $1 AND people.path < $2 ORDER BY people.path, people.id LIMIT $3`,
+			`SELECT * FROM "people" WHERE people.erased_at IS NULL AND (people.path >= $1 AND people.path < $2) ORDER BY people.path, people.id LIMIT $3`,
 			sqlPeopleSeats, sqlPeopleLoads, sqlPeopleUnits},
 		run: func(ctx context.Context, b *bareCall, sql []string) error {
 			if err := b.actor(ctx, sql[0]); err != nil {
@@ -768,7 +778,7 @@ func asInt64(v any) int64 {
 
 // actor runs sqlActor and keeps the scope.
 func (b *bareCall) actor(ctx context.Context, sql string) error {
-	r, err := b.rows(ctx, sql, b.userID, 1)
+	r, err := b.rows(ctx, sql, b.sid, b.userID, 1)
 	if err != nil {
 		return err
 	}

@@ -244,7 +244,7 @@ func TestBareSQLMatchesTheServices(t *testing.T) {
 			}
 			var ran []string
 			cl := c.call
-			cl.ep, cl.userID = ep, userID
+			cl.ep, cl.userID, cl.sid = ep, userID, a.SessionID
 			b := &bareCall{call: cl, db: pool, trace: func(sql string) { ran = append(ran, sql) }}
 			require.NoError(t, entry.run(ctx, b, entry.sql))
 			assert.Equal(t, issued, normaliseAll(ran), "bareSQL[%q].run issues the same statements", ep)

@@ -242,7 +242,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if ans.err != nil || ans.status != 200 {
 			return fmt.Errorf("log in %s: %s", c.sess.Username, describe(ans))
 		}
-		c.sess, c.since, c.uid = s, time.Now(), id64(s.userID)
+		c.sess, c.since, c.uid, c.sid = s, time.Now(), id64(s.userID), tokenSession(s.token)
 		return nil
 	}); err != nil {
 		return nil, err
