@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func loadOpenAPI(t *testing.T) *openapi3.T {
@@ -193,4 +195,50 @@ func TestOpenAPIServed(t *testing.T) {
 			t.Errorf("no Vary: Accept-Encoding")
 		}
 	}
+}
+
+// TestOpenAPISchemasPart: ?part=schemas answers the schemas the UI reads its lists from — the
+// same enums and extensions as the whole document, in the same shape — without the prose, and
+// a fraction of the size; any other part is a 422 naming the parameter.
+func TestOpenAPISchemasPart(t *testing.T) {
+	t.Parallel()
+	s := newEmptyServer(t)
+	var full, part struct {
+		Components struct {
+			Schemas map[string]map[string]any `json:"schemas"`
+		} `json:"components"`
+		Paths map[string]any `json:"paths"`
+	}
+	rec := s.do(t, http.MethodGet, "/api/v1/openapi.json", "", nil)
+	wantStatus(t, rec, http.StatusOK)
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &full))
+	rec = s.do(t, http.MethodGet, "/api/v1/openapi.json?part=schemas", "", nil)
+	wantStatus(t, rec, http.StatusOK)
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &part))
+	assert.Empty(t, part.Paths)
+	require.Equal(t, len(full.Components.Schemas), len(part.Components.Schemas))
+	for name, sch := range full.Components.Schemas {
+		assert.Equal(t, sch["enum"], part.Components.Schemas[name]["enum"], name)
+		_, hasText := part.Components.Schemas[name]["description"].(string)
+		assert.False(t, hasText, "%s keeps its description", name)
+	}
+	assert.Equal(t, full.Components.Schemas["Position"]["x-single-holder"], part.Components.Schemas["Position"]["x-single-holder"])
+	// A field called description is a field, not prose.
+	props := part.Components.Schemas["Incident"]["properties"].(map[string]any)
+	assert.Contains(t, props, "description")
+
+	zipped := func(path string) int {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		rec := s.send(req)
+		wantStatus(t, rec, http.StatusOK)
+		assert.Equal(t, "gzip", rec.Header().Get("Content-Encoding"))
+		return rec.Body.Len()
+	}
+	whole, schemas := zipped("/api/v1/openapi.json"), zipped("/api/v1/openapi.json?part=schemas")
+	t.Logf("gzip: whole document %d B, schemas part %d B", whole, schemas)
+	assert.Less(t, schemas*4, whole, "the part is a fraction of the document")
+
+	p := wantProblem(t, s.do(t, http.MethodGet, "/api/v1/openapi.json?part=paths", "", nil), http.StatusUnprocessableEntity)
+	assert.Equal(t, []string{"part"}, problemFields(p))
 }

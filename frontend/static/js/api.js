@@ -196,10 +196,11 @@ export async function logout() {
 // hasSession reports whether an access token is held.
 export const hasSession = () => accessToken !== null;
 
-// openapi reads the API's own description (public, no token): enums.js takes the lists of
-// allowed values from it.
+// openapi reads the API's own schemas (public, no token; part=schemas leaves out the rest of
+// the document and all its prose): enums.js and the screens take the lists of allowed values
+// from them.
 export async function openapi() {
-  return decode(await send('GET', '/openapi.json', { auth: false }));
+  return decode(await send('GET', '/openapi.json?part=schemas', { auth: false }));
 }
 
 // ASSETS maps the UI's own JSON files to their fingerprinted URLs, which a browser keeps for
