@@ -48,6 +48,9 @@ func toUserResponse(u models.User) userResponse {
 }
 
 func (s *Server) writeSession(c *gin.Context, ses services.Session) {
+	// A new login's rows (its session, its refresh token) are read back at once, as by the list
+	// of one's sessions: with a replica, from the primary until the replica has them.
+	s.markWrite(c, ses.User.ID)
 	// The browser keeps the refresh token only in this cookie, out of reach of scripts.
 	http.SetCookie(c.Writer, &http.Cookie{Name: refreshCookie, Value: ses.RefreshToken, Path: "/api/v1/auth",
 		MaxAge: int(services.RefreshTokenTTL.Seconds()), HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})

@@ -176,6 +176,10 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	a.RequestID = requestID(c)
 	c.Set(ctxActor, a)
+	if s.Replica != nil {
+		s.routeReads(c, a)
+		return
+	}
 	c.Next()
 }
 

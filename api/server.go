@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sangathan/sangathan/database"
 	"github.com/sangathan/sangathan/services"
 )
 
@@ -50,6 +51,9 @@ type Deps struct {
 	// MetricsElsewhere leaves /metrics off the router: the caller serves Server.Metrics on a
 	// listener of its own (SANGATHAN_METRICS_ADDR). Otherwise /metrics needs an admin's token.
 	MetricsElsewhere bool
+	// Replica is the read replica (SANGATHAN_READ_DATABASE_URL), or nil: authenticated GETs may
+	// read from it (replica.go), /readyz reports it and /metrics shows its lag.
+	Replica *database.Replica
 }
 
 // Server holds the router and the services behind it.
@@ -78,6 +82,9 @@ func New(d Deps) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{Deps: d, router: r, metrics: newMetrics(reg), reg: reg}
+	if d.Replica != nil {
+		replicaMetrics(reg, d.Replica)
+	}
 	// Answers of 1 KB or more go gzip-compressed to clients that accept it (a phone on a slow
 	// network: the state's 403 assembly figures are ~370 KB as JSON, ~35 KB compressed), at the
 	// fastest level; what is compressed already (the OpenAPI document, static files) passes.
@@ -263,5 +270,14 @@ func (s *Server) readyz(c *gin.Context) {
 		fail(c, http.StatusServiceUnavailable, "the database does not answer")
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	if s.Replica == nil {
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+		return
+	}
+	// A replica that is down or lagging does not make the server unready: reads go to the
+	// primary meanwhile. The answer says so, for the operator and the balancer's logs.
+	st := s.Replica.Status()
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "replica": gin.H{"state": st.State, "serving": st.Serving,
+		"reads_from":  map[bool]string{true: "replica", false: "primary"}[st.Serving],
+		"lag_seconds": st.LagSeconds, "lag_bytes": st.LagBytes, "max_lag_seconds": st.MaxLagSeconds, "checked_at": st.CheckedAt}})
 }

@@ -4,7 +4,9 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,6 +17,7 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	"gorm.io/plugin/dbresolver"
 
 	"github.com/sangathan/sangathan/migrations"
 )
@@ -24,6 +27,8 @@ type DB struct {
 	*gorm.DB
 	Dialect migrations.Dialect
 	opts    Options
+	// Replica is the read replica and its monitor; nil without Options.ReadURL.
+	Replica *Replica
 }
 
 // Options say which database to open.
@@ -35,8 +40,18 @@ type Options struct {
 	MigrateURL string
 	// SQLitePath is the SQLite file used when URL is empty.
 	SQLitePath string
-	// MaxConns bounds the PostgreSQL connections of the pool (0: DefaultMaxConns()).
+	// MaxConns bounds the PostgreSQL connections of the pool (0: DefaultMaxConns()), and those
+	// of the replica's pool.
 	MaxConns int
+	// ReadURL is the postgres:// URL of a streaming replica of URL's database
+	// (SANGATHAN_READ_DATABASE_URL): reads that may go there do (replica.go). Empty: none.
+	ReadURL string
+	// MaxReplicaLag is how far behind the replica may be before reads go back to the primary
+	// (SANGATHAN_READ_MAX_LAG; 0: DefaultMaxReplicaLag); ReplicaCheck is how often it is checked
+	// (0: DefaultReplicaCheck).
+	MaxReplicaLag, ReplicaCheck time.Duration
+	// Log receives the replica's warnings (nil: slog.Default()).
+	Log *slog.Logger
 }
 
 // DefaultMaxConns is the PostgreSQL pool's size unless Options say otherwise: four connections
@@ -45,18 +60,27 @@ type Options struct {
 // gave the same throughput as 20 with a third less p99 latency (docs/BENCHMARKS.md).
 func DefaultMaxConns() int { return max(8, 4*runtime.NumCPU()) }
 
-// Open connects to the database. It does not migrate.
-func Open(ctx context.Context, o Options) (*DB, error) {
-	cfg := &gorm.Config{
+// gormConfig is a new configuration: gorm.Open keeps the pointer and fills it in, so each
+// database opened needs its own.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
 		TranslateError: true,
 		Logger:         logger.Discard, // SQL carries personal data; never log it
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 	}
+}
+
+// Open connects to the database. It does not migrate.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	cfg := gormConfig()
 	if o.MigrateURL != "" && o.URL == "" {
 		return nil, fmt.Errorf("open database: SANGATHAN_MIGRATE_DATABASE_URL needs SANGATHAN_DATABASE_URL (the embedded SQLite database has no roles)")
 	}
 	if o.MigrateURL != "" && !isPostgresURL(o.MigrateURL) {
 		return nil, fmt.Errorf("open database: SANGATHAN_MIGRATE_DATABASE_URL must be a postgres:// URL")
+	}
+	if o.ReadURL != "" && (o.URL == "" || !isPostgresURL(o.ReadURL)) {
+		return nil, fmt.Errorf("open database: SANGATHAN_READ_DATABASE_URL must be a postgres:// URL of a replica of SANGATHAN_DATABASE_URL's database")
 	}
 	if o.URL != "" {
 		if !isPostgresURL(o.URL) {
@@ -82,7 +106,14 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		if err := sqlDB.PingContext(ctx); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		return &DB{DB: g, Dialect: migrations.Postgres, opts: o}, nil
+		d := &DB{DB: g, Dialect: migrations.Postgres, opts: o}
+		if o.ReadURL != "" {
+			if d.Replica, err = useReplica(ctx, g, sqlDB, o, n); err != nil {
+				sqlDB.Close()
+				return nil, err
+			}
+		}
+		return d, nil
 	}
 	if o.SQLitePath == "" {
 		return nil, fmt.Errorf("open sqlite: no file path")
@@ -120,8 +151,34 @@ func (d *DB) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
+// useReplica opens the replica's pool and hands it to gorm's resolver (replica.go). The server
+// starts whether or not the replica answers: until it does, reads go to the primary.
+func useReplica(ctx context.Context, g *gorm.DB, primary *sql.DB, o Options, conns int) (*Replica, error) {
+	rg, err := gorm.Open(postgres.Open(o.ReadURL), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("open read replica: %w", err)
+	}
+	replicaDB, err := rg.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open read replica: %w", err)
+	}
+	replicaDB.SetMaxOpenConns(conns)
+	replicaDB.SetMaxIdleConns(conns)
+	replicaDB.SetConnMaxIdleTime(5 * time.Minute)
+	r := newReplica(primary, replicaDB, o.MaxReplicaLag, o.ReplicaCheck, o.Log)
+	r.Check(ctx)
+	if err := g.Use(dbresolver.Register(dbresolver.Config{Replicas: []gorm.Dialector{postgres.New(postgres.Config{Conn: readPool{r}})}})); err != nil {
+		r.close()
+		return nil, fmt.Errorf("read replica: %w", err)
+	}
+	return r, nil
+}
+
 // Close closes the connection pool.
 func (d *DB) Close() error {
+	if d.Replica != nil {
+		d.Replica.close()
+	}
 	sqlDB, err := d.DB.DB()
 	if err != nil {
 		return err

@@ -23,6 +23,9 @@ type Actor struct {
 	ViaAPIToken bool
 	// SessionID is the login the request's access token belongs to (0 for an API token).
 	SessionID int64
+	// WroteLSN is the primary's WAL position after the user's last write (Auth.MarkWrite): with
+	// a read replica, the user's reads go there only once it has replayed this far. 0: none.
+	WroteLSN uint64
 }
 
 // Everywhere reports whether the actor's scope is the whole installation.

@@ -312,10 +312,12 @@ func (a *Auth) actorFor(ctx context.Context, userID, sid int64) (Actor, error) {
 		models.User
 		ScopePath   *string
 		SessionLive int
+		WroteLSN    int64
 	}
 	err := a.db.WithContext(ctx).Table("users").
-		Select("users.*, units.path AS scope_path, CASE WHEN sessions.id IS NOT NULL AND sessions.revoked_at IS NULL THEN 1 ELSE 0 END AS session_live").
+		Select("users.*, units.path AS scope_path, CASE WHEN sessions.id IS NOT NULL AND sessions.revoked_at IS NULL THEN 1 ELSE 0 END AS session_live, COALESCE(write_marks.lsn, 0) AS wrote_lsn").
 		Joins("LEFT JOIN units ON units.id = users.scope_unit_id").
+		Joins("LEFT JOIN write_marks ON write_marks.user_id = users.id").
 		Joins("LEFT JOIN sessions ON sessions.id = ? AND sessions.user_id = users.id", sid).
 		Where("users.id = ?", userID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -330,11 +332,25 @@ func (a *Auth) actorFor(ctx context.Context, userID, sid int64) (Actor, error) {
 	if sid > 0 && row.SessionLive != 1 {
 		return Actor{}, Errorf(EUnauthenticated, "the login has ended")
 	}
-	act := Actor{UserID: row.ID, Username: row.Username, Role: row.Role, ScopeUnitID: row.ScopeUnitID, PersonID: row.PersonID, SessionID: sid}
+	act := Actor{UserID: row.ID, Username: row.Username, Role: row.Role, ScopeUnitID: row.ScopeUnitID, PersonID: row.PersonID, SessionID: sid, WroteLSN: uint64(row.WroteLSN)}
 	if row.ScopePath != nil {
 		act.ScopePath = *row.ScopePath
 	}
 	return act, nil
+}
+
+// MarkWrite records, after a request of userID's that wrote, the primary's WAL position now:
+// with a read replica, that user's reads go to the primary until the replica has replayed this
+// far (Actor.WroteLSN; database/replica.go). The position only moves forward, whichever of two
+// concurrent requests records last. PostgreSQL only; it is called only with a replica.
+func (a *Auth) MarkWrite(ctx context.Context, userID int64) error {
+	err := a.db.WithContext(ctx).Exec(`INSERT INTO write_marks (user_id, lsn)
+		VALUES (?, (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint)
+		ON CONFLICT (user_id) DO UPDATE SET lsn = GREATEST(write_marks.lsn, EXCLUDED.lsn)`, userID).Error
+	if err != nil {
+		return dbErr("record the write's position", err)
+	}
+	return nil
 }
 
 func newSecret() string {

@@ -323,6 +323,19 @@ func holdWriters(tx *gorm.DB) error {
 // copyFunc bulk-loads rows into a table: PostgreSQL COPY, or batched multi-row INSERTs elsewhere.
 type copyFunc func(table string, columns []string, rows [][]any) error
 
+// pinnedConn is a dedicated connection under a gorm session: temporary tables live on it and
+// transactions are begun on it with BEGIN, so every statement of the session must run there.
+// gorm — and the read replica's resolver (database/replica.go), which would otherwise send the
+// session's writes to the pool and its reads to the replica — leave a statement on a connection
+// that is a transaction (gorm.TxCommitter); this one says it is. It is ended with COMMIT or
+// ROLLBACK statements, never through gorm.
+type pinnedConn struct{ *sql.Conn }
+
+var errPinned = errors.New("a dedicated connection's transaction ends with COMMIT or ROLLBACK statements")
+
+func (pinnedConn) Commit() error   { return errPinned }
+func (pinnedConn) Rollback() error { return errPinned }
+
 // bulkTx runs fn in one transaction on a dedicated connection, so that fn can mix ORM queries
 // with the driver's native COPY. Everything fn wrote is rolled back when it returns an error;
 // like runTx it runs fn again after a deadlock, so fn must be safe to run more than once.
@@ -357,7 +370,7 @@ func bulkTxOnce(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB, copyRows 
 		}
 	}()
 	tx := db.Session(&gorm.Session{NewDB: true, Context: ctx, SkipDefaultTransaction: true}) // already in one
-	tx.Statement.ConnPool = conn
+	tx.Statement.ConnPool = pinnedConn{conn}
 	cp := func(table string, columns []string, rows [][]any) error {
 		if pg {
 			return copyPostgres(ctx, conn, table, columns, rows)
@@ -517,7 +530,7 @@ func withImportConn(ctx context.Context, db *gorm.DB, fn func(c *importConn) err
 	}
 	defer conn.Close()
 	s := db.Session(&gorm.Session{NewDB: true, Context: ctx, SkipDefaultTransaction: true})
-	s.Statement.ConnPool = conn
+	s.Statement.ConnPool = pinnedConn{conn}
 	c := &importConn{ctx: ctx, conn: conn, db: s, pg: isPostgres(db)}
 	defer c.dropStaging()
 	return fn(c)

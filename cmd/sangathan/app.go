@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sangathan/sangathan/database"
 	"github.com/sangathan/sangathan/services"
@@ -19,9 +20,14 @@ import (
 
 // config is read from the environment; flags may override some of it.
 type config struct {
-	Addr           string
-	DatabaseURL    string
-	MigrateURL     string // the schema owner's URL; empty: DatabaseURL
+	Addr        string
+	DatabaseURL string
+	MigrateURL  string // the schema owner's URL; empty: DatabaseURL
+	// ReadURL is a streaming replica of DatabaseURL's database (SANGATHAN_READ_DATABASE_URL) for
+	// the reads that may go there; MaxReplicaLag (SANGATHAN_READ_MAX_LAG, a Go duration) is how
+	// far behind it may fall before reads go back to the primary.
+	ReadURL        string
+	MaxReplicaLag  time.Duration
 	DataDir        string
 	JWTSecret      string
 	AdminPassword  string
@@ -47,6 +53,7 @@ func loadConfig() config {
 		Addr:          env("SANGATHAN_ADDR", ":8080"),
 		DatabaseURL:   os.Getenv("SANGATHAN_DATABASE_URL"),
 		MigrateURL:    os.Getenv("SANGATHAN_MIGRATE_DATABASE_URL"),
+		ReadURL:       os.Getenv("SANGATHAN_READ_DATABASE_URL"),
 		DataDir:       env("SANGATHAN_DATA_DIR", "data"),
 		JWTSecret:     os.Getenv("SANGATHAN_JWT_SECRET"),
 		AdminPassword: os.Getenv("SANGATHAN_ADMIN_PASSWORD"),
@@ -56,6 +63,9 @@ func loadConfig() config {
 		CORSOrigins:   os.Getenv("SANGATHAN_CORS_ORIGINS"),
 		TLSCert:       os.Getenv("SANGATHAN_TLS_CERT"),
 		TLSKey:        os.Getenv("SANGATHAN_TLS_KEY"),
+	}
+	if d, err := time.ParseDuration(os.Getenv("SANGATHAN_READ_MAX_LAG")); err == nil && d > 0 {
+		c.MaxReplicaLag = d
 	}
 	if n, err := strconv.Atoi(os.Getenv("SANGATHAN_DB_MAX_CONNS")); err == nil && n > 0 {
 		c.DBMaxConns = n
@@ -107,7 +117,8 @@ type app struct {
 func openApp(ctx context.Context, c config) (*app, error) {
 	log := newLogger(c)
 	slog.SetDefault(log)
-	db, err := database.Open(ctx, database.Options{URL: c.DatabaseURL, MigrateURL: c.MigrateURL, SQLitePath: filepath.Join(c.DataDir, "sangathan.db"), MaxConns: c.DBMaxConns})
+	db, err := database.Open(ctx, database.Options{URL: c.DatabaseURL, MigrateURL: c.MigrateURL, SQLitePath: filepath.Join(c.DataDir, "sangathan.db"), MaxConns: c.DBMaxConns,
+		ReadURL: c.ReadURL, MaxReplicaLag: c.MaxReplicaLag, Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv, err := api.New(api.Deps{Log: a.log, DB: a.db, Set: a.Set,
 		SecureCookies: secure, TrustedProxies: c.TrustedProxies, Frontend: frontend.Handler(), CORSOrigins: origins,
-		MetricsElsewhere: c.MetricsAddr != "", ImportLimit: c.ImportMaxMiB << 20})
+		MetricsElsewhere: c.MetricsAddr != "", ImportLimit: c.ImportMaxMiB << 20, Replica: a.db.Replica})
 	if err != nil {
 		return err
 	}
@@ -87,6 +87,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		defer ms.Close()
+	}
+	if r := a.db.Replica; r != nil {
+		st := r.Status()
+		fmt.Fprintf(stdout, "Reads may go to the read replica (now %s; they go to the primary while it lags more than %s or is down)\n", st.State, time.Duration(st.MaxLagSeconds*float64(time.Second)))
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
