@@ -3,9 +3,11 @@ package database
 // The read replica (SANGATHAN_READ_DATABASE_URL).
 //
 // Which statements read is decided by gorm's maintained resolver, gorm.io/plugin/dbresolver:
-// writes, locking reads (FOR UPDATE) and everything inside a transaction go to the primary;
-// other reads go to the one "replica" it knows. That replica is readPool below, which sends a
-// read to the real replica only when all of these hold, and to the primary otherwise:
+// writes, locking reads (FOR UPDATE) and everything inside a read-write transaction go to the
+// primary; other reads, and the read-only snapshot transactions dashboards read in (begun with
+// the resolver's Read clause: services' snapshotTx), go to the one "replica" it knows. That
+// replica is readPool below, which sends a read to the real replica only when all of these
+// hold, and to the primary otherwise:
 //
 //   - the request allowed it (ReplicaReads): the API allows it for an authenticated GET, with
 //     the WAL position of the caller's last write — anything else (a write request, a public
@@ -124,7 +126,8 @@ func newReplica(primary, replica *sql.DB, maxLag, every time.Duration, log *slog
 // Status is what the monitor last saw.
 func (r *Replica) Status() ReplicaStatus { return *r.status.Load() }
 
-// Reads are how many reads the replica and the primary answered through the resolver.
+// Reads are how many reads (statements outside transactions, and read-only transactions) the
+// replica and the primary answered through the resolver.
 func (r *Replica) Reads() (replica, primary int64) {
 	return r.reads[replicaReadsOnReplica].Load(), r.reads[replicaReadsOnPrimary].Load()
 }
@@ -274,7 +277,8 @@ func replicaGone(err error) bool {
 	return false
 }
 
-// readPool is the "replica" gorm's resolver sends reads to.
+// readPool is the "replica" gorm's resolver sends reads to, and read-only transactions begun
+// with the resolver's Read clause (services' snapshotTx).
 type readPool struct{ r *Replica }
 
 var _ gorm.ConnPool = readPool{}
@@ -316,9 +320,24 @@ func (p readPool) QueryRowContext(ctx context.Context, query string, args ...any
 	return row
 }
 
-// ExecContext, PrepareContext and BeginTx always use the primary: a statement the resolver
-// guessed to be a read may still write (a function with side effects), and a transaction is
-// where the primary's locks are taken.
+// BeginTx begins a read-only transaction (the snapshot a dashboard reads in) on the replica
+// when the request may read there; any other transaction on the primary.
+func (p readPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
+	if opts == nil || !opts.ReadOnly || !p.r.serves(ctx) {
+		p.count(false)
+		return p.r.primary.BeginTx(ctx, opts)
+	}
+	tx, err := p.r.replica.BeginTx(ctx, opts)
+	if p.r.failed(ctx, err) {
+		p.count(false)
+		return p.r.primary.BeginTx(ctx, opts)
+	}
+	p.count(true)
+	return tx, err
+}
+
+// ExecContext and PrepareContext always use the primary: a statement the resolver guessed to
+// be a read may still write (a function with side effects).
 func (p readPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return p.r.primary.ExecContext(ctx, query, args...)
 }
@@ -327,9 +346,6 @@ func (p readPool) PrepareContext(ctx context.Context, query string) (*sql.Stmt, 
 	return p.r.primary.PrepareContext(ctx, query)
 }
 
-func (p readPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
-	return p.r.primary.BeginTx(ctx, opts)
-}
 
 // String names the pool in errors.
 func (p readPool) String() string { return fmt.Sprintf("read pool (replica %s)", p.r.Status().State) }

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
+	"gorm.io/plugin/dbresolver"
 	"gorm.io/gorm/clause"
 
 	"github.com/sangathan/sangathan/models"
@@ -283,7 +284,8 @@ func retryable(err error) bool {
 // COMMITTED, takes a new snapshot per statement); on SQLite any transaction does.
 func snapshotTx(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	if isPostgres(db) {
-		return db.WithContext(ctx).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		// A read replica, when the request may read there (database/replica.go), serves it.
+		return db.WithContext(ctx).Clauses(dbresolver.Read).Transaction(fn, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	}
 	return db.WithContext(ctx).Transaction(fn)
 }
@@ -299,7 +301,7 @@ func customPlanned(ctx context.Context, db *gorm.DB, fn func(db *gorm.DB) error)
 	if !isPostgres(db) {
 		return fn(db.WithContext(ctx))
 	}
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.WithContext(ctx).Clauses(dbresolver.Read).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
 			return dbErr("plan settings", err)
 		}

@@ -76,11 +76,19 @@ func TestReadReplica(t *testing.T) {
 	person := c.create(admin, "/people", map[string]any{"name": "Asha Devi", "gender": "female", "category": "SC", "home_unit_id": district})
 	c.create(admin, "/users", map[string]any{"username": "rt.office", "password": "replica-reader-pass", "role": "state_office", "scope_unit_id": state})
 	reader := c.login("rt.office", "replica-reader-pass")
+	// The figures a reader sees: the district committee's seats, and the same count on the
+	// representation dashboard (read in a snapshot transaction, which the replica serves too).
 	seats := func(token string) int {
 		var com struct {
 			Seats []json.RawMessage `json:"seats"`
 		}
 		c.get(token, "/units/"+district+"/committee", &com)
+		var rep struct {
+			Seats *int `json:"seats"`
+		}
+		c.get(token, "/units/"+district+"/representation", &rep)
+		require.NotNil(t, rep.Seats)
+		require.Equal(t, len(com.Seats), *rep.Seats, "the committee and the dashboard agree")
 		return len(com.Seats)
 	}
 
