@@ -553,3 +553,42 @@ func (s *server) json(t *testing.T, method, path, token string, body any, client
 	require.Equal(t, want, st, "%s %s on %s: %s", method, path, s.name, b)
 	require.NoError(t, json.Unmarshal(b, out), "%s %s on %s", method, path, s.name)
 }
+
+// TestFirstAdminFromSeveralProcessesAtOnce: processes started together on an empty database all
+// find no account and make the first admin; one makes it and the others go on without it,
+// rather than failing to start over the name they lost.
+func TestFirstAdminFromSeveralProcessesAtOnce(t *testing.T) {
+	setup(t)
+	t.Setenv("SANGATHAN_ADMIN_PASSWORD", "first-admin-password")
+	ctx := context.Background()
+	const starts = 4
+	apps := make([]*app, starts)
+	for i := range apps {
+		a, err := openApp(ctx, loadConfig())
+		require.NoError(t, err)
+		t.Cleanup(func() { a.Close() })
+		apps[i] = a
+	}
+	outs := make([]bytes.Buffer, starts)
+	errs := make([]error, starts)
+	var wg sync.WaitGroup
+	for i, a := range apps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = a.bootstrapAdmin(ctx, &outs[i])
+		}()
+	}
+	wg.Wait()
+	made := 0
+	for i := range apps {
+		assert.NoError(t, errs[i], "start %d", i)
+		if strings.Contains(outs[i].String(), "Created user admin") {
+			made++
+		}
+	}
+	assert.Equal(t, 1, made, "one start makes the admin")
+	n, err := apps[0].Users.Count(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n)
+}
