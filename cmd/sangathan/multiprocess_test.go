@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,17 +32,19 @@ import (
 // to the one that did not see the step before: logins and two-step challenges, refresh-token
 // rotation and logout, API tokens and their revocation, the login and intake limits, and the
 // committee and representation rollups under concurrent writers. Both start at the same moment
-// on an empty database, so both migrate it and make the first admin at once. The test stands in
+// on an empty database, so both migrate it, grant the server's role its privileges and make the
+// first admin at once, with the two database roles of a production set-up. The test stands in
 // for the balancer: both processes trust 127.0.0.1 as a proxy, and it sends X-Forwarded-For.
 func TestTwoServersShareOneDatabase(t *testing.T) {
 	if os.Getenv(dbtest.EnvURL) == "" {
 		t.Skip("two server processes share one database only on PostgreSQL: set " + dbtest.EnvURL + " to run this test")
 	}
 	bin := buildBinary(t)
-	dbURL := dbtest.URL(t) // empty: the processes migrate it
+	ownerURL, appURL := ownerAndApp(t)
 	const adminPassword = "two-servers-admin-pw"
 	env := []string{
-		"SANGATHAN_DATABASE_URL=" + dbURL,
+		"SANGATHAN_MIGRATE_DATABASE_URL=" + ownerURL,
+		"SANGATHAN_DATABASE_URL=" + appURL,
 		"SANGATHAN_JWT_SECRET=" + strings.Repeat("k", 16) + "-shared-by-both-processes",
 		"SANGATHAN_ADMIN_PASSWORD=" + adminPassword,
 		"SANGATHAN_ADDR=127.0.0.1:0",
@@ -346,6 +349,26 @@ func TestTwoServersShareOneDatabase(t *testing.T) {
 		require.NoError(t, err, "%s", out)
 		assert.Equal(t, "no differences\n", string(out))
 	})
+}
+
+// ownerAndApp makes an empty database with a role that owns the schema and runs the migrations
+// and a role the servers run as (README, "Database roles"), and returns their URLs.
+func ownerAndApp(t *testing.T) (ownerURL, appURL string) {
+	t.Helper()
+	ctx := context.Background()
+	dbURL := dbtest.URL(t)
+	owner, ownerURL := dbtest.Role(t, dbURL)
+	_, appURL = dbtest.Role(t, dbURL)
+	su, err := pgx.Connect(ctx, dbURL)
+	require.NoError(t, err)
+	defer su.Close(ctx)
+	var name string
+	require.NoError(t, su.QueryRow(ctx, "SELECT current_database()").Scan(&name))
+	for _, grant := range []string{"GRANT CREATE ON SCHEMA public TO " + owner, `GRANT CREATE ON DATABASE "` + name + `" TO ` + owner} {
+		_, err := su.Exec(ctx, grant)
+		require.NoError(t, err)
+	}
+	return ownerURL, appURL
 }
 
 type session struct {
