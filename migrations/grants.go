@@ -26,13 +26,19 @@ const versionTable = "goose_db_version"
 //
 // It first takes back everything role holds on the schema's tables and sequences, so it is
 // idempotent, covers tables that new migrations add, and withdraws what an older version granted.
-// It runs in one transaction and is meant to run after every migration.
+// It runs in one transaction, under the migrations' advisory lock, and is meant to run after
+// every migration.
 func GrantApp(ctx context.Context, db *sql.DB, role string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("grant: %w", err)
 	}
 	defer tx.Rollback()
+	// Two transactions changing one object's privileges at once fail ("tuple concurrently
+	// updated"): processes starting together take turns, and wait for migrations in progress.
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", lockID); err != nil {
+		return fmt.Errorf("grant: %w", err)
+	}
 	var schema, database string
 	if err := tx.QueryRowContext(ctx, "SELECT current_schema(), current_database()").Scan(&schema, &database); err != nil {
 		return fmt.Errorf("grant: %w", err)

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed postgres/*.sql sqlite/*.sql
@@ -26,11 +27,32 @@ const (
 	SQLite   Dialect = "sqlite"
 )
 
+// lockID is the PostgreSQL advisory lock that migrations and grants take: goose's own, so that
+// a goose command run by hand waits for a starting server and the other way round.
+const lockID = lock.DefaultLockID
+
+// Waiting for the lock: probed every lockProbe seconds, lockProbes times (15 minutes), while
+// another process applies migrations.
+const (
+	lockProbe  = 1
+	lockProbes = 900
+)
+
 func provider(db *sql.DB, d Dialect) (*goose.Provider, error) {
 	var gd goose.Dialect
+	var opts []goose.ProviderOption
 	switch d {
 	case Postgres:
 		gd = goose.DialectPostgres
+		// Several server processes on one database (behind a load balancer, or a rolling
+		// deploy) all migrate at start: one applies the migrations under a session-level
+		// advisory lock, the others wait for it and then find nothing left to do. Without it two
+		// of them run the same migration at once and one fails.
+		l, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(lockProbe, lockProbes))
+		if err != nil {
+			return nil, fmt.Errorf("migrations: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(l))
 	case SQLite:
 		gd = goose.DialectSQLite3
 	default:
@@ -40,7 +62,8 @@ func provider(db *sql.DB, d Dialect) (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	return goose.NewProvider(gd, db, sub, goose.WithGoMigrations(searchKeysMigration(d)))
+	opts = append(opts, goose.WithGoMigrations(searchKeysMigration(d)))
+	return goose.NewProvider(gd, db, sub, opts...)
 }
 
 // Fingerprint is a digest of the dialect's migration files, names and contents: two binaries

@@ -170,7 +170,11 @@ func (a *app) bootstrapAdmin(ctx context.Context, out io.Writer) error {
 	if generated {
 		pw = randomPassword()
 	}
-	if _, err := a.Users.Create(ctx, services.System, services.UserInput{Username: "admin", Password: pw, Role: models.RoleAdmin}); err != nil {
+	_, err = a.Users.Create(ctx, services.System, services.UserInput{Username: "admin", Password: pw, Role: models.RoleAdmin})
+	if services.ErrorCode(err) == services.EConflict {
+		return nil // another process starting on this database at the same moment made it
+	}
+	if err != nil {
 		return fmt.Errorf("create the first admin: %w", err)
 	}
 	if generated {
