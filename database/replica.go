@@ -346,6 +346,5 @@ func (p readPool) PrepareContext(ctx context.Context, query string) (*sql.Stmt, 
 	return p.r.primary.PrepareContext(ctx, query)
 }
 
-
 // String names the pool in errors.
 func (p readPool) String() string { return fmt.Sprintf("read pool (replica %s)", p.r.Status().State) }
