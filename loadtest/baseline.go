@@ -30,7 +30,7 @@ import (
 const (
 	// services/auth.go Auth.actorFor: the account, the path of its scope unit and whether the
 	// token's session is open.
-	sqlActor = `SELECT users.*, units.path AS scope_path, CASE WHEN sessions.id IS NOT NULL AND sessions.revoked_at IS NULL THEN 1 ELSE 0 END AS session_live FROM "users" LEFT JOIN units ON units.id = users.scope_unit_id LEFT JOIN sessions ON sessions.id = $1 AND sessions.user_id = users.id WHERE users.id = $2 LIMIT $3`
+	sqlActor = `SELECT users.*, units.path AS scope_path, CASE WHEN sessions.id IS NOT NULL AND sessions.revoked_at IS NULL THEN 1 ELSE 0 END AS session_live, COALESCE(write_marks.lsn, 0) AS wrote_lsn FROM "users" LEFT JOIN units ON units.id = users.scope_unit_id LEFT JOIN write_marks ON write_marks.user_id = users.id LEFT JOIN sessions ON sessions.id = $1 AND sessions.user_id = users.id WHERE users.id = $2 LIMIT $3`
 	// services/units.go Units.visible: one unit by id (its scope is checked on the path, in Go).
 	sqlUnit = `SELECT * FROM "units" WHERE id = $1 LIMIT $2`
 	// services/representation.go Representation.sums: the counts rows, then the birth-year rows,
