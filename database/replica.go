@@ -91,7 +91,7 @@ type Replica struct {
 	logged  atomic.Int64
 }
 
-// lsnSample is the primary's WAL position at a check.
+// lsnSample is the primary's WAL position, and the latest check that found it there.
 type lsnSample struct {
 	at  time.Time
 	lsn uint64
@@ -172,9 +172,6 @@ func (r *Replica) check(ctx context.Context) ReplicaStatus {
 		st.State = ReplicaUnknown
 		return st
 	}
-	if n := len(r.samples); n == 0 || r.samples[n-1].lsn != uint64(primaryLSN) {
-		r.samples = append(r.samples, lsnSample{at: now, lsn: uint64(primaryLSN)})
-	}
 	var inRecovery bool
 	var replay sql.NullInt64
 	err := r.replica.QueryRowContext(ctx, "SELECT pg_is_in_recovery(), (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint").Scan(&inRecovery, &replay)
@@ -188,13 +185,26 @@ func (r *Replica) check(ctx context.Context) ReplicaStatus {
 		r.noteFailure(errors.New("the read database is not in recovery: it is not a streaming replica"))
 		return st
 	}
-	st.replayLSN = uint64(replay.Int64)
-	st.LagBytes = max(0, primaryLSN-replay.Int64)
-	// The replica holds everything committed before the newest check at which the primary had
-	// written no further than it has replayed: the data it misses is at most that old.
+	return r.observe(st, now, uint64(primaryLSN), uint64(replay.Int64))
+}
+
+// observe works out the lag from the primary's WAL position and the replica's replay position
+// read at now (the primary's first): the replica holds everything committed before the newest
+// check at which the primary had written no further than the replica has now replayed, so the
+// data it misses is at most that old — 0 when it has replayed all the primary had written. Over
+// a busy primary that is an upper bound, up to one check interval above the truth.
+func (r *Replica) observe(st ReplicaStatus, now time.Time, primaryLSN, replayLSN uint64) ReplicaStatus {
+	// A sample is the latest check at which the primary was at a position.
+	if n := len(r.samples); n > 0 && r.samples[n-1].lsn == primaryLSN {
+		r.samples[n-1].at = now
+	} else {
+		r.samples = append(r.samples, lsnSample{at: now, lsn: primaryLSN})
+	}
+	st.replayLSN = replayLSN
+	st.LagBytes = int64(primaryLSN - min(primaryLSN, replayLSN))
 	caught := -1
 	for i, s := range r.samples {
-		if s.lsn <= st.replayLSN {
+		if s.lsn <= replayLSN {
 			caught = i
 		}
 	}
@@ -205,6 +215,7 @@ func (r *Replica) check(ctx context.Context) ReplicaStatus {
 		return st
 	}
 	r.samples = r.samples[caught:]
+	r.trimSamples()
 	st.LagSeconds = 0
 	if len(r.samples) > 1 { // the primary has written more since
 		st.LagSeconds = now.Sub(r.samples[0].at).Seconds()
@@ -217,7 +228,8 @@ func (r *Replica) check(ctx context.Context) ReplicaStatus {
 	return st
 }
 
-// trimSamples bounds the samples kept while the replica has never been seen caught up.
+// trimSamples bounds the samples kept while the replica is behind: the oldest (the last seen
+// caught up, which the lag is measured from) and the newest.
 func (r *Replica) trimSamples() {
 	if len(r.samples) > maxReplicaLagSamples {
 		r.samples = append(r.samples[:1], r.samples[len(r.samples)-maxReplicaLagSamples+1:]...)
