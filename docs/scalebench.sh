@@ -22,7 +22,8 @@
 # run, RUNS ("one two replica"; a name given twice runs twice, its second report NAME-2.json: on a
 # shared machine "one two replica one two replica" interleaves them), BIN (a sangathan binary to use
 # instead of building this checkout), SERVE_BIN (another binary for `serve` only), REPLICA_PORT (default the first free port from 5433), CONNS (each
-# server's pool size).
+# server's pool size), REPLICA_WAIT (seconds to wait for the new replica to catch up, 300), MIX (the load tool's --mix, default mixed; reads: no writes, so that every
+# GET may read from the replica).
 #
 # Needs: run as root or as postgres (pg_basebackup and pg_ctl run as the postgres user), and a
 # pg_hba.conf of the primary that lets postgres make replication connections from 127.0.0.1 (this
@@ -140,13 +141,18 @@ make_replica() {
   local rec
   rec=$(psql "postgres://postgres@127.0.0.1:$rport/postgres" -tAc 'SELECT pg_is_in_recovery()')
   [ "$rec" = t ] || { echo "the replica is not in recovery: $rec" >&2; cat "$replica_dir/replica.log"; exit 1; }
-  # Caught up: it has replayed what the primary had written when we asked.
-  local lsn
-  lsn=$(psql "$pg/postgres" -tAc 'SELECT pg_current_wal_lsn()')
-  for _ in $(seq 1 300); do
-    [ "$(psql "postgres://postgres@127.0.0.1:$rport/postgres" -tAc "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ] && break
-    sleep 0.2
+  # Caught up: it has replayed what the primary had written when we last asked (other work on the
+  # cluster may keep writing: a replica that has not caught up within REPLICA_WAIT seconds is
+  # used as it is, and the servers read from the primary until it has — the fallback).
+  local lsn caught=no t1=$SECONDS
+  while [ $((SECONDS - t1)) -lt "${REPLICA_WAIT:-300}" ]; do
+    lsn=$(psql "$pg/postgres" -tAc 'SELECT pg_current_wal_lsn()')
+    if [ "$(psql "postgres://postgres@127.0.0.1:$rport/postgres" -tAc "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ]; then
+      caught=yes; break
+    fi
+    sleep 1
   done
+  echo "caught up with the primary: $caught, after $((SECONDS - t1)) s"
   echo "$(date +%T) == replica on $rport: in recovery $rec; primary's view:"
   psql "$pg/postgres" -c "SELECT application_name, state, sync_state, replay_lag FROM pg_stat_replication"
 }
@@ -179,7 +185,7 @@ for run in $runs; do
   lsn0=$(psql "$pg/postgres" -tAc 'SELECT pg_current_wal_lsn()')
   audit0=$(psql "$url" -tAc 'SELECT count(*) FROM audit_log')
   "$bin" loadtest --url "$urls" --password "$password" --clients "$clients" --duration "$duration" \
-    --server-pid "$spids" --baseline-db "$url" --quiet --json >"$out/$name.json"
+    --server-pid "$spids" --baseline-db "$url" --mix "${MIX:-mixed}" --quiet --json >"$out/$name.json"
   # The WAL the whole cluster wrote during the run (warm-up, load, bare SQL, clean-up; anything
   # else on the cluster too) and the audit rows the run added, against its writes.
   psql "$url" -tAc "SELECT 'wal_bytes', pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn0')
@@ -192,6 +198,9 @@ for run in $runs; do
   echo "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 SANGATHAN_DATABASE_URL="$url" SANGATHAN_DATA_DIR="$out/data" "$bin" verify
+# Updates in place, and how many were HOT (no index entry, pruned on the page), since the seed.
+psql "$url" -c "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_dead_tup FROM pg_stat_user_tables
+  WHERE n_tup_upd > 0 ORDER BY n_tup_upd DESC" >"$out/updates.txt"
 psql "$url" -qc 'VACUUM ANALYZE'
 sizes >"$out/sizes-after.txt"
 "$bin" loadtest compare "${reports[@]}" | tee "$out/summary.md"
