@@ -9,25 +9,37 @@
 #   two     two processes on two ports (one SANGATHAN_JWT_SECRET), client i on process i mod 2;
 #   replica the two processes with SANGATHAN_READ_DATABASE_URL on a streaming replica that the
 #           script makes itself: pg_basebackup -R -X stream of the 127.0.0.1:5432 cluster into a
-#           temporary directory owned by postgres, started on REPLICA_PORT (5433) with
-#           hot_standby_feedback=on; stopped and removed at the end, whatever happens.
-# then `sangathan verify`, and writes one.json, two.json, replica.json (the load reports), *-reads.txt
-# (each server's /readyz and read metrics after its run), sizes.txt (rows and bytes per table) and
-# summary.md (`sangathan loadtest compare`).
+#           temporary directory owned by postgres, started on the first free port from 5433 with
+#           hot_standby_feedback=on; stopped and removed at the end, whatever happens. (A server
+#           that does not read SANGATHAN_READ_DATABASE_URL runs this like "two".)
+# then `sangathan verify`, and writes one.json, two.json, replica.json (the load reports),
+# *-reads.txt (each server's /readyz and read metrics after its run), *-wal.txt (the cluster's WAL
+# and the audit rows of each run against its writes), sizes.txt and sizes-after.txt (rows and bytes
+# per table, before and after the runs), updates.txt (updates and HOT updates per table) and
+# summary.md (`sangathan loadtest compare`). About 9 minutes with the defaults.
 #
 #   docs/scalebench.sh [OUT_DIR]       (default /tmp/sangathan-scalebench)
 #
-# Environment: PG (default postgres://postgres@127.0.0.1:5432), DISTRICTS (10; "state" for all 75),
-# CLIENTS (32), DURATION (60s), DB (sangathan_scale), REUSE=1 to keep a database seeded by an earlier
-# run, RUNS ("one two replica"; a name given twice runs twice, its second report NAME-2.json: on a
-# shared machine "one two replica one two replica" interleaves them), BIN (a sangathan binary to use
-# instead of building this checkout), SERVE_BIN (another binary for `serve` only), REPLICA_PORT (default the first free port from 5433), CONNS (each
-# server's pool size), REPLICA_WAIT (seconds to wait for the new replica to catch up, 300), MIX (the load tool's --mix, default mixed; reads: no writes, so that every
-# GET may read from the replica).
+# Environment:
+#   PG            postgres://postgres@127.0.0.1:5432 (the primary cluster)
+#   DISTRICTS     10; "state" for all 75 (the seed alone then takes 3 to 27 minutes)
+#   CLIENTS       32          DURATION  60s          DB  sangathan_scale
+#   REUSE=1       keep the database seeded by an earlier run
+#   RUNS          "one two replica"; a name given twice runs twice, its second report NAME-2.json
+#                 (on a shared machine "one two replica one two replica" interleaves them)
+#   MIX           the load tool's --mix (mixed); reads: no writes, so that every GET may read
+#                 from the replica
+#   BIN           a sangathan binary to use instead of building this checkout
+#   SERVE_BIN     another binary for `serve` only (e.g. a build with the replica)
+#   REPLICA_PORT  default the first free port from 5433
+#   REPLICA_WAIT  seconds to wait for the new replica to catch up (300); after that it is used
+#                 as it is and the servers read from the primary until it has
+#   CONNS         each server's pool size (SANGATHAN_DB_MAX_CONNS)
 #
-# Needs: run as root or as postgres (pg_basebackup and pg_ctl run as the postgres user), and a
-# pg_hba.conf of the primary that lets postgres make replication connections from 127.0.0.1 (this
-# machine's has `host replication all 127.0.0.1/32 trust`; the script does not change it).
+# Needs: root or the postgres user (pg_basebackup and pg_ctl run as postgres), and a pg_hba.conf
+# on the primary that lets postgres make replication connections from 127.0.0.1 (this machine's
+# has `host replication all 127.0.0.1/32 trust`; the script does not change it). Each server runs
+# with SANGATHAN_2FA_ROLES=none: the load tool's clients share one state office account.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-/tmp/sangathan-scalebench}
