@@ -64,6 +64,8 @@ type client struct {
 
 	seats   []ownSeat
 	written writeCounts
+
+	requests, errors int64 // answers recorded in st, by this client (its server's share)
 }
 
 type writeCounts struct {
@@ -95,7 +97,9 @@ func (c *client) note(ctx context.Context, ep, what string, ans answer) bool {
 		return false // stopped from outside: the request did not finish on its own
 	}
 	if c.st != nil {
+		c.requests++
 		if c.st.add(ep, ans) == outcomeError {
+			c.errors++
 			c.errs.add(fmt.Sprintf("%s %s: %s%s", ep, what, describe(ans), problemDetail(ans)))
 		}
 	}

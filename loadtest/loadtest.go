@@ -6,7 +6,9 @@
 // replays the same reads as the bare SQL the server issues (baseline.go), through pgx, and
 // reports the ratio.
 //
-// It only ever talks to the address it is given; point it at a server on this machine.
+// It only ever talks to the addresses it is given; point it at servers on this machine. Given
+// several servers (processes on one database), each virtual client keeps to one of them, client i
+// to server i mod n, so the load is split evenly, as by a balancer without sticky sessions.
 package loadtest
 
 import (
@@ -15,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,7 +25,7 @@ import (
 
 // Config is one run.
 type Config struct {
-	URL      string        // the server, http://127.0.0.1:8080
+	URLs     []string      // the servers, http://127.0.0.1:8080; client i talks to URLs[i % len(URLs)]
 	Clients  int           // concurrent virtual users
 	Duration time.Duration // measured time (after the warm-up)
 	Requests int64         // stop after this many measured requests; 0: no bound
@@ -38,10 +41,11 @@ type Config struct {
 	StateUser  string
 	StateShare float64 // share of clients that are the state office (when there is one)
 
-	// Memory: the server's process id on this machine, or its metrics (MetricsURL, read with an
-	// administrator's token when AdminPassword is set, else without one).
-	ServerPID     int
-	MetricsURL    string
+	// Memory: the servers' process ids on this machine, or their metrics (MetricsURLs, read with
+	// an administrator's token when AdminPassword is set, else without one; with AdminPassword
+	// and no MetricsURLs, every server's /metrics). Several are summed, and reported each.
+	ServerPIDs    []int
+	MetricsURLs   []string
 	AdminUser     string
 	AdminPassword string
 
@@ -68,7 +72,8 @@ type Config struct {
 
 // Report is the outcome of a run; --json prints it as it is.
 type Report struct {
-	URL                string           `json:"url"`
+	URL                string           `json:"url"` // the servers, comma-separated
+	Servers            []ServerReport   `json:"servers,omitempty"`
 	Mix                string           `json:"mix"`
 	Weights            map[string]int   `json:"weights"`
 	Seed               uint64           `json:"seed"`
@@ -93,6 +98,14 @@ type Report struct {
 	Skipped            []string         `json:"skipped,omitempty"`
 }
 
+// ServerReport is one server's share of the measured requests (its clients' answers).
+type ServerReport struct {
+	URL      string `json:"url"`
+	Clients  int    `json:"clients"`
+	Requests int64  `json:"requests"`
+	Errors   int64  `json:"errors"`
+}
+
 // WritesReport counts the writes that succeeded, warm-up included, and the seats ended at the end.
 type WritesReport struct {
 	Seated        int64 `json:"seated"`
@@ -110,6 +123,8 @@ const (
 // Check validates a configuration.
 func (c *Config) Check() error {
 	switch {
+	case len(c.URLs) == 0:
+		return errors.New("give --url: at least one server")
 	case c.Clients < 1:
 		return errors.New("--clients must be at least 1")
 	case c.Duration <= 0 && c.Requests <= 0:
@@ -160,13 +175,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			fmt.Fprintf(cfg.Progress, format+"\n", args...)
 		}
 	}
-	api, err := newHTTPAPI(cfg.URL, cfg.Clients, cfg.Timeout)
-	if err != nil {
-		return nil, err
+	// One connection pool per server; discovery and the metrics login use the first.
+	apis := make([]*httpAPI, len(cfg.URLs))
+	for i, u := range cfg.URLs {
+		a, err := newHTTPAPI(u, (cfg.Clients+len(cfg.URLs)-1)/len(cfg.URLs), cfg.Timeout)
+		if err != nil {
+			return nil, err
+		}
+		defer a.close()
+		apis[i] = a
 	}
-	defer api.close()
+	api := apis[0]
 	var bare *bareRunner
 	if cfg.BaselineDB != "" {
+		var err error
 		if bare, err = newBareRunner(ctx, cfg.BaselineDB, cfg.BaselineConns); err != nil {
 			return nil, err
 		}
@@ -202,7 +224,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, err
 		}
 	}
-	rep := &Report{URL: cfg.URL, Mix: cfg.Mix.Name, Weights: cfg.Mix.Weights, Seed: cfg.Seed, Clients: cfg.Clients,
+	rep := &Report{URL: strings.Join(cfg.URLs, ","), Mix: cfg.Mix.Name, Weights: cfg.Mix.Weights, Seed: cfg.Seed, Clients: cfg.Clients,
 		StateClients: stateClients, CoordinatorClients: cfg.Clients - stateClients, Skipped: w.skipped, WritersIn: cfg.WritersIn}
 	for _, d := range w.pools {
 		rep.Districts = append(rep.Districts, d.code)
@@ -215,7 +237,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	errs := &samples{max: 10}
 	clients := make([]*client, cfg.Clients)
 	for i := range clients {
-		c := &client{idx: i, api: api, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)+1)), mix: cfg.Mix, w: w, errs: errs,
+		c := &client{idx: i, api: apis[ServerOf(i, len(apis))], rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)+1)), mix: cfg.Mix, w: w, errs: errs,
 			record: bare != nil, maxCalls: max(1000, 400_000/cfg.Clients)}
 		if i < stateClients {
 			c.sess = *w.state
@@ -238,7 +260,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		mu := serial[c.sess.Username]
 		mu.Lock()
 		defer mu.Unlock()
-		s, ans := api.login(ctx, c.sess.Account)
+		s, ans := c.api.login(ctx, c.sess.Account)
 		if ans.err != nil || ans.status != 200 {
 			return fmt.Errorf("log in %s: %s", c.sess.Username, describe(ans))
 		}
@@ -249,19 +271,22 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	var poller *memoryPoller
-	if cfg.ServerPID > 0 || cfg.MetricsURL != "" || cfg.AdminPassword != "" {
-		metricsURL, token := cfg.MetricsURL, ""
+	if len(cfg.ServerPIDs) > 0 || len(cfg.MetricsURLs) > 0 || cfg.AdminPassword != "" {
+		metricsURLs, token := cfg.MetricsURLs, ""
 		if cfg.AdminPassword != "" {
+			// The servers share the signing secret: one administrator's token reads every one.
 			s, ans := api.login(ctx, Account{Username: cfg.AdminUser, Password: cfg.AdminPassword})
 			if ans.err != nil || ans.status != 200 {
 				return nil, fmt.Errorf("log in %s for the metrics: %s", cfg.AdminUser, describe(ans))
 			}
 			token = s.token
-			if metricsURL == "" {
-				metricsURL = api.base + "/metrics"
+			if len(metricsURLs) == 0 {
+				for _, a := range apis {
+					metricsURLs = append(metricsURLs, a.base+"/metrics")
+				}
 			}
 		}
-		poller = newMemoryPoller(cfg.ServerPID, api, metricsURL, token)
+		poller = newMemoryPoller(cfg.ServerPIDs, metricsURLs, token)
 	}
 	pctx, stopPoll := context.WithCancel(ctx)
 	var pollDone sync.WaitGroup
@@ -291,6 +316,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	st := newStats(cfg.Mix.Names())
 	for _, c := range clients {
 		c.st = st
+		c.requests, c.errors = 0, 0 // the warm-up's are not the measurement's
 	}
 	var budget *atomic.Int64
 	if cfg.Requests > 0 {
@@ -304,6 +330,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep.ElapsedS = elapsed.Seconds()
 	rep.Endpoints, rep.Total = st.summary(elapsed)
 	rep.ErrorSamples = errs.list
+	rep.Servers = make([]ServerReport, len(apis))
+	for i, a := range apis {
+		rep.Servers[i].URL = a.base
+	}
+	for _, c := range clients {
+		s := &rep.Servers[ServerOf(c.idx, len(apis))]
+		s.Clients++
+		s.Requests += c.requests
+		s.Errors += c.errors
+	}
 	if poller != nil {
 		rep.Memory = poller.report()
 	}
@@ -352,6 +388,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	return rep, nil
 }
+
+// ServerOf is the server that client i of a run keeps to, of n: i mod n, so that consecutive
+// clients alternate and every server has the same number of clients, give or take one.
+func ServerOf(i, n int) int { return i % n }
 
 func ratio(a, b float64) float64 {
 	if b <= 0 {

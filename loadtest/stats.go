@@ -230,8 +230,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "measured %.1f s after %.1f s warm-up (%d requests, %d errors): %d requests, %.1f req/s, %d errors, %d conflicts (409)\n",
 		r.ElapsedS, r.WarmupS, r.WarmupRequests, r.WarmupErrors, r.Total.Count, r.Total.Throughput, r.Total.Errors, r.Total.Conflicts)
-	fmt.Fprintf(w, "writes: %d seated, %d unseated, %d people created; %d seats ended afterwards\n\n",
+	fmt.Fprintf(w, "writes: %d seated, %d unseated, %d people created; %d seats ended afterwards\n",
 		r.Writes.Seated, r.Writes.Unseated, r.Writes.PeopleCreated, r.Writes.CleanedUp)
+	if len(r.Servers) > 1 {
+		for _, s := range r.Servers {
+			fmt.Fprintf(w, "server %s: %d clients, %d requests, %d errors\n", s.URL, s.Clients, s.Requests, s.Errors)
+		}
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "endpoint\tcount\treq/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\t409\t")
 	row := func(e EndpointReport) {
@@ -286,12 +292,23 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 	if m := r.Memory; m != nil && m.PeakRSSBytes > 0 {
-		fmt.Fprintf(w, "server memory (%s, %d samples): peak RSS %.1f MiB (%.1f MiB before the load)", m.Source, m.Samples,
+		what := "server memory"
+		if len(m.Processes) > 1 {
+			what = fmt.Sprintf("memory of the %d servers together", len(m.Processes))
+		}
+		fmt.Fprintf(w, "%s (%s, %d samples): peak RSS %.1f MiB (%.1f MiB before the load)", what, m.Source, m.Samples,
 			float64(m.PeakRSSBytes)/(1<<20), float64(m.StartRSSBytes)/(1<<20))
 		if m.HighWaterBytes > 0 {
 			fmt.Fprintf(w, ", high-water mark since start %.1f MiB", float64(m.HighWaterBytes)/(1<<20))
 		}
 		fmt.Fprintln(w)
+		for _, p := range m.Processes {
+			fmt.Fprintf(w, "  %s: peak RSS %.1f MiB (%.1f MiB before the load)", p.Of, float64(p.PeakRSSBytes)/(1<<20), float64(p.StartRSSBytes)/(1<<20))
+			if p.HighWaterBytes > 0 {
+				fmt.Fprintf(w, ", high-water mark %.1f MiB", float64(p.HighWaterBytes)/(1<<20))
+			}
+			fmt.Fprintln(w)
+		}
 	} else {
 		fmt.Fprintln(w, "server memory: not measured (give --server-pid, --metrics-url or --admin-password)")
 	}

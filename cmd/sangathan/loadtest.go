@@ -20,10 +20,13 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(args) > 0 && args[0] == "growth" {
 		return cmdLoadtestGrowth(args[1:], stdout)
 	}
+	if len(args) > 0 && args[0] == "compare" {
+		return cmdLoadtestCompare(args[1:], stdout)
+	}
 	fl := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	var cfg loadtest.Config
-	fl.StringVar(&cfg.URL, "url", "http://127.0.0.1:8080", "the server (on this machine)")
+	urls := fl.String("url", "http://127.0.0.1:8080", "the server (on this machine), or several comma-separated: client i keeps to server i mod n")
 	fl.IntVar(&cfg.Clients, "clients", 32, "concurrent virtual users")
 	fl.DurationVar(&cfg.Duration, "duration", 30*time.Second, "measured time; 0 with --requests: until the requests are done")
 	fl.Int64Var(&cfg.Requests, "requests", 0, "stop after this many measured requests (whichever bound comes first); 0: no bound")
@@ -36,8 +39,8 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	accounts := fl.String("accounts", "", "file of \"username password\" lines to log in with instead (state office and district coordinators)")
 	fl.StringVar(&cfg.StateUser, "state-user", "up.office", "the state office account that discovers the districts (with --password)")
 	fl.Float64Var(&cfg.StateShare, "state-share", 0.125, "share of the clients that are the state office (1: all, for a mix of state-wide reads such as representation)")
-	fl.IntVar(&cfg.ServerPID, "server-pid", 0, "the server's process id: its memory is read from /proc")
-	fl.StringVar(&cfg.MetricsURL, "metrics-url", "", "the server's metrics (SANGATHAN_METRICS_ADDR), e.g. http://127.0.0.1:9090/metrics")
+	pids := fl.String("server-pid", "", "the server's process id, or several comma-separated: their memory is read from /proc (summed, and each)")
+	metricsURLs := fl.String("metrics-url", "", "the server's metrics (SANGATHAN_METRICS_ADDR), e.g. http://127.0.0.1:9090/metrics, or several comma-separated")
 	fl.StringVar(&cfg.AdminUser, "admin-user", "admin", "administrator that reads /metrics on the main address (with --admin-password)")
 	fl.StringVar(&cfg.AdminPassword, "admin-password", "", "that administrator's password: memory from --url's /metrics")
 	fl.StringVar(&cfg.BaselineDB, "baseline-db", "", "postgres:// URL of the server's database: also replay the reads as bare SQL through pgx and report the ratio")
@@ -55,6 +58,14 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	cfg.Mix, cfg.Cleanup = m, *cleanup
+	cfg.URLs, cfg.MetricsURLs = commaList(*urls), commaList(*metricsURLs)
+	for _, p := range commaList(*pids) {
+		pid, err := strconv.Atoi(p)
+		if err != nil || pid <= 0 {
+			return fmt.Errorf("%w: --server-pid %q is not a process id", errUsage, p)
+		}
+		cfg.ServerPIDs = append(cfg.ServerPIDs, pid)
+	}
 	if *accounts != "" {
 		f, err := os.Open(*accounts)
 		if err != nil {
@@ -87,6 +98,45 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return enc.Encode(rep)
 	}
 	return rep.WriteText(stdout)
+}
+
+// commaList splits a comma-separated flag value, leaving out empty items.
+func commaList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// cmdLoadtestCompare reads the --json reports of the same mix run in several set-ups
+// (LABEL=FILE arguments, in the order given) and prints a Markdown table of them.
+func cmdLoadtestCompare(args []string, stdout io.Writer) error {
+	fl := flag.NewFlagSet("loadtest compare", flag.ContinueOnError)
+	pos, err := parseInterleaved(fl, args)
+	if err != nil || len(pos) == 0 {
+		return fmt.Errorf("%w: loadtest compare LABEL=REPORT.json …", errUsage)
+	}
+	var points []loadtest.ComparePoint
+	for _, a := range pos {
+		label, file, ok := strings.Cut(a, "=")
+		if !ok || label == "" || file == "" {
+			return fmt.Errorf("%w: %q is not LABEL=REPORT.json", errUsage, a)
+		}
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		var r loadtest.Report
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+		points = append(points, loadtest.ComparePoint{Label: label, Report: r})
+	}
+	_, err = io.WriteString(stdout, loadtest.CompareTable(points))
+	return err
 }
 
 // cmdLoadtestGrowth reads the --json reports of the same mix at several sizes (DISTRICTS=FILE

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -57,15 +59,9 @@ func newLoadtestServer(t *testing.T) *loadtestServer {
 	} else {
 		s.db = dbtest.New(t)
 	}
-	set, err := services.NewSet(s.db.DB, services.SystemClock, services.AuthConfig{
-		Secret: []byte("loadtest-smoke-test-hs256-key-0123456789"), BcryptCost: bcrypt.MinCost,
-		// The load tool's clients share up.office and log in at once, which two-step verification
-		// (one code per 30-second step) does not allow: a load-test server runs with
-		// SANGATHAN_2FA_ROLES=none, as the README says.
-		SecondFactorRoles: []models.Role{}})
-	require.NoError(t, err)
+	set := s.services(t)
 	s.set = set
-	_, err = set.Imports.Units(ctx, services.System, demodata.Units(), services.AllOrNothing)
+	_, err := set.Imports.Units(ctx, services.System, demodata.Units(), services.AllOrNothing)
 	require.NoError(t, err)
 	booths, err := demodata.BoothsOf(loadtestDistricts...)
 	require.NoError(t, err)
@@ -88,12 +84,38 @@ func newLoadtestServer(t *testing.T) *loadtestServer {
 		account(strings.ToLower(strings.TrimPrefix(d, "UP-"))+".coord", models.RoleDistrictCoordinator, d)
 	}
 
+	s.base, _ = s.serve(t, set)
+	return s
+}
+
+// services are the services of one server process over the test's database.
+func (s *loadtestServer) services(t *testing.T) *services.Set {
+	t.Helper()
+	set, err := services.NewSet(s.db.DB, services.SystemClock, services.AuthConfig{
+		Secret: []byte("loadtest-smoke-test-hs256-key-0123456789"), BcryptCost: bcrypt.MinCost,
+		// The load tool's clients share up.office and log in at once, which two-step verification
+		// (one code per 30-second step) does not allow: a load-test server runs with
+		// SANGATHAN_2FA_ROLES=none, as the README says.
+		SecondFactorRoles: []models.Role{}})
+	require.NoError(t, err)
+	return set
+}
+
+// serve starts the router over set and returns its URL and the count of the API requests it
+// has answered.
+func (s *loadtestServer) serve(t *testing.T, set *services.Set) (string, *atomic.Int64) {
+	t.Helper()
 	srv, err := api.New(api.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: s.db, Set: set})
 	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
+	served := new(atomic.Int64)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			served.Add(1)
+		}
+		srv.ServeHTTP(w, r)
+	}))
 	t.Cleanup(ts.Close)
-	s.base = ts.URL
-	return s
+	return ts.URL, served
 }
 
 // currentSeats counts the seats that have not ended, and those that have.
@@ -263,4 +285,63 @@ func TestLoadtestRepresentationAndWriters(t *testing.T) {
 	assert.ErrorContains(t, err, "only 2 districts", "three writers need three districts")
 	after, _ := s.seats(t)
 	assert.Equal(t, before, after, "the cleanup left the committees as they were")
+}
+
+// TestLoadtestTwoServers: `--url A,B` with two servers on one database, each with services of its
+// own as a second process would have (the same signing secret), splits the clients between them —
+// each server answers its share of the mixed load, logins included — without errors, and
+// `--server-pid P,P` reports the memory of both and their sum. `loadtest compare` puts the run
+// beside a one-server run.
+func TestLoadtestTwoServers(t *testing.T) {
+	s := newLoadtestServer(t)
+	a, servedA := s.serve(t, s.services(t))
+	b, servedB := s.serve(t, s.services(t))
+	pid := strconv.Itoa(os.Getpid())
+	dir := t.TempDir()
+	report := func(name string, args ...string) loadtest.Report {
+		var out, progress bytes.Buffer
+		require.NoError(t, run(context.Background(), append([]string{"loadtest", "--password", loadtestPassword, "--clients", "6",
+			"--requests", "600", "--duration", "0", "--warmup", "0s", "--mix", "mixed", "--seed", "5", "--quiet", "--json"}, args...), &out, &progress), progress.String())
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), out.Bytes(), 0o600))
+		var rep loadtest.Report
+		require.NoError(t, json.Unmarshal(out.Bytes(), &rep), out.String())
+		assert.Zero(t, rep.Total.Errors, "%s: %v", name, rep.ErrorSamples)
+		return rep
+	}
+
+	one := report("one.json", "--url", a, "--server-pid", pid)
+	require.Len(t, one.Servers, 1)
+	assert.Equal(t, int64(600), one.Servers[0].Requests)
+	assert.Empty(t, one.Memory.Processes, "one server: no breakdown")
+	beforeA, beforeB := servedA.Load(), servedB.Load()
+	assert.Zero(t, beforeB, "the second server was not asked yet")
+
+	two := report("two.json", "--url", a+", "+b, "--server-pid", pid+","+pid)
+	require.Len(t, two.Servers, 2)
+	assert.Equal(t, []string{a, b}, []string{two.Servers[0].URL, two.Servers[1].URL})
+	assert.Equal(t, 3, two.Servers[0].Clients)
+	assert.Equal(t, 3, two.Servers[1].Clients)
+	assert.Equal(t, int64(600), two.Servers[0].Requests+two.Servers[1].Requests)
+	assert.Positive(t, two.Servers[0].Requests)
+	assert.Positive(t, two.Servers[1].Requests)
+	// Each server answered at least its clients' measured requests (and the logins, the
+	// discovery on the first, the cleanup of its clients' seats).
+	assert.GreaterOrEqual(t, servedA.Load()-beforeA, two.Servers[0].Requests)
+	assert.GreaterOrEqual(t, servedB.Load()-beforeB, two.Servers[1].Requests)
+	require.Len(t, two.Memory.Processes, 2)
+	assert.Equal(t, pid, two.Memory.Processes[1].Of)
+	assert.Greater(t, two.Memory.PeakRSSBytes, two.Memory.Processes[0].PeakRSSBytes, "the sum of both")
+
+	out, err := runCmd(t, "loadtest", "compare", "one server="+filepath.Join(dir, "one.json"), "two servers="+filepath.Join(dir, "two.json"))
+	require.NoError(t, err)
+	assert.Regexp(t, `\| one server \| 1 \| 6 \| \d+ \|`, out)
+	assert.Regexp(t, `\| two servers \| 2 \| 6 \| \d+ \|`, out)
+	_, err = runCmd(t, "loadtest", "--url", a, "--password", "x", "--server-pid", "12,x")
+	assert.ErrorIs(t, err, errUsage)
+	_, err = runCmd(t, "loadtest", "compare", "nolabel.json")
+	assert.ErrorIs(t, err, errUsage)
+
+	diffs, err := services.NewVerifier(s.db.DB, services.SystemClock).Check(context.Background(), services.System)
+	require.NoError(t, err)
+	assert.Empty(t, diffs, "rollups and paths still match a recount after writes through both servers")
 }
