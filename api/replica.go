@@ -22,6 +22,8 @@ import (
 func (s *Server) routeReads(c *gin.Context, a services.Actor) {
 	switch c.Request.Method {
 	case http.MethodGet, http.MethodHead:
+		// A reader who wrote since the replica's last check: ask it whether it has the write now.
+		s.Replica.CatchUp(c.Request.Context(), a.WroteLSN)
 		c.Request = c.Request.WithContext(database.ReplicaReads(c.Request.Context(), a.WroteLSN))
 		c.Next()
 	default:
@@ -95,10 +97,10 @@ func replicaMetrics(reg prometheus.Registerer, r *database.Replica) {
 				return 0
 			}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sangathan_db_reads_total", ConstLabels: prometheus.Labels{"pool": "replica"},
-			Help: "Reads outside transactions, by the database that answered them."},
+			Help: "Reads of authenticated GETs (statements outside read-write transactions, and read-only transactions), by the database that answered them; the token check of every request is on the primary and not counted."},
 			func() float64 { n, _ := r.Reads(); return float64(n) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sangathan_db_reads_total", ConstLabels: prometheus.Labels{"pool": "primary"},
-			Help: "Reads outside transactions, by the database that answered them."},
+			Help: "Reads of authenticated GETs (statements outside read-write transactions, and read-only transactions), by the database that answered them; the token check of every request is on the primary and not counted."},
 			func() float64 { _, n := r.Reads(); return float64(n) }),
 	)
 }

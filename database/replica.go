@@ -57,6 +57,7 @@ const (
 	maxReplicaLagSamples  = 4096
 	replicaCheckTimeout   = 3 * time.Second
 	replicaFailureLogGap  = time.Minute
+	catchUpTimeout        = 250 * time.Millisecond
 	replicaReadsOnReplica = 0
 	replicaReadsOnPrimary = 1
 )
@@ -72,7 +73,6 @@ type ReplicaStatus struct {
 	LagBytes      int64     `json:"lag_bytes"`
 	MaxLagSeconds float64   `json:"max_lag_seconds"`
 	CheckedAt     time.Time `json:"checked_at"`
-	replayLSN     uint64
 }
 
 // Replica routes reads to a streaming replica and watches it.
@@ -81,14 +81,17 @@ type Replica struct {
 	maxLag, every    time.Duration
 	log              *slog.Logger
 
-	status  atomic.Pointer[ReplicaStatus]
-	reads   [2]atomic.Int64 // reads answered by the replica and by the primary
-	stop    chan struct{}
-	done    chan struct{}
-	once    sync.Once
-	mu      sync.Mutex  // one check at a time
-	samples []lsnSample // under mu
-	logged  atomic.Int64
+	status atomic.Pointer[ReplicaStatus]
+	// replayed is the furthest replay position seen: by the checks, and by CatchUp when a
+	// reader's own write is further than the last check saw.
+	replayed atomic.Uint64
+	reads    [2]atomic.Int64 // reads answered by the replica and by the primary
+	stop     chan struct{}
+	done     chan struct{}
+	once     sync.Once
+	mu       sync.Mutex  // one check at a time
+	samples  []lsnSample // under mu
+	logged   atomic.Int64
 }
 
 // lsnSample is the primary's WAL position, and the latest check that found it there.
@@ -126,8 +129,10 @@ func newReplica(primary, replica *sql.DB, maxLag, every time.Duration, log *slog
 // Status is what the monitor last saw.
 func (r *Replica) Status() ReplicaStatus { return *r.status.Load() }
 
-// Reads are how many reads (statements outside transactions, and read-only transactions) the
-// replica and the primary answered through the resolver.
+// Reads are how many of the reads that requests allowed on the replica (ReplicaReads: an
+// authenticated GET's statements outside read-write transactions, and its read-only
+// transactions) the replica and the primary answered. The token check of every request, and
+// everything else, reads from the primary and is not counted.
 func (r *Replica) Reads() (replica, primary int64) {
 	return r.reads[replicaReadsOnReplica].Load(), r.reads[replicaReadsOnPrimary].Load()
 }
@@ -200,7 +205,7 @@ func (r *Replica) observe(st ReplicaStatus, now time.Time, primaryLSN, replayLSN
 	} else {
 		r.samples = append(r.samples, lsnSample{at: now, lsn: primaryLSN})
 	}
-	st.replayLSN = replayLSN
+	r.sawReplayed(replayLSN)
 	st.LagBytes = int64(primaryLSN - min(primaryLSN, replayLSN))
 	caught := -1
 	for i, s := range r.samples {
@@ -242,8 +247,44 @@ func (r *Replica) serves(ctx context.Context) bool {
 	if !ok {
 		return false
 	}
-	s := r.status.Load()
-	return s.Serving && s.replayLSN >= minLSN
+	return r.status.Load().Serving && r.replayed.Load() >= minLSN
+}
+
+// eligible reports whether the request allowed its reads to go to the replica.
+func eligible(ctx context.Context) bool {
+	_, ok := ctx.Value(replicaCtxKey{}).(uint64)
+	return ok
+}
+
+func (r *Replica) sawReplayed(lsn uint64) {
+	for {
+		old := r.replayed.Load()
+		if lsn <= old || r.replayed.CompareAndSwap(old, lsn) {
+			return
+		}
+	}
+}
+
+// CatchUp is for a reader whose own last write (minLSN) is further than the replica was at its
+// last check: it asks the replica where its replay is now — a streaming replica is usually
+// milliseconds behind, not the second between checks — so that the reader's reads go there
+// as soon as it has the write, instead of to the primary until the next check. One small query
+// on the replica, none when the write is already replayed or the replica is not serving.
+func (r *Replica) CatchUp(ctx context.Context, minLSN uint64) {
+	if minLSN <= r.replayed.Load() || !r.status.Load().Serving {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
+	defer cancel()
+	var lsn sql.NullInt64
+	err := r.replica.QueryRowContext(ctx, "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint").Scan(&lsn)
+	if err != nil {
+		r.failed(ctx, err)
+		return
+	}
+	if lsn.Valid {
+		r.sawReplayed(uint64(lsn.Int64))
+	}
 }
 
 // failed reports whether err means the replica is gone (or cancelled the read to replay WAL),
@@ -302,10 +343,13 @@ func (p readPool) pick(ctx context.Context) (*sql.DB, bool) {
 	return p.r.primary, false
 }
 
-func (p readPool) count(onReplica bool) {
-	if onReplica {
+// count counts a read the request allowed on the replica, by where it went.
+func (p readPool) count(ctx context.Context, onReplica bool) {
+	switch {
+	case !eligible(ctx):
+	case onReplica:
 		p.r.reads[replicaReadsOnReplica].Add(1)
-	} else {
+	default:
 		p.r.reads[replicaReadsOnPrimary].Add(1)
 	}
 }
@@ -317,7 +361,7 @@ func (p readPool) QueryContext(ctx context.Context, query string, args ...any) (
 		onReplica = false
 		rows, err = p.r.primary.QueryContext(ctx, query, args...)
 	}
-	p.count(onReplica)
+	p.count(ctx, onReplica)
 	return rows, err
 }
 
@@ -328,7 +372,7 @@ func (p readPool) QueryRowContext(ctx context.Context, query string, args ...any
 		onReplica = false
 		row = p.r.primary.QueryRowContext(ctx, query, args...)
 	}
-	p.count(onReplica)
+	p.count(ctx, onReplica)
 	return row
 }
 
@@ -336,15 +380,15 @@ func (p readPool) QueryRowContext(ctx context.Context, query string, args ...any
 // when the request may read there; any other transaction on the primary.
 func (p readPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
 	if opts == nil || !opts.ReadOnly || !p.r.serves(ctx) {
-		p.count(false)
+		p.count(ctx, false)
 		return p.r.primary.BeginTx(ctx, opts)
 	}
 	tx, err := p.r.replica.BeginTx(ctx, opts)
 	if p.r.failed(ctx, err) {
-		p.count(false)
+		p.count(ctx, false)
 		return p.r.primary.BeginTx(ctx, opts)
 	}
-	p.count(true)
+	p.count(ctx, true)
 	return tx, err
 }
 

@@ -61,7 +61,9 @@ func TestReplicaLag(t *testing.T) {
 // allowed it, the replica serves, and it has replayed the caller's last write.
 func TestReplicaReadsNeedLeaveAndPosition(t *testing.T) {
 	r := &Replica{maxLag: time.Minute}
-	r.status.Store(&ReplicaStatus{State: ReplicaStreaming, Serving: true, replayLSN: 500})
+	r.status.Store(&ReplicaStatus{State: ReplicaStreaming, Serving: true})
+	r.sawReplayed(500)
+	r.sawReplayed(400) // the furthest position seen stays
 	bg := context.Background()
 	cases := []struct {
 		ctx  context.Context
@@ -78,7 +80,7 @@ func TestReplicaReadsNeedLeaveAndPosition(t *testing.T) {
 			t.Errorf("case %d: serves %v, want %v", i, got, c.want)
 		}
 	}
-	r.status.Store(&ReplicaStatus{State: ReplicaLagging, replayLSN: 500})
+	r.status.Store(&ReplicaStatus{State: ReplicaLagging})
 	if r.serves(ReplicaReads(bg, 0)) {
 		t.Error("a lagging replica serves")
 	}

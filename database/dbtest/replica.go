@@ -175,6 +175,18 @@ func (r *Replica) Exec(sql string) error {
 	return err
 }
 
+// QueryRow runs a query on the replica's database name and scans its one row into dest.
+func (r *Replica) QueryRow(name, sql string, dest ...any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, r.URL(name))
+	if err != nil {
+		return err
+	}
+	defer c.Close(ctx)
+	return c.QueryRow(ctx, sql).Scan(dest...)
+}
+
 // DatabaseName is the name of the database in a postgres:// URL.
 func DatabaseName(u string) string {
 	p, err := url.Parse(u)
