@@ -38,7 +38,7 @@ for d in $sizes; do
   fi
   psql "$url" -qc 'VACUUM ANALYZE'
   env SANGATHAN_DATABASE_URL="$url" SANGATHAN_DATA_DIR="$out/data" ${CONNS:+SANGATHAN_DB_MAX_CONNS=$CONNS} \
-    "$bin" serve --addr 127.0.0.1:18181 >"$out/server-$d.log" 2>&1 &
+    SANGATHAN_2FA_ROLES=none "$bin" serve --addr 127.0.0.1:18181 >"$out/server-$d.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do curl -sf 127.0.0.1:18181/readyz >/dev/null && break; sleep 0.2; done
   curl -sf 127.0.0.1:18181/readyz >/dev/null || { cat "$out/server-$d.log"; exit 1; }

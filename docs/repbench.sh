@@ -40,7 +40,7 @@ if [ "${REUSE:-0}" != 1 ] || ! psql "$pg/$db" -tAc 'SELECT 1 FROM people LIMIT 1
   SANGATHAN_DATABASE_URL="$url" SANGATHAN_DATA_DIR="$out/data" "$bin" seed --scale=state --password "$password" 2>&1 | grep -v '^seed: [0-9]' | tail -3
 fi
 psql "$url" -qc 'VACUUM ANALYZE'
-env SANGATHAN_DATABASE_URL="$url" SANGATHAN_DATA_DIR="$out/data" "$bin" serve --addr 127.0.0.1:18182 >"$out/server.log" 2>&1 &
+env SANGATHAN_DATABASE_URL="$url" SANGATHAN_2FA_ROLES=none SANGATHAN_DATA_DIR="$out/data" "$bin" serve --addr 127.0.0.1:18182 >"$out/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do curl -sf 127.0.0.1:18182/readyz >/dev/null && break; sleep 0.2; done
 curl -sf 127.0.0.1:18182/readyz >/dev/null || { cat "$out/server.log"; exit 1; }
