@@ -50,14 +50,16 @@ Usage:
                                                about 3 minutes on PostgreSQL, 4 on SQLite);
                                                the same --seed gives the same data; a database holding
                                                people, seats or units beyond that skeleton is refused
-  sangathan loadtest [--url http://127.0.0.1:8080] [--clients 32] [--duration 30s] [--requests N]
+  sangathan loadtest [--url http://127.0.0.1:8080[,URL…]] [--clients 32] [--duration 30s] [--requests N]
                     [--mix mixed|reads|writes|endpoint=weight,…] [--skip people_list] [--seed N]
-                    [--password P | --accounts FILE] [--server-pid PID | --metrics-url U | --admin-password P]
+                    [--password P | --accounts FILE] [--server-pid PID[,PID…] | --metrics-url U | --admin-password P]
                     [--baseline-db postgres://…] [--warmup 2s] [--json]
                                                drive a running server with many coordinators and the
                                                state office; print per endpoint req/s, p50/p95/p99,
                                                errors, the server's peak memory and, with --baseline-db,
-                                               the ratio to the bare SQL (loadtest --help lists every flag)
+                                               the ratio to the bare SQL (loadtest --help lists every flag);
+                                               several URLs split the clients between servers
+  sangathan loadtest compare LABEL=FILE …      table of --json reports side by side (docs/scalebench.sh)
   sangathan openapi                            write the OpenAPI document the server serves
   sangathan erase-person --id N --reason "…" [--version V]
                                                erase a person's personal data (DPDP Act 2023,
