@@ -97,8 +97,21 @@ func StartReplica(t testing.TB) *Replica {
 	data := filepath.Join(r.dir, "data")
 	backup := []string{filepath.Join(r.bin, "pg_basebackup"), "-h", u.Hostname(), "-p", portOf(u), "-U", u.User.Username(),
 		"-D", data, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"}
-	if out, err := r.run(backup...); err != nil {
-		return skip("pg_basebackup: %v: %s (does pg_hba.conf allow `host replication all 127.0.0.1/32`?)", err, out)
+	// A backup's temporary slot can be invalidated by a checkpoint that races its creation
+	// (PostgreSQL 15 logs "terminating process … to release replication slot"); other tests
+	// creating databases force checkpoints all the time. Such a backup is simply taken again.
+	var out []byte
+	for attempt := 1; ; attempt++ {
+		if out, err = r.run(backup...); err == nil {
+			break
+		}
+		if attempt == 3 {
+			return skip("pg_basebackup, 3 attempts: %v: %s (does pg_hba.conf allow `host replication all 127.0.0.1/32`?)", err, out)
+		}
+		t.Logf("dbtest: pg_basebackup failed (%v: %s); again", err, strings.TrimSpace(string(out)))
+		if err := os.RemoveAll(data); err != nil {
+			return skip("remove a failed backup: %v", err)
+		}
 	}
 	// The server's own configuration: Debian keeps postgresql.conf and pg_hba.conf outside the
 	// data directory, so the copy has none.
