@@ -125,18 +125,27 @@ func cmdLoadtestCompare(args []string, stdout io.Writer) error {
 		if !ok || label == "" || file == "" {
 			return fmt.Errorf("%w: %q is not LABEL=REPORT.json", errUsage, a)
 		}
-		raw, err := os.ReadFile(file)
+		r, err := readReport(file)
 		if err != nil {
 			return err
-		}
-		var r loadtest.Report
-		if err := json.Unmarshal(raw, &r); err != nil {
-			return fmt.Errorf("%s: %w", file, err)
 		}
 		points = append(points, loadtest.ComparePoint{Label: label, Report: r})
 	}
 	_, err = io.WriteString(stdout, loadtest.CompareTable(points))
 	return err
+}
+
+// readReport reads a report that loadtest --json wrote.
+func readReport(file string) (loadtest.Report, error) {
+	var r loadtest.Report
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return r, fmt.Errorf("%s: %w", file, err)
+	}
+	return r, nil
 }
 
 // cmdLoadtestGrowth reads the --json reports of the same mix at several sizes (DISTRICTS=FILE
@@ -156,13 +165,9 @@ func cmdLoadtestGrowth(args []string, stdout io.Writer) error {
 		if !ok || err != nil || d < 1 {
 			return fmt.Errorf("%w: %q is not DISTRICTS=REPORT.json", errUsage, a)
 		}
-		raw, err := os.ReadFile(file)
+		r, err := readReport(file)
 		if err != nil {
 			return err
-		}
-		var r loadtest.Report
-		if err := json.Unmarshal(raw, &r); err != nil {
-			return fmt.Errorf("%s: %w", file, err)
 		}
 		points = append(points, loadtest.GrowthPoint{Districts: d, Report: r})
 	}
