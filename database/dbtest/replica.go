@@ -94,21 +94,37 @@ func StartReplica(t testing.TB) *Replica {
 	r.port = l.Addr().(*net.TCPAddr).Port
 	l.Close()
 
+	// The replica streams through a replication slot of its own, made before the backup: other
+	// tests force checkpoints all the time (each DROP DATABASE waits for one) and write the WAL
+	// fast (each CREATE DATABASE copies a template into it), so without a slot the WAL the
+	// replica needs next is often removed between the backup's end and the replica's start, and
+	// the replica waits forever ("requested WAL segment … has already been removed").
+	ownerID, err := processOwner(ctx, base)
+	if err != nil {
+		return skip("owner: %v", err)
+	}
+	dropOrphanSlots(ctx, base)
+	slot := fmt.Sprintf("sangathan_replica_%08x_%s", ownerID, randomHex(4))
+	t.Cleanup(func() { dropSlot(base, slot) }) // after Stop: cleanups run last first
+
 	data := filepath.Join(r.dir, "data")
 	backup := []string{filepath.Join(r.bin, "pg_basebackup"), "-h", u.Hostname(), "-p", portOf(u), "-U", u.User.Username(),
-		"-D", data, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"}
-	// A backup's temporary slot can be invalidated by a checkpoint that races its creation
-	// (PostgreSQL 15 logs "terminating process … to release replication slot"); other tests
-	// creating databases force checkpoints all the time. Such a backup is simply taken again.
+		"-D", data, "-R", "-X", "stream", "-S", slot, "--checkpoint=fast", "--no-sync"}
+	// A slot can be invalidated by a checkpoint that races its creation (PostgreSQL 15 logs
+	// "terminating process … to release replication slot"), and other tests force checkpoints
+	// all the time. Such a backup is simply taken again, through a new slot.
 	var out []byte
 	for attempt := 1; ; attempt++ {
-		if out, err = r.run(backup...); err == nil {
-			break
+		if err = createSlot(ctx, base, slot); err == nil {
+			if out, err = r.run(backup...); err == nil {
+				break
+			}
 		}
 		if attempt == 3 {
 			return skip("pg_basebackup, 3 attempts: %v: %s (does pg_hba.conf allow `host replication all 127.0.0.1/32`?)", err, out)
 		}
 		t.Logf("dbtest: pg_basebackup failed (%v: %s); again", err, strings.TrimSpace(string(out)))
+		dropSlot(base, slot)
 		if err := os.RemoveAll(data); err != nil {
 			return skip("remove a failed backup: %v", err)
 		}
@@ -132,8 +148,70 @@ func StartReplica(t testing.TB) *Replica {
 	if err := r.Start(); err != nil {
 		return skip("start: %v", err)
 	}
-	t.Cleanup(func() { _ = r.Stop() })
+	t.Cleanup(func() {
+		_ = r.Stop()
+		if t.Failed() { // what the replica was doing, for the failure's reader
+			if log, err := os.ReadFile(filepath.Join(r.dir, "log")); err == nil {
+				t.Logf("dbtest: the replica's log, last lines:\n%s", lastLines(string(log), 40))
+			}
+		}
+	})
 	return r
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// createSlot makes a physical replication slot that keeps the WAL from now on.
+func createSlot(ctx context.Context, base, slot string) error {
+	c, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return err
+	}
+	defer c.Close(ctx)
+	_, err = c.Exec(ctx, "SELECT pg_create_physical_replication_slot($1, true)", slot)
+	return err
+}
+
+// dropSlot drops a replica's slot once nothing streams from it (its replica has just stopped:
+// the walsender may take a moment to end). A slot left behind is dropped as an orphan later.
+func dropSlot(base, slot string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return
+	}
+	defer c.Close(ctx)
+	for ctx.Err() == nil {
+		_, err := c.Exec(ctx, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+			WHERE slot_name = $1 AND NOT active`, slot)
+		var left bool
+		if err == nil {
+			err = c.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)", slot).Scan(&left)
+		}
+		if err == nil && !left {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// dropOrphanSlots drops the inactive replica slots of test processes that have ended (their
+// owner holds no lock, as for test databases): a slot keeps the WAL for ever.
+func dropOrphanSlots(ctx context.Context, base string) {
+	c, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return
+	}
+	defer c.Close(ctx)
+	_, _ = c.Exec(ctx, `SELECT pg_drop_replication_slot(s.slot_name) FROM pg_replication_slots s
+		WHERE s.slot_name ~ '^sangathan_replica_[0-9a-f]{8}_[0-9a-f]+$' AND NOT s.active
+		  AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+		        AND l.classid::bigint = $1 AND l.objsubid = 2
+		        AND l.objid::bigint = ('x' || substr(s.slot_name, 19, 8))::bit(32)::bigint)`, int64(ownerLockSpace))
 }
 
 func portOf(u *url.URL) string {
