@@ -270,6 +270,17 @@ func (s *Server) readyz(c *gin.Context) {
 		fail(c, http.StatusServiceUnavailable, "the database does not answer")
 		return
 	}
+	// Another process took the token key over (services/token_key.go): this one's tokens are
+	// refused there and theirs here, so it takes no more requests until restarted with the key.
+	if current, err := s.Auth.TokenKeyCurrent(c.Request.Context()); err != nil || !current {
+		if err != nil {
+			s.Log.Warn("readiness check failed", "err", err)
+			fail(c, http.StatusServiceUnavailable, "the database does not answer")
+			return
+		}
+		fail(c, http.StatusServiceUnavailable, "another server process on this database signs tokens with a new key (SANGATHAN_JWT_SECRET changed): restart this one with it")
+		return
+	}
 	if s.Replica == nil {
 		c.JSON(http.StatusOK, gin.H{"status": "ready"})
 		return

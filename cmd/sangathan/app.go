@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sangathan/sangathan/database"
+	"github.com/sangathan/sangathan/migrations"
 	"github.com/sangathan/sangathan/services"
 )
 
@@ -111,6 +112,8 @@ type app struct {
 	log *slog.Logger
 	db  *database.DB
 	*services.Set
+	// keyGenerated: SANGATHAN_JWT_SECRET is unset, the token key is this data directory's own.
+	keyGenerated bool
 }
 
 // openApp opens and migrates the database and builds the services.
@@ -130,7 +133,7 @@ func openApp(ctx context.Context, c config) (*app, error) {
 	if n > 0 {
 		log.Info("database migrated", "applied", n, "dialect", db.Dialect)
 	}
-	secret, err := jwtSecret(c)
+	secret, generated, err := jwtSecret(c)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -148,38 +151,60 @@ func openApp(ctx context.Context, c config) (*app, error) {
 	}
 	svc.Incidents.Letterhead = c.Letterhead
 	svc.Intake.Limits = c.IntakeLimits
-	return &app{cfg: c, log: log, db: db, Set: svc}, nil
+	return &app{cfg: c, log: log, db: db, Set: svc, keyGenerated: generated}, nil
 }
 
 func (a *app) Close() error { return a.db.Close() }
 
 // jwtSecret returns the configured key, or one generated on first use and kept in the data
-// directory (mode 0600) so that tokens survive restarts.
-func jwtSecret(c config) ([]byte, error) {
+// directory (mode 0600) so that tokens survive restarts; generated says which.
+func jwtSecret(c config) (secret []byte, generated bool, err error) {
 	if c.JWTSecret != "" {
 		if len(c.JWTSecret) < 32 {
-			return nil, errors.New("SANGATHAN_JWT_SECRET must be at least 32 characters")
+			return nil, false, errors.New("SANGATHAN_JWT_SECRET must be at least 32 characters")
 		}
-		return []byte(c.JWTSecret), nil
+		return []byte(c.JWTSecret), false, nil
 	}
 	path := filepath.Join(c.DataDir, "jwt-secret")
 	b, err := os.ReadFile(path)
 	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
-		return []byte(strings.TrimSpace(string(b))), nil
+		return []byte(strings.TrimSpace(string(b))), true, nil
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, true, fmt.Errorf("read %s: %w", path, err)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
-		return nil, err
+		return nil, true, err
 	}
-	secret := hex.EncodeToString(raw)
+	key := hex.EncodeToString(raw)
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return nil, err
+		return nil, true, err
 	}
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return nil, true, fmt.Errorf("write %s: %w", path, err)
 	}
-	return []byte(secret), nil
+	return []byte(key), true, nil
+}
+
+// claimTokenKey makes sure that every server process on a PostgreSQL database signs tokens with
+// one key (services/token_key.go): a generated key that differs from the others' stops this
+// process; a configured one takes over, and the processes on the old key report not ready.
+// SQLite is one process's file: there is nothing to share.
+func (a *app) claimTokenKey(ctx context.Context) error {
+	if a.db.Dialect != migrations.Postgres {
+		return nil
+	}
+	replaced, err := a.Auth.ClaimTokenKey(ctx, !a.keyGenerated)
+	switch {
+	case errors.Is(err, services.ErrTokenKeyDiffers):
+		return fmt.Errorf("%w: this process generated a token key of its own (SANGATHAN_JWT_SECRET is unset), "+
+			"so its tokens would be refused by the other processes and theirs by it. Set the same SANGATHAN_JWT_SECRET "+
+			"(at least 32 characters) on every process that serves this database", err)
+	case err != nil:
+		return err
+	case replaced:
+		a.log.Warn("the token key changed: this process signs with SANGATHAN_JWT_SECRET, and server processes still on the old key now report not ready")
+	}
+	return nil
 }

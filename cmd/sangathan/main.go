@@ -73,6 +73,7 @@ Configuration (environment):
                             server's user only what it needs (default: SANGATHAN_DATABASE_URL)
   SANGATHAN_DATA_DIR        data directory (default ./data)
   SANGATHAN_JWT_SECRET      token signing key; empty: generated once and kept in the data directory
+                            (every process on one PostgreSQL database must sign with the same key)
   SANGATHAN_ADMIN_PASSWORD  password of the first admin; empty: a random one is printed once
   SANGATHAN_SECURE_COOKIES  "false" to allow the refresh cookie over plain HTTP (default true; --demo: false)
   SANGATHAN_TRUSTED_PROXIES comma-separated proxy addresses whose X-Forwarded-For (and X-Forwarded-Proto) is believed

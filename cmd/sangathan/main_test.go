@@ -125,9 +125,10 @@ func TestUnknownCommandIsUsageError(t *testing.T) {
 func TestJWTSecretIsGeneratedOnceAndKeptPrivate(t *testing.T) {
 	dir := t.TempDir()
 	c := config{DataDir: dir}
-	s1, err := jwtSecret(c)
+	s1, generated, err := jwtSecret(c)
 	require.NoError(t, err)
-	s2, err := jwtSecret(c)
+	assert.True(t, generated)
+	s2, _, err := jwtSecret(c)
 	require.NoError(t, err)
 	assert.Equal(t, s1, s2)
 	assert.GreaterOrEqual(t, len(s1), 32)
@@ -135,7 +136,11 @@ func TestJWTSecretIsGeneratedOnceAndKeptPrivate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 
-	_, err = jwtSecret(config{DataDir: dir, JWTSecret: "too-short"})
+	s3, generated, err := jwtSecret(config{DataDir: dir, JWTSecret: strings.Repeat("x", 32)})
+	require.NoError(t, err)
+	assert.False(t, generated, "a configured key is not generated")
+	assert.Equal(t, strings.Repeat("x", 32), string(s3))
+	_, _, err = jwtSecret(config{DataDir: dir, JWTSecret: "too-short"})
 	assert.Error(t, err)
 }
 

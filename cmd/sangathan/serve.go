@@ -59,6 +59,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer a.Close()
 	a.warnPrivileges(ctx)
+	if err := a.claimTokenKey(ctx); err != nil {
+		return err
+	}
 
 	if err := a.bootstrapAdmin(ctx, stdout); err != nil {
 		return err
