@@ -39,30 +39,13 @@ func CompareTable(points []ComparePoint) string {
 			r.Total.Throughput, r.Total.P50, r.Total.P95, r.Total.P99, r.Total.Errors, ratio, bare, mem)
 	}
 
-	b.WriteString("\n| endpoint (p95 ms) |")
-	for _, p := range points {
-		fmt.Fprintf(&b, " %s |", p.Label)
-	}
-	b.WriteString("\n|---|")
-	for range points {
-		b.WriteString("---|")
-	}
 	b.WriteString("\n")
+	labels := make([]string, len(points))
 	growth := make([]GrowthPoint, len(points))
 	for i, p := range points {
-		growth[i].Report = p.Report
+		labels[i], growth[i].Report = p.Label, p.Report
 	}
-	for _, name := range endpointNames(growth) {
-		fmt.Fprintf(&b, "| %s |", name)
-		for _, p := range points {
-			if e, ok := endpoint(p.Report, name); ok {
-				fmt.Fprintf(&b, " %.1f |", e.P95)
-			} else {
-				b.WriteString(" – |")
-			}
-		}
-		b.WriteString("\n")
-	}
+	p95Table(&b, labels, growth)
 	return b.String()
 }
 

@@ -20,26 +20,11 @@ type GrowthPoint struct {
 func GrowthTable(points []GrowthPoint) string {
 	points = sortedPoints(points)
 	var b strings.Builder
-	b.WriteString("| endpoint (p95 ms) |")
-	for _, p := range points {
-		fmt.Fprintf(&b, " %d district%s |", p.Districts, plural(p.Districts))
+	labels := make([]string, len(points))
+	for i, p := range points {
+		labels[i] = fmt.Sprintf("%d district%s", p.Districts, plural(p.Districts))
 	}
-	b.WriteString("\n|---|")
-	for range points {
-		b.WriteString("---|")
-	}
-	b.WriteString("\n")
-	for _, name := range endpointNames(points) {
-		fmt.Fprintf(&b, "| %s |", name)
-		for _, p := range points {
-			if e, ok := endpoint(p.Report, name); ok {
-				fmt.Fprintf(&b, " %.1f |", e.P95)
-			} else {
-				b.WriteString(" – |")
-			}
-		}
-		b.WriteString("\n")
-	}
+	p95Table(&b, labels, points)
 	row := func(label string, f func(Report) string) {
 		fmt.Fprintf(&b, "| %s |", label)
 		for _, p := range points {
@@ -188,4 +173,29 @@ func niceCeil(v float64) float64 {
 		}
 	}
 	return 10 * p
+}
+
+// p95Table writes the table of each endpoint's p95 in each report, a column per label; "–"
+// where a report has no such endpoint.
+func p95Table(b *strings.Builder, labels []string, points []GrowthPoint) {
+	b.WriteString("| endpoint (p95 ms) |")
+	for _, l := range labels {
+		fmt.Fprintf(b, " %s |", l)
+	}
+	b.WriteString("\n|---|")
+	for range labels {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, name := range endpointNames(points) {
+		fmt.Fprintf(b, "| %s |", name)
+		for _, p := range points {
+			if e, ok := endpoint(p.Report, name); ok {
+				fmt.Fprintf(b, " %.1f |", e.P95)
+			} else {
+				b.WriteString(" – |")
+			}
+		}
+		b.WriteString("\n")
+	}
 }
