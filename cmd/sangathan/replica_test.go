@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -67,7 +66,7 @@ func TestReadReplica(t *testing.T) {
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	require.NotEmpty(t, base, "the server printed its address")
 	require.True(t, sawReplica, "the server said it reads from the replica")
-	c := &repClient{t: t, base: base, http: &http.Client{Timeout: 30 * time.Second}}
+	c := &repClient{t: t, server: &server{name: "the server", base: base, client: &http.Client{Timeout: 30 * time.Second}}}
 
 	// A state, a district, a person; a state-office reader besides the admin who writes.
 	admin := c.login("admin", "replica-test-admin-pass")
@@ -152,39 +151,20 @@ func TestReadReplica(t *testing.T) {
 	require.NoError(t, err, out)
 }
 
-// repClient is a small JSON client of the API for the replica test.
+// repClient is the replica test's JSON client of the API: the multi-process tests' server, with
+// paths under /api/v1 unless they are /readyz or /metrics, and failures reported at once.
 type repClient struct {
-	t    *testing.T
-	base string
-	http *http.Client
+	t *testing.T
+	*server
 }
 
 func (c *repClient) do(method, token, path string, body any, want int, into any) {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(c.t, err)
-		rd = bytes.NewReader(b)
-	}
-	url := c.base + path
 	if strings.HasPrefix(path, "/") && !strings.HasPrefix(path, "/readyz") && !strings.HasPrefix(path, "/metrics") {
-		url = c.base + "/api/v1" + path
+		path = "/api/v1" + path
 	}
-	req, err := http.NewRequest(method, url, rd)
-	require.NoError(c.t, err)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := c.http.Do(req)
-	require.NoError(c.t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(c.t, err)
-	require.Equal(c.t, want, resp.StatusCode, "%s %s: %s", method, path, raw)
+	st, raw := c.server.do(c.t, method, path, token, body, "")
+	require.Equal(c.t, want, st, "%s %s: %s", method, path, raw)
 	if into != nil {
 		if s, ok := into.(*string); ok {
 			*s = string(raw)
