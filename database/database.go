@@ -5,6 +5,7 @@ package database
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"log/slog"
 	"os"
@@ -149,6 +150,35 @@ func (d *DB) Ping(ctx context.Context) error {
 		return err
 	}
 	return sqlDB.PingContext(ctx)
+}
+
+// Exclusively runs fn while this process holds PostgreSQL's session advisory lock key, on a
+// connection of its own: processes that start together on one database do a one-time job one
+// after the other (the next finds it done). SQLite is one process's file: fn just runs.
+func (d *DB) Exclusively(ctx context.Context, key int64, fn func() error) error {
+	if d.Dialect != migrations.Postgres {
+		return fn()
+	}
+	sqlDB, err := d.DB.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+		return fmt.Errorf("advisory lock: %w", err)
+	}
+	// Closing a connection whose unlock failed would leave the lock with the pooled session:
+	// the connection is discarded instead.
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	return fn()
 }
 
 // useReplica opens the replica's pool and hands it to gorm's resolver (replica.go). The server

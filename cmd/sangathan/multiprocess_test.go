@@ -615,3 +615,43 @@ func TestFirstAdminFromSeveralProcessesAtOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), n)
 }
+
+// TestDemoFromSeveralProcessesAtOnce: processes started together with --demo on an empty
+// PostgreSQL database all find no units; one loads the demo data and the others, waiting for it,
+// find it there and load nothing, rather than failing to start over the codes they lost.
+func TestDemoFromSeveralProcessesAtOnce(t *testing.T) {
+	if os.Getenv(dbtest.EnvURL) == "" {
+		t.Skip("several processes share one database only on PostgreSQL: set " + dbtest.EnvURL + " to run this test")
+	}
+	setup(t)
+	ctx := context.Background()
+	const starts = 3
+	apps := make([]*app, starts)
+	for i := range apps {
+		a, err := openApp(ctx, loadConfig())
+		require.NoError(t, err)
+		t.Cleanup(func() { a.Close() })
+		apps[i] = a
+	}
+	outs := make([]bytes.Buffer, starts)
+	errs := make([]error, starts)
+	var wg sync.WaitGroup
+	for i, a := range apps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = a.loadDemo(ctx, &outs[i])
+		}()
+	}
+	wg.Wait()
+	loaded := 0
+	for i := range apps {
+		require.NoError(t, errs[i], "start %d", i)
+		if strings.Contains(outs[i].String(), "Loaded demo data") {
+			loaded++
+		}
+	}
+	assert.Equal(t, 1, loaded, "one start loads the demo data")
+	out, err := runCmd(t, "verify")
+	require.NoError(t, err, out)
+}

@@ -196,9 +196,17 @@ func randomPassword() string {
 	return strings.NewReplacer("-", "x", "_", "y").Replace(base64.RawURLEncoding.EncodeToString(b))
 }
 
+// demoLock is the PostgreSQL advisory lock under which the demo data is loaded ("SGNDEMO").
+const demoLock = 0x53474e44454d4f
+
 // loadDemo loads Uttar Pradesh — the state, its districts and constituencies, and the booths of a
-// few districts — when the database has no units yet.
+// few districts — when the database has no units yet. Processes that start together with --demo
+// load it one after the other, so the later ones find it there and load nothing.
 func (a *app) loadDemo(ctx context.Context, out io.Writer) error {
+	return a.db.Exclusively(ctx, demoLock, func() error { return a.loadDemoOnce(ctx, out) })
+}
+
+func (a *app) loadDemoOnce(ctx context.Context, out io.Writer) error {
 	n, err := a.Units.Count(ctx)
 	if err != nil || n > 0 {
 		return err
