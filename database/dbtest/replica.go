@@ -2,6 +2,7 @@ package dbtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -53,26 +54,11 @@ func StartReplica(t testing.TB) *Replica {
 		return skip("%s is not set: replicas need PostgreSQL", EnvURL)
 	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
+	tools, err := serverTools(ctx, base)
 	if err != nil {
-		return skip("connect: %v", err)
+		return skip("%v", err)
 	}
-	var version int
-	err = conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int / 10000").Scan(&version)
-	conn.Close(ctx)
-	if err != nil {
-		return skip("server version: %v", err)
-	}
-	r := &Replica{t: t, bin: fmt.Sprintf("/usr/lib/postgresql/%d/bin", version), primary: base}
-	if _, err := os.Stat(filepath.Join(r.bin, "pg_basebackup")); err != nil {
-		return skip("no PostgreSQL %d binaries in %s", version, r.bin)
-	}
-	if os.Geteuid() == 0 {
-		if _, err := user.Lookup("postgres"); err != nil {
-			return skip("running as root without a postgres account to run the replica as")
-		}
-		r.asUser = []string{"runuser", "-u", "postgres", "--"}
-	}
+	r := &Replica{t: t, bin: tools.Bin, asUser: tools.AsUser, primary: base}
 	u, err := url.Parse(base)
 	if err != nil {
 		return skip("parse %s: %v", EnvURL, err)
@@ -82,17 +68,12 @@ func StartReplica(t testing.TB) *Replica {
 		return skip("temp dir: %v", err)
 	}
 	t.Cleanup(func() { os.RemoveAll(r.dir) })
-	if r.asUser != nil {
-		if out, err := exec.Command("chown", "postgres:", r.dir).CombinedOutput(); err != nil {
-			return skip("chown: %v: %s", err, out)
-		}
+	if err := tools.Own(r.dir); err != nil {
+		return skip("%v", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if r.port, err = FreePort(); err != nil {
 		return skip("port: %v", err)
 	}
-	r.port = l.Addr().(*net.TCPAddr).Port
-	l.Close()
 
 	// The replica streams through a replication slot of its own, made before the backup: other
 	// tests force checkpoints all the time (each DROP DATABASE waits for one) and write the WAL
@@ -139,10 +120,8 @@ func StartReplica(t testing.TB) *Replica {
 		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
 			return skip("write %s: %v", name, err)
 		}
-		if r.asUser != nil {
-			if out, err := exec.Command("chown", "postgres:", p).CombinedOutput(); err != nil {
-				return skip("chown: %v: %s", err, out)
-			}
+		if err := tools.Own(p); err != nil {
+			return skip("%v", err)
 		}
 	}
 	if err := r.Start(); err != nil {
@@ -162,6 +141,21 @@ func StartReplica(t testing.TB) *Replica {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// SlotName is a name for a replication slot that a test makes some other way (a replica's
+// start script, say): the slot is dropped when the test ends, or as an orphan of an ended test
+// process later.
+func SlotName(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(EnvURL)
+	owner, err := processOwner(context.Background(), base)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	slot := fmt.Sprintf("sangathan_replica_%08x_%s", owner, randomHex(4))
+	t.Cleanup(func() { dropSlot(base, slot) })
+	return slot
 }
 
 // createSlot makes a physical replication slot that keeps the WAL from now on.
@@ -212,6 +206,86 @@ func dropOrphanSlots(ctx context.Context, base string) {
 		  AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
 		        AND l.classid::bigint = $1 AND l.objsubid = 2
 		        AND l.objid::bigint = ('x' || substr(s.slot_name, 19, 8))::bit(32)::bigint)`, int64(ownerLockSpace))
+}
+
+// Tools are the PostgreSQL server's programs on this machine, in the version of the test
+// cluster, run as the postgres account when the tests run as root (the server refuses root).
+type Tools struct {
+	Bin    string   // the directory of postgres, pg_ctl, pg_basebackup
+	AsUser []string // runuser prefix when the tests run as root
+}
+
+// ServerTools finds the server's programs for the cluster of SANGATHAN_TEST_DATABASE_URL. It
+// skips the test when there are none (fails it under SANGATHAN_REQUIRE_REPLICA=1, as CI sets).
+func ServerTools(t testing.TB) *Tools {
+	t.Helper()
+	base := os.Getenv(EnvURL)
+	var err error
+	var tools *Tools
+	if base == "" {
+		err = fmt.Errorf("%s is not set: the server's programs serve a PostgreSQL cluster", EnvURL)
+	} else {
+		tools, err = serverTools(context.Background(), base)
+	}
+	if err != nil {
+		if os.Getenv(EnvRequireReplica) == "1" {
+			t.Fatalf("dbtest: the server's programs are required (%s=1) but: %v", EnvRequireReplica, err)
+		}
+		t.Skipf("dbtest: %v; set %s=1 to make this a failure", err, EnvRequireReplica)
+	}
+	return tools
+}
+
+func serverTools(ctx context.Context, base string) (*Tools, error) {
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	var version int
+	err = conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int / 10000").Scan(&version)
+	conn.Close(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("server version: %w", err)
+	}
+	tools := &Tools{Bin: fmt.Sprintf("/usr/lib/postgresql/%d/bin", version)}
+	if _, err := os.Stat(filepath.Join(tools.Bin, "pg_basebackup")); err != nil {
+		return nil, fmt.Errorf("no PostgreSQL %d programs in %s", version, tools.Bin)
+	}
+	if os.Geteuid() == 0 {
+		if _, err := user.Lookup("postgres"); err != nil {
+			return nil, errors.New("running as root without a postgres account to run the server as")
+		}
+		tools.AsUser = []string{"runuser", "-u", "postgres", "--"}
+	}
+	return tools, nil
+}
+
+// Command is the command args, run as the account the server runs as, with the server's
+// programs first on its PATH.
+func (s *Tools) Command(args ...string) *exec.Cmd {
+	args = append(append(append([]string{}, s.AsUser...), "env", "PATH="+s.Bin+":"+os.Getenv("PATH")), args...)
+	return exec.Command(args[0], args[1:]...)
+}
+
+// Own gives path to the account the server runs as (when the tests run as root).
+func (s *Tools) Own(path string) error {
+	if s.AsUser == nil {
+		return nil
+	}
+	if out, err := exec.Command("chown", "postgres:", path).CombinedOutput(); err != nil {
+		return fmt.Errorf("chown %s: %v: %s", path, err, out)
+	}
+	return nil
+}
+
+// FreePort is a TCP port of 127.0.0.1 that nothing listens on now.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func portOf(u *url.URL) string {
