@@ -29,7 +29,8 @@ func TestReplicaCatchUp(t *testing.T) {
 	defer db.Close()
 	r := db.Replica
 
-	deadline := time.Now().Add(time.Minute)
+	// Three minutes: in CI other tests write WAL fast, and a new replica has it all to replay.
+	deadline := time.Now().Add(3 * time.Minute)
 	// The monitor checks once at the start and then not for an hour: here it sees the replica
 	// serving, before the write.
 	for r.Check(ctx).State != database.ReplicaStreaming {
@@ -56,7 +57,7 @@ func TestReplicaCatchUp(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the replica did not replay the write within a minute")
+			t.Fatal("the replica did not replay the write in time")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

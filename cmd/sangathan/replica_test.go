@@ -208,7 +208,12 @@ type repReady struct {
 	} `json:"replica"`
 }
 
-// waitReady polls /readyz (always 200) until the replica is in state, for up to a minute.
+// replicaPatience is how long the replica tests wait for the replica: in CI other tests write
+// WAL fast (each test database is a copy of a template), and a new replica has all of that to
+// replay before it streams.
+const replicaPatience = 3 * time.Minute
+
+// waitReady polls /readyz (always 200) until the replica is in state, for up to replicaPatience.
 func (c *repClient) waitReady(state string) (st struct {
 	State      string
 	Serving    bool
@@ -216,7 +221,7 @@ func (c *repClient) waitReady(state string) (st struct {
 	LagSeconds float64
 }) {
 	c.t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(replicaPatience)
 	var r repReady
 	for {
 		c.do(http.MethodGet, "", "/readyz", nil, http.StatusOK, &r)
@@ -236,11 +241,11 @@ func (c *repClient) waitReady(state string) (st struct {
 }
 
 // untilReplicaAnswers runs read until one run both returns true and was answered by the
-// replica, for up to a minute: reads go to the replica only once it has replayed the reader's own
+// replica, for up to replicaPatience: reads go to the replica only once it has replayed the reader's own
 // last write, and show another user's writes once it has replayed those.
 func (c *repClient) untilReplicaAnswers(admin string, read func() bool) {
 	c.t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(replicaPatience)
 	for {
 		before := c.metric(admin, `sangathan_db_reads_total{pool="replica"}`)
 		ok := read()
@@ -248,7 +253,7 @@ func (c *repClient) untilReplicaAnswers(admin string, read func() bool) {
 			return
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatal("within a minute, no read answered by the replica showed the figures wanted")
+			c.t.Fatalf("within %s, no read answered by the replica showed the figures wanted", replicaPatience)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
