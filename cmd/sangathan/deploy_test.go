@@ -87,7 +87,7 @@ func TestReplicaEntrypointCopiesAndStreams(t *testing.T) {
 	// seen waits until the replica, in recovery, holds n rows of the probe.
 	seen := func(n int) {
 		t.Helper()
-		deadline := time.Now().Add(2 * time.Minute)
+		deadline := time.Now().Add(3 * time.Minute)
 		var last error
 		for time.Now().Before(deadline) {
 			c, err := pgx.Connect(ctx, replicaURL.String())
@@ -111,7 +111,7 @@ func TestReplicaEntrypointCopiesAndStreams(t *testing.T) {
 			b, _ := os.ReadFile(l)
 			t.Logf("%s:\n%s", l, b)
 		}
-		t.Fatalf("the replica did not show %d rows within 2 minutes: %v", n, last)
+		t.Fatalf("the replica did not show %d rows within 3 minutes: %v", n, last)
 	}
 
 	start()
