@@ -577,6 +577,35 @@ func (s *server) json(t *testing.T, method, path, token string, body any, client
 	require.NoError(t, json.Unmarshal(b, out), "%s %s on %s", method, path, s.name)
 }
 
+// startsAtOnce opens n apps on the configured database, as n processes starting together, runs
+// step on each at the same moment and returns what each wrote and the error each returned.
+func startsAtOnce(t *testing.T, n int, step func(a *app, out io.Writer) error) (apps []*app, outs []string, errs []error) {
+	t.Helper()
+	apps = make([]*app, n)
+	for i := range apps {
+		a, err := openApp(context.Background(), loadConfig())
+		require.NoError(t, err)
+		t.Cleanup(func() { a.Close() })
+		apps[i] = a
+	}
+	bufs := make([]bytes.Buffer, n)
+	errs = make([]error, n)
+	var wg sync.WaitGroup
+	for i, a := range apps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = step(a, &bufs[i])
+		}()
+	}
+	wg.Wait()
+	outs = make([]string, n)
+	for i := range bufs {
+		outs[i] = bufs[i].String()
+	}
+	return apps, outs, errs
+}
+
 // TestFirstAdminFromSeveralProcessesAtOnce: processes started together on an empty database all
 // find no account and make the first admin; one makes it and the others go on without it,
 // rather than failing to start over the name they lost.
@@ -584,29 +613,11 @@ func TestFirstAdminFromSeveralProcessesAtOnce(t *testing.T) {
 	setup(t)
 	t.Setenv("SANGATHAN_ADMIN_PASSWORD", "first-admin-password")
 	ctx := context.Background()
-	const starts = 4
-	apps := make([]*app, starts)
-	for i := range apps {
-		a, err := openApp(ctx, loadConfig())
-		require.NoError(t, err)
-		t.Cleanup(func() { a.Close() })
-		apps[i] = a
-	}
-	outs := make([]bytes.Buffer, starts)
-	errs := make([]error, starts)
-	var wg sync.WaitGroup
-	for i, a := range apps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = a.bootstrapAdmin(ctx, &outs[i])
-		}()
-	}
-	wg.Wait()
+	apps, outs, errs := startsAtOnce(t, 4, func(a *app, out io.Writer) error { return a.bootstrapAdmin(ctx, out) })
 	made := 0
 	for i := range apps {
 		assert.NoError(t, errs[i], "start %d", i)
-		if strings.Contains(outs[i].String(), "Created user admin") {
+		if strings.Contains(outs[i], "Created user admin") {
 			made++
 		}
 	}
@@ -625,29 +636,11 @@ func TestDemoFromSeveralProcessesAtOnce(t *testing.T) {
 	}
 	setup(t)
 	ctx := context.Background()
-	const starts = 3
-	apps := make([]*app, starts)
-	for i := range apps {
-		a, err := openApp(ctx, loadConfig())
-		require.NoError(t, err)
-		t.Cleanup(func() { a.Close() })
-		apps[i] = a
-	}
-	outs := make([]bytes.Buffer, starts)
-	errs := make([]error, starts)
-	var wg sync.WaitGroup
-	for i, a := range apps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = a.loadDemo(ctx, &outs[i])
-		}()
-	}
-	wg.Wait()
+	apps, outs, errs := startsAtOnce(t, 3, func(a *app, out io.Writer) error { return a.loadDemo(ctx, out) })
 	loaded := 0
 	for i := range apps {
 		require.NoError(t, errs[i], "start %d", i)
-		if strings.Contains(outs[i].String(), "Loaded demo data") {
+		if strings.Contains(outs[i], "Loaded demo data") {
 			loaded++
 		}
 	}
