@@ -47,11 +47,16 @@ const (
 // read that follows reports it. SQLite needs no row lock: the transaction already holds the
 // database's one write lock (_txlock=immediate).
 func lockRow(tx *gorm.DB, table string, id int64, strength string) error {
+	return lockRowBy(tx, table, "id", id, strength)
+}
+
+// lockRowBy is lockRow for the row whose key column holds key.
+func lockRowBy(tx *gorm.DB, table, column string, key any, strength string) error {
 	if !isPostgres(tx) {
 		return nil
 	}
-	var ids []int64
-	err := tx.Table(table).Clauses(clause.Locking{Strength: strength}).Where("id = ?", id).Pluck("id", &ids).Error
+	var keys []any
+	err := tx.Table(table).Clauses(clause.Locking{Strength: strength}).Where(column+" = ?", key).Pluck(column, &keys).Error
 	return dbErr("lock "+table, err)
 }
 

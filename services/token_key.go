@@ -58,11 +58,10 @@ func (a *Auth) ClaimTokenKey(ctx context.Context, takeOver bool) (replaced bool,
 			Fingerprint string
 			ChangedAt   time.Time
 		}
-		q := tx.Table("server_keys").Where("name = ?", tokenKeyName)
-		if isPostgres(tx) {
-			q = q.Clauses(clause.Locking{Strength: lockChange})
+		if err := lockRowBy(tx, "server_keys", "name", tokenKeyName, lockChange); err != nil {
+			return err
 		}
-		if err := q.Select("fingerprint", "changed_at").Take(&cur).Error; err != nil {
+		if err := tx.Table("server_keys").Where("name = ?", tokenKeyName).Select("fingerprint", "changed_at").Take(&cur).Error; err != nil {
 			return dbErr("read the token key", err)
 		}
 		switch {
