@@ -3,7 +3,6 @@ package database_test
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,9 +19,7 @@ import (
 
 func needPostgres(t *testing.T) {
 	t.Helper()
-	if os.Getenv(dbtest.EnvURL) == "" {
-		t.Skip("PostgreSQL only: SQLite has no roles (its triggers alone refuse UPDATE and DELETE of audit rows); set " + dbtest.EnvURL)
-	}
+	dbtest.NeedPostgres(t, "SQLite has no roles (its triggers alone refuse UPDATE and DELETE of audit rows)")
 }
 
 // twoRoles makes an empty database, an owner role that may create tables and extensions in it, and an

@@ -3,7 +3,6 @@ package migrations_test
 import (
 	"context"
 	"database/sql"
-	"os"
 	"sync"
 	"testing"
 
@@ -18,9 +17,7 @@ const starts = 6
 
 func needPostgres(t *testing.T) {
 	t.Helper()
-	if os.Getenv(dbtest.EnvURL) == "" {
-		t.Skip("PostgreSQL only: several server processes share one database only there; set " + dbtest.EnvURL)
-	}
+	dbtest.NeedPostgres(t, "several server processes share one database only there")
 }
 
 func openPool(t *testing.T, url string) *sql.DB {

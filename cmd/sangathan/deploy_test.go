@@ -22,9 +22,7 @@ import (
 // started again it keeps its copy and catches up through the slot with what was written while
 // it was down.
 func TestReplicaEntrypointCopiesAndStreams(t *testing.T) {
-	if os.Getenv(dbtest.EnvURL) == "" {
-		t.Skip("the replica's start script copies a PostgreSQL cluster: set " + dbtest.EnvURL + " to run this test")
-	}
+	dbtest.NeedPostgres(t, "the replica's start script copies a PostgreSQL cluster")
 	tools := dbtest.ServerTools(t)
 	dbURL := dbtest.URL(t)
 	u, err := url.Parse(dbURL)

@@ -36,9 +36,7 @@ import (
 // first admin at once, with the two database roles of a production set-up. The test stands in
 // for the balancer: both processes trust 127.0.0.1 as a proxy, and it sends X-Forwarded-For.
 func TestTwoServersShareOneDatabase(t *testing.T) {
-	if os.Getenv(dbtest.EnvURL) == "" {
-		t.Skip("two server processes share one database only on PostgreSQL: set " + dbtest.EnvURL + " to run this test")
-	}
+	dbtest.NeedPostgres(t, "two server processes share one database only there")
 	bin := buildBinary(t)
 	ownerURL, appURL := ownerAndApp(t)
 	const adminPassword = "two-servers-admin-pw"
@@ -631,9 +629,7 @@ func TestFirstAdminFromSeveralProcessesAtOnce(t *testing.T) {
 // PostgreSQL database all find no units; one loads the demo data and the others, waiting for it,
 // find it there and load nothing, rather than failing to start over the codes they lost.
 func TestDemoFromSeveralProcessesAtOnce(t *testing.T) {
-	if os.Getenv(dbtest.EnvURL) == "" {
-		t.Skip("several processes share one database only on PostgreSQL: set " + dbtest.EnvURL + " to run this test")
-	}
+	dbtest.NeedPostgres(t, "several processes share one database only there")
 	setup(t)
 	ctx := context.Background()
 	apps, outs, errs := startsAtOnce(t, 3, func(a *app, out io.Writer) error { return a.loadDemo(ctx, out) })

@@ -18,9 +18,7 @@ import (
 // TestServeWarnsAboutASuperuser: connected as the test server's superuser (which also owns
 // audit_log), the start-up check logs warnings naming both.
 func TestServeWarnsAboutASuperuser(t *testing.T) {
-	if os.Getenv(dbtest.EnvURL) == "" {
-		t.Skip("PostgreSQL only: SQLite has no database users; set " + dbtest.EnvURL)
-	}
+	dbtest.NeedPostgres(t, "SQLite has no database users")
 	setup(t)
 	a, err := openApp(context.Background(), loadConfig())
 	if err != nil {
@@ -41,9 +39,7 @@ func TestServeWarnsAboutASuperuser(t *testing.T) {
 // TestMigrateAsASeparateOwner: `migrate` runs as SANGATHAN_MIGRATE_DATABASE_URL and grants the
 // server's role what it needs; the commands then work as that role, which cannot delete audit rows.
 func TestMigrateAsASeparateOwner(t *testing.T) {
-	if os.Getenv(dbtest.EnvURL) == "" {
-		t.Skip("PostgreSQL only: SQLite has no database users; set " + dbtest.EnvURL)
-	}
+	dbtest.NeedPostgres(t, "SQLite has no database users")
 	setup(t)
 	ctx := context.Background()
 	dbURL := os.Getenv("SANGATHAN_DATABASE_URL")

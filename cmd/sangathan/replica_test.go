@@ -30,9 +30,7 @@ import (
 //     the lag metric says unknown; restarted, it serves again;
 //   - sangathan verify finds the database sound afterwards.
 func TestReadReplica(t *testing.T) {
-	if os.Getenv(dbtest.EnvURL) == "" {
-		t.Skipf("the read replica needs PostgreSQL: set %s", dbtest.EnvURL)
-	}
+	dbtest.NeedPostgres(t, "the read replica is a PostgreSQL standby")
 	setup(t)
 	primaryURL := os.Getenv("SANGATHAN_DATABASE_URL")
 	rep := dbtest.StartReplica(t)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -21,9 +20,7 @@ import (
 // takes over: its tokens work, and the first, still on the old key, answers /readyz with 503 so
 // that a balancer stops sending it requests.
 func TestServersWithAnotherTokenKey(t *testing.T) {
-	if os.Getenv(dbtest.EnvURL) == "" {
-		t.Skip("several server processes share one database only on PostgreSQL: set " + dbtest.EnvURL + " to run this test")
-	}
+	dbtest.NeedPostgres(t, "several server processes share one database only there")
 	bin := buildBinary(t)
 	const adminPassword = "token-key-admin-pw"
 	env := []string{

@@ -30,6 +30,15 @@ import (
 // EnvURL names the variable that selects PostgreSQL for tests.
 const EnvURL = "SANGATHAN_TEST_DATABASE_URL"
 
+// NeedPostgres skips t, saying why (what only PostgreSQL has), unless the tests run on
+// PostgreSQL.
+func NeedPostgres(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv(EnvURL) == "" {
+		t.Skip("PostgreSQL only: " + why + "; set " + EnvURL + " to run this test")
+	}
+}
+
 // New returns a fresh migrated database for t.
 func New(t testing.TB) *database.DB {
 	t.Helper()
